@@ -1,0 +1,290 @@
+//! The command line: argument parsing, logging setup and the commands. `main` only calls
+//! [`main`] here.
+
+use crate::error::{self, EXIT_CODES_HELP};
+use crate::pipeline::{self, PipelineFile, Target};
+use crate::render::{self, Options};
+use crate::runtime::{Cache, Runtime, wit};
+use crate::{builtin, source, stream};
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Assembles and post-renders Kubernetes manifests for Confluent Platform for Apache Flink
+/// through a pipeline of sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "flinkwasm", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Log level (error, warn, info, debug, trace) or a tracing filter; overrides RUST_LOG.
+    #[arg(long, global = true, env = "FLINKWASM_LOG")]
+    pub log_level: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a pipeline: DIR/flinkwasm.yaml, or the built-in default stack when DIR has none.
+    Render(RenderArgs),
+    /// Helm post-renderer: read a manifest stream on stdin, write the transformed stream on stdout.
+    PostRender(PostRenderArgs),
+    /// Show and check plugins.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+/// Target overrides shared by the commands.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// The cluster to render (see `spec.clusters`).
+    #[arg(long, short = 'c', env = "FLINKWASM_CLUSTER")]
+    pub cluster: Option<String>,
+    /// Default namespace, overriding the pipeline's.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Release / application name, overriding the pipeline's.
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Kubernetes version of the target cluster, e.g. 1.31.0.
+    #[arg(long)]
+    pub kube_version: Option<String>,
+    /// API versions the target cluster serves (repeatable or comma-separated).
+    #[arg(long = "api-versions", value_delimiter = ',')]
+    pub api_versions: Vec<String>,
+}
+
+impl TargetArgs {
+    fn target(&self) -> Target {
+        Target {
+            namespace: self.namespace.clone(),
+            release: self.release.clone(),
+            kube_version: self.kube_version.clone(),
+            api_versions: (!self.api_versions.is_empty()).then(|| self.api_versions.clone()),
+        }
+    }
+}
+
+/// `flinkwasm render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The pipeline directory (holding flinkwasm.yaml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Write the stream to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Target overrides.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `flinkwasm post-render`.
+#[derive(Debug, Args)]
+pub struct PostRenderArgs {
+    /// The pipeline file or directory; else ./flinkwasm.yaml if present, else the built-in one.
+    #[arg(long, short = 'p', env = "FLINKWASM_PIPELINE")]
+    pub pipeline: Option<PathBuf>,
+    /// Run only this plugin (repeatable); default: every transformer of the pipeline.
+    #[arg(long = "plugin")]
+    pub plugins: Vec<String>,
+    /// Target overrides.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `flinkwasm plugins ...`.
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// List the built-in plugins and the pipeline's plugins with their digests.
+    List {
+        /// The pipeline directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Show one plugin's description and config schema (JSON).
+    Inspect {
+        /// The plugin's name in the pipeline, or a built-in's name.
+        name: String,
+        /// The pipeline directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check every plugin of the pipeline: pin, component, world, and config against its schema.
+    Verify {
+        /// The pipeline directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// Parses the command line, runs the command and returns the exit code. Nothing is written to
+/// stdout unless the command succeeds.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_level.as_deref(), cli.log_format);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::from(error::exit_code(&e))
+        }
+    }
+}
+
+fn init_logging(level: Option<&str>, format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(l) => EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn")),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.without_time().with_target(false).init(),
+        LogFormat::Json => builder.json().with_current_span(false).init(),
+    }
+}
+
+/// Runs one command.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Render(args) => render_cmd(&args),
+        Command::PostRender(args) => post_render_cmd(&args),
+        Command::Plugins(cmd) => plugins_cmd(cmd),
+    }
+}
+
+fn runtime() -> Result<Runtime> {
+    Runtime::new(Cache::from_env(), true)
+}
+
+fn render_cmd(args: &RenderArgs) -> Result<()> {
+    if !args.dir.is_dir() {
+        return Err(error::input(format!("{} is not a directory", args.dir.display())));
+    }
+    let (pipeline, base) = PipelineFile::load(&args.dir)?;
+    let rt = runtime()?;
+    let opts = Options { mode: wit::Mode::Render, cluster: args.target.cluster.clone(), target: args.target.target(), only: Vec::new() };
+    let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
+    if rendered.objects.is_empty() {
+        return Err(error::plugin(format!("the pipeline produced no objects for cluster {}", rendered.cluster)));
+    }
+    let text = stream::write(&rendered.objects)?;
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes()),
+        None => write_stdout(text.as_bytes()),
+    }
+}
+
+fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
+    let (pipeline, base) = match &args.pipeline {
+        Some(p) if p.is_dir() => PipelineFile::load(p)?,
+        Some(p) => PipelineFile::load_file(p)?,
+        None => PipelineFile::load(Path::new("."))?,
+    };
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    let objects = stream::parse(&input, "stdin")?;
+    let given = objects.len();
+    let rt = runtime()?;
+    let opts = Options { mode: wit::Mode::PostRender, cluster: args.target.cluster.clone(), target: args.target.target(), only: args.plugins.clone() };
+    let rendered = render::run(&rt, &pipeline, &base, &opts, objects)?;
+    if rendered.objects.is_empty() && given > 0 {
+        return Err(error::plugin(format!("the pipeline removed all {given} objects; refusing to print an empty stream")));
+    }
+    write_stdout(stream::write(&rendered.objects)?.as_bytes())
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).context("writing stdout")
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
+}
+
+fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
+    let rt = runtime()?;
+    let mut out = String::new();
+    match cmd {
+        PluginsCommand::List { dir } => {
+            out.push_str("BUILT-IN\n");
+            for name in builtin::names() {
+                let bytes = builtin::find(name).unwrap_or_default();
+                out.push_str(&format!("  {name:<24} sha256:{}  {} bytes\n", crate::runtime::sha256_hex(bytes), bytes.len()));
+            }
+            let (pipeline, base) = PipelineFile::load(&dir)?;
+            out.push_str(&format!("PIPELINE {}\n", pipeline.metadata.name));
+            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
+                let src = spec.source(i, &base)?;
+                let what = match &src {
+                    pipeline::Source::Builtin(b) => format!("builtin:{b}"),
+                    pipeline::Source::File { path, sha256 } => format!("{} (pinned sha256:{sha256})", path.display()),
+                };
+                out.push_str(&format!("  {:<24} {what}\n", spec.display_name()));
+            }
+        }
+        PluginsCommand::Inspect { name, dir } => {
+            let (pipeline, base) = PipelineFile::load(&dir)?;
+            let found = pipeline.spec.plugins.iter().enumerate().find(|(_, p)| p.display_name() == name);
+            let (src, limits) = match found {
+                Some((i, spec)) => (spec.source(i, &base)?, spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?),
+                None => (pipeline::Source::Builtin(name.clone()), Default::default()),
+            };
+            let bytes = source::fetch(&name, &src)?;
+            let plugin = rt.load(&name, &bytes)?;
+            let info = plugin.instantiate(&rt, limits)?.describe()?;
+            let schema: serde_json::Value = serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
+            let doc = serde_json::json!({
+                "name": info.name,
+                "version": info.version,
+                "description": info.description,
+                "role": format!("{:?}", info.role).to_lowercase(),
+                "sha256": plugin.digest(),
+                "configSchema": schema,
+            });
+            out = serde_json::to_string_pretty(&doc)? + "\n";
+        }
+        PluginsCommand::Verify { dir } => {
+            let (pipeline, base) = PipelineFile::load(&dir)?;
+            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
+                let name = spec.display_name();
+                let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
+                let bytes = source::fetch(&name, &spec.source(i, &base)?)?;
+                let plugin = rt.load(&name, &bytes)?;
+                let info = plugin.instantiate(&rt, limits)?.describe()?;
+                let config = spec.config.clone().unwrap_or_else(|| serde_json::json!({}));
+                crate::schema::validate(&name, &info.config_schema, &config)?;
+                for (cluster, values) in &pipeline.spec.clusters {
+                    if let Some(patch) = values.config.get(&name) {
+                        let mut c = config.clone();
+                        render::merge_patch(&mut c, patch);
+                        crate::schema::validate(&name, &info.config_schema, &c)
+                            .with_context(|| format!("cluster {cluster}"))?;
+                    }
+                }
+                out.push_str(&format!("ok  {name:<24} {} {}  sha256:{}\n", info.name, info.version, plugin.digest()));
+            }
+        }
+    }
+    write_stdout(out.as_bytes())
+}

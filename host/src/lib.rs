@@ -1,0 +1,23 @@
+//! flinkwasm: assembles and post-renders Kubernetes manifests for Confluent Platform for Apache
+//! Flink through a pipeline of sandboxed WebAssembly plugins.
+//!
+//! The binary is a thin shell over [`cli::main`]. The work is done by:
+//! - [`stream`]: YAML/JSON manifest streams in, canonical YAML out;
+//! - [`pipeline`]: the `flinkwasm.yaml` model, limits and the built-in default pipeline;
+//! - [`source`] and [`builtin`]: where a plugin's component bytes come from, and their pins;
+//! - [`runtime`]: wasmtime engine, compile cache and the per-instance sandbox;
+//! - [`schema`]: plugin configuration validation;
+//! - [`render`]: running a pipeline over a stream;
+//! - [`error`]: failure classes and exit codes.
+//!
+//! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
+
+pub mod builtin;
+pub mod cli;
+pub mod error;
+pub mod pipeline;
+pub mod render;
+pub mod runtime;
+pub mod schema;
+pub mod source;
+pub mod stream;

@@ -1,0 +1,298 @@
+//! The pipeline file, `flinkwasm.yaml`: which plugins run in which order with which config and
+//! limits, which files they are granted, and the clusters the stack knows.
+//!
+//! Parsing is strict: an unknown key anywhere is an error naming its path
+//! (`spec.plugins[0].limits.memry`). A directory without `flinkwasm.yaml` renders the built-in
+//! default pipeline ([`DEFAULT_PIPELINE`]).
+
+mod limits;
+
+pub use limits::{Limits, LimitsSpec};
+
+use crate::error;
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The pipeline file's name inside a pipeline directory.
+pub const FILE_NAME: &str = "flinkwasm.yaml";
+/// The `apiVersion` of pipeline files.
+pub const API_VERSION: &str = "flinkwasm.io/v1alpha1";
+/// The built-in default pipeline: the whole stack on the default cluster.
+pub const DEFAULT_PIPELINE: &str = include_str!("default.yaml");
+
+/// A parsed pipeline file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipelineFile {
+    /// Must be [`API_VERSION`].
+    pub api_version: String,
+    /// Must be `Pipeline`.
+    pub kind: String,
+    /// Name of the pipeline.
+    pub metadata: Metadata,
+    /// The pipeline itself.
+    pub spec: Spec,
+}
+
+/// Pipeline metadata.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metadata {
+    /// The pipeline's name.
+    pub name: String,
+}
+
+/// The pipeline specification.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// Target defaults: namespace, release, Kubernetes and API versions.
+    #[serde(default)]
+    pub target: Target,
+    /// The cluster used when none is named (default `default`).
+    pub default_cluster: Option<String>,
+    /// Manifest files (relative to the pipeline directory) read as the initial stream.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// The plugins, in the order they run.
+    pub plugins: Vec<PluginSpec>,
+    /// Per-cluster values.
+    #[serde(default)]
+    pub clusters: BTreeMap<String, Cluster>,
+}
+
+/// Where the output goes: the values plugins see in their context.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Target {
+    /// Default namespace.
+    pub namespace: Option<String>,
+    /// Helm release / Argo CD application name.
+    pub release: Option<String>,
+    /// Kubernetes version (`1.31.0`).
+    pub kube_version: Option<String>,
+    /// API versions the cluster serves.
+    pub api_versions: Option<Vec<String>>,
+}
+
+impl Target {
+    /// `self` with every unset field taken from `base`.
+    pub fn or(&self, base: &Target) -> Target {
+        Target {
+            namespace: self.namespace.clone().or_else(|| base.namespace.clone()),
+            release: self.release.clone().or_else(|| base.release.clone()),
+            kube_version: self.kube_version.clone().or_else(|| base.kube_version.clone()),
+            api_versions: self.api_versions.clone().or_else(|| base.api_versions.clone()),
+        }
+    }
+}
+
+/// Per-cluster values.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cluster {
+    /// Overrides of the target defaults.
+    #[serde(default)]
+    pub target: Target,
+    /// Per-plugin configuration, merged (JSON merge patch) over the plugin's `config`.
+    #[serde(default)]
+    pub config: BTreeMap<String, Value>,
+}
+
+/// One plugin of the pipeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PluginSpec {
+    /// The plugin's name in this pipeline; defaults to the built-in's name.
+    pub name: Option<String>,
+    /// A built-in plugin, by name.
+    pub builtin: Option<String>,
+    /// An external component, by path relative to the pipeline directory.
+    pub path: Option<String>,
+    /// The external component's pin, `sha256:<64 hex digits>`. Required with `path`.
+    pub sha256: Option<String>,
+    /// Configuration, validated against the plugin's schema.
+    #[serde(default)]
+    pub config: Option<Value>,
+    /// Limits, which may only tighten the host's defaults.
+    #[serde(default)]
+    pub limits: LimitsSpec,
+    /// Files (relative to the pipeline directory) granted to the plugin.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+/// Where a plugin's component comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Embedded in the binary.
+    Builtin(String),
+    /// A file, with its required pin (lower-case hex).
+    File {
+        /// Absolute or pipeline-relative path.
+        path: PathBuf,
+        /// The expected sha256, 64 lower-case hex digits.
+        sha256: String,
+    },
+}
+
+impl PluginSpec {
+    /// The plugin's name in the pipeline.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.builtin.clone())
+            .or_else(|| self.path.as_ref().map(|p| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".wasm").to_string()))
+            .unwrap_or_default()
+    }
+
+    /// The component source, checked: exactly one of `builtin` and `path`, and a well-formed
+    /// pin with `path`.
+    pub fn source(&self, index: usize, base: &Path) -> Result<Source> {
+        let at = format!("spec.plugins[{index}]");
+        match (&self.builtin, &self.path) {
+            (Some(b), None) => {
+                if self.sha256.is_some() {
+                    return Err(error::input(format!("{at}.sha256: built-in plugins are embedded in the binary and take no pin")));
+                }
+                Ok(Source::Builtin(b.clone()))
+            }
+            (None, Some(p)) => {
+                let pin = self.sha256.as_deref().ok_or_else(|| {
+                    error::input(format!("{at}.sha256: external plugin {p} needs a pin, `sha256: sha256:<hex>` (see `flinkwasm plugins verify`)"))
+                })?;
+                let hex = pin.strip_prefix("sha256:").unwrap_or(pin).to_ascii_lowercase();
+                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(error::input(format!("{at}.sha256: `{pin}` is not `sha256:` followed by 64 hex digits")));
+                }
+                Ok(Source::File { path: base.join(p), sha256: hex })
+            }
+            (Some(_), Some(_)) => Err(error::input(format!("{at}: give either `builtin` or `path`, not both"))),
+            (None, None) => Err(error::input(format!("{at}: give `builtin: <name>` or `path: <file.wasm>` with `sha256:`"))),
+        }
+    }
+}
+
+impl PipelineFile {
+    /// Parses a pipeline file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<PipelineFile> {
+        let de = serde_yaml::Deserializer::from_str(text);
+        let file: PipelineFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            error::input(format!("{origin}: {at}{inner}"))
+        })?;
+        if file.api_version != API_VERSION || file.kind != "Pipeline" {
+            return Err(error::input(format!(
+                "{origin}: expected apiVersion {API_VERSION} and kind Pipeline, found {} {}",
+                file.api_version, file.kind
+            )));
+        }
+        let mut names = BTreeMap::new();
+        for (i, p) in file.spec.plugins.iter().enumerate() {
+            let name = p.display_name();
+            if name.is_empty() {
+                return Err(error::input(format!("{origin}: spec.plugins[{i}].name: a plugin needs a name")));
+            }
+            if let Some(j) = names.insert(name.clone(), i) {
+                return Err(error::input(format!("{origin}: spec.plugins[{i}].name: `{name}` is already the name of spec.plugins[{j}]")));
+            }
+        }
+        for (cluster, values) in &file.spec.clusters {
+            for plugin in values.config.keys() {
+                if !names.contains_key(plugin) {
+                    return Err(error::input(format!(
+                        "{origin}: spec.clusters.{cluster}.config.{plugin}: no plugin of that name in spec.plugins"
+                    )));
+                }
+            }
+        }
+        Ok(file)
+    }
+
+    /// Loads `DIR/flinkwasm.yaml`, or the built-in default pipeline when the directory has none.
+    /// Returns the pipeline and the directory its relative paths start from.
+    pub fn load(dir: &Path) -> Result<(PipelineFile, PathBuf)> {
+        let path = dir.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((Self::parse(&text, &path.display().to_string())?, dir.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!(dir = %dir.display(), "no {FILE_NAME}: using the built-in default pipeline");
+                Ok((Self::parse(DEFAULT_PIPELINE, "built-in default pipeline")?, dir.to_path_buf()))
+            }
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Loads a pipeline from an explicit file path.
+    pub fn load_file(path: &Path) -> Result<(PipelineFile, PathBuf)> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| error::input(format!("cannot read pipeline file {}: {e}", path.display())))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok((Self::parse(&text, &path.display().to_string())?, base))
+    }
+
+    /// The name of the cluster to render: `requested`, else `spec.defaultCluster`, else
+    /// `default`. A requested cluster must be known (or be `default`).
+    pub fn cluster_name(&self, requested: Option<&str>) -> Result<String> {
+        let name = requested
+            .map(str::to_string)
+            .or_else(|| self.spec.default_cluster.clone())
+            .unwrap_or_else(|| "default".to_string());
+        if name != "default" && !self.spec.clusters.contains_key(&name) {
+            let known: Vec<_> = std::iter::once("default").chain(self.spec.clusters.keys().map(String::as_str)).collect();
+            return Err(error::input(format!("unknown cluster `{name}`; this pipeline knows: {}", known.join(", "))));
+        }
+        Ok(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  plugins:\n  - builtin: flink-environment\n";
+
+    #[test]
+    fn default_pipeline_parses() {
+        let p = PipelineFile::parse(DEFAULT_PIPELINE, "default").unwrap();
+        assert!(!p.spec.plugins.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_name_their_path() {
+        let text = MINIMAL.replace("  - builtin: flink-environment\n", "  - builtin: flink-environment\n    limits: {memry: 1Mi}\n");
+        let err = PipelineFile::parse(&text, "p.yaml").unwrap_err().to_string();
+        assert!(err.starts_with("p.yaml: spec.plugins[0].limits.memry: unknown field `memry`"), "{err}");
+    }
+
+    #[test]
+    fn external_plugins_need_a_wellformed_pin() {
+        let text = MINIMAL.replace("builtin: flink-environment", "path: x.wasm");
+        let p = PipelineFile::parse(&text, "p").unwrap();
+        let err = p.spec.plugins[0].source(0, Path::new(".")).unwrap_err().to_string();
+        assert!(err.contains("spec.plugins[0].sha256: external plugin x.wasm needs a pin"), "{err}");
+        let text = MINIMAL.replace("builtin: flink-environment", "{path: x.wasm, sha256: 'sha256:abc'}");
+        let p = PipelineFile::parse(&text, "p").unwrap();
+        assert!(p.spec.plugins[0].source(0, Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn unknown_cluster_lists_known_ones() {
+        let p = PipelineFile::parse(MINIMAL, "p").unwrap();
+        assert_eq!(p.cluster_name(None).unwrap(), "default");
+        let err = p.cluster_name(Some("prod")).unwrap_err().to_string();
+        assert_eq!(err, "unknown cluster `prod`; this pipeline knows: default");
+    }
+
+    #[test]
+    fn cluster_config_must_name_a_plugin() {
+        let text = format!("{MINIMAL}  clusters:\n    homelab:\n      config:\n        nope: {{}}\n");
+        let err = PipelineFile::parse(&text, "p").unwrap_err().to_string();
+        assert!(err.contains("spec.clusters.homelab.config.nope: no plugin of that name"), "{err}");
+    }
+}

@@ -1,0 +1,261 @@
+//! Running a pipeline: resolve the cluster and target, then pass the stream through each plugin
+//! in order, validating configs, granting files and collecting diagnostics.
+
+use crate::error;
+use crate::pipeline::{PipelineFile, Target};
+use crate::runtime::{Runtime, wit};
+use crate::schema;
+use crate::source;
+use crate::stream::{self, Object};
+use anyhow::Result;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The Kubernetes version assumed when nothing names one (Helm's and Argo CD's are overridable).
+pub const DEFAULT_KUBE_VERSION: &str = "1.31.0";
+
+/// How to run a pipeline.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How the host was invoked; plugins see it.
+    pub mode: wit::Mode,
+    /// The cluster to render (else the pipeline's default).
+    pub cluster: Option<String>,
+    /// Overrides of the target (from the command line or the caller's environment); they win
+    /// over the cluster's and the pipeline's values.
+    pub target: Target,
+    /// Run only these plugins (by pipeline name), in pipeline order; empty means all.
+    pub only: Vec<String>,
+}
+
+/// A diagnostic reported by a plugin, with the plugin's name.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    /// The plugin's name in the pipeline.
+    pub plugin: String,
+    /// What it said.
+    pub diagnostic: wit::Diagnostic,
+}
+
+impl Reported {
+    /// One line: `plugin NAME: Kind/ns/name field: message`.
+    pub fn line(&self) -> String {
+        let d = &self.diagnostic;
+        let mut s = format!("plugin {}: ", self.plugin);
+        if let Some(r) = &d.object {
+            match &r.namespace {
+                Some(ns) => s.push_str(&format!("{}/{ns}/{}", r.kind, r.name)),
+                None => s.push_str(&format!("{}/{}", r.kind, r.name)),
+            }
+            s.push(' ');
+        }
+        if let Some(f) = &d.field {
+            s.push_str(f);
+            s.push(' ');
+        }
+        if d.object.is_some() || d.field.is_some() {
+            s.truncate(s.trim_end().len());
+            s.push_str(": ");
+        }
+        s.push_str(&d.message);
+        s
+    }
+}
+
+/// What a pipeline run produced.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The output stream.
+    pub objects: Vec<Object>,
+    /// Every diagnostic, in plugin order.
+    pub diagnostics: Vec<Reported>,
+    /// The cluster rendered.
+    pub cluster: String,
+}
+
+/// Runs `pipeline` (whose relative paths start at `base`) over `input`.
+pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, input: Vec<Object>) -> Result<Rendered> {
+    let cluster = pipeline.cluster_name(opts.cluster.as_deref())?;
+    let cluster_values = pipeline.spec.clusters.get(&cluster).cloned().unwrap_or_default();
+    let target = opts.target.or(&cluster_values.target).or(&pipeline.spec.target);
+    let mut api_versions = target.api_versions.clone().unwrap_or_else(|| vec!["v1".to_string()]);
+    api_versions.sort();
+    api_versions.dedup();
+    let namespace = target.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let release = target.release.clone().unwrap_or_else(|| pipeline.metadata.name.clone());
+    let kube_version = target
+        .kube_version
+        .clone()
+        .unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_string())
+        .trim_start_matches('v')
+        .to_string();
+
+    for name in &opts.only {
+        if !pipeline.spec.plugins.iter().any(|p| &p.display_name() == name) {
+            let known: Vec<_> = pipeline.spec.plugins.iter().map(|p| p.display_name()).collect();
+            return Err(error::input(format!("no plugin `{name}` in the pipeline; it has: {}", known.join(", "))));
+        }
+    }
+
+    let mut objects = input;
+    if let Some(why) = stream::duplicates(&objects) {
+        return Err(error::input(format!("input: {why}")));
+    }
+    if matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp) {
+        for res in &pipeline.spec.resources {
+            let path = confined(base, res, "spec.resources")?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| error::input(format!("spec.resources: cannot read {res}: {e}")))?;
+            objects.extend(stream::parse(&text, res)?);
+        }
+        if let Some(why) = stream::duplicates(&objects) {
+            return Err(error::input(format!("spec.resources: {why}")));
+        }
+    }
+
+    let mut diagnostics = Vec::new();
+    for (index, spec) in pipeline.spec.plugins.iter().enumerate() {
+        let name = spec.display_name();
+        if !opts.only.is_empty() && !opts.only.contains(&name) {
+            continue;
+        }
+        let at = format!("spec.plugins[{index}]");
+        let limits = spec.limits.resolve(&format!("{at}.limits"))?;
+        let src = spec.source(index, base)?;
+        let bytes = source::fetch(&name, &src)?;
+        let plugin = rt.load(&name, &bytes)?;
+        let mut instance = plugin.instantiate(rt, limits)?;
+        let info = instance.describe()?;
+        let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
+        if info.role == wit::Role::Generator && !generates {
+            tracing::debug!(plugin = name.as_str(), "generator skipped outside render mode");
+            continue;
+        }
+
+        let mut config = spec.config.clone().unwrap_or_else(|| Value::Object(Default::default()));
+        if let Some(patch) = cluster_values.config.get(&name) {
+            merge_patch(&mut config, patch);
+        }
+        schema::validate(&name, &info.config_schema, &config)?;
+
+        let mut files = Vec::with_capacity(spec.files.len());
+        for f in &spec.files {
+            let path = confined(base, f, &format!("{at}.files"))?;
+            for (rel, full) in expand(&path, f)? {
+                let content = std::fs::read_to_string(&full)
+                    .map_err(|e| error::input(format!("plugin {name}: cannot read granted file {rel}: {e}")))?;
+                files.push(wit::GrantedFile { path: rel, content });
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
+
+        let ctx = wit::Context {
+            cluster: cluster.clone(),
+            namespace: namespace.clone(),
+            release: release.clone(),
+            mode: opts.mode,
+            capabilities: wit::Capabilities { kube_version: kube_version.clone(), api_versions: api_versions.clone() },
+            config: config.to_string(),
+            files,
+        };
+        let manifests: Vec<String> = objects.iter().map(|o| Value::Object(o.clone()).to_string()).collect();
+        let out = instance.run(&ctx, &manifests)?;
+
+        let mut errors = Vec::new();
+        for d in out.diagnostics {
+            let r = Reported { plugin: name.clone(), diagnostic: d };
+            match r.diagnostic.severity {
+                wit::Severity::Error => errors.push(r.line()),
+                wit::Severity::Warning => tracing::warn!("{}", r.line()),
+                wit::Severity::Info => tracing::info!("{}", r.line()),
+            }
+            diagnostics.push(r);
+        }
+        if !errors.is_empty() {
+            return Err(error::plugin(errors.join("\n")));
+        }
+        objects = decode_output(&name, out.manifests)?;
+        if let Some(why) = stream::duplicates(&objects) {
+            return Err(error::plugin(format!("plugin {name}: returned {why}")));
+        }
+    }
+    Ok(Rendered { objects, diagnostics, cluster })
+}
+
+/// Parses a plugin's returned manifests, each of which must be a Kubernetes object.
+fn decode_output(plugin: &str, manifests: Vec<String>) -> Result<Vec<Object>> {
+    manifests
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| error::plugin(format!("plugin {plugin}: returned manifest {} is not JSON: {e}", i + 1)))?;
+            let Value::Object(obj) = value else {
+                return Err(error::plugin(format!("plugin {plugin}: returned manifest {} is not a JSON object", i + 1)));
+            };
+            stream::validate(&obj)
+                .map_err(|why| error::plugin(format!("plugin {plugin}: returned manifest {}: {why}", i + 1)))?;
+            Ok(obj)
+        })
+        .collect()
+}
+
+/// JSON merge patch (RFC 7386).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):
+/// a pipeline from a repository may not read the machine's other files.
+fn confined(base: &Path, rel: &str, at: &str) -> Result<PathBuf> {
+    let root = base
+        .canonicalize()
+        .map_err(|e| error::input(format!("{at}: cannot resolve the pipeline directory {}: {e}", base.display())))?;
+    let path = root.join(rel);
+    let real = path.canonicalize().map_err(|e| error::input(format!("{at}: cannot read {rel}: {e}")))?;
+    if !real.starts_with(&root) {
+        return Err(error::input(format!("{at}: {rel} is outside the pipeline directory; only files below it may be used")));
+    }
+    Ok(real)
+}
+
+/// A granted path: a file, or every file below a directory (sorted), with pipeline-relative names.
+fn expand(path: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>> {
+    if !path.is_dir() {
+        return Ok(vec![(rel.trim_start_matches("./").to_string(), path.to_path_buf())]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![(rel.trim_start_matches("./").trim_end_matches('/').to_string(), path.to_path_buf())];
+    while let Some((rel, dir)) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = format!("{rel}/{name}");
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push((child, p));
+            } else {
+                out.push((child, p));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

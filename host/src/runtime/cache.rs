@@ -1,0 +1,233 @@
+//! The on-disk cache of compiled components.
+//!
+//! Entries live at `<dir>/<engine-key>/<component-sha256>.cwasm`, where `<engine-key>` hashes
+//! wasmtime's precompile compatibility hash (its version and every codegen setting) with the
+//! flinkwasm version. Each file is `MAGIC`, then the sha256 of the payload, then the payload
+//! that `Engine::precompile_component` produced.
+//!
+//! Why an entry can be trusted (wasmtime runs deserialized machine code unchecked):
+//! - the directory is the user's own: it is created `0700` and a directory that others can
+//!   write to is not used at all;
+//! - the key binds an entry to the exact component bytes (already pin-checked) and to this
+//!   engine, so a stale or foreign entry is never looked up;
+//! - the embedded digest catches truncation, bit rot and partial writes: an entry whose payload
+//!   does not hash to it is recompiled and replaced, never deserialized;
+//! - writes go to a unique temporary file in the same directory, then `rename`: readers see the
+//!   old entry or the whole new one, so concurrent renders are safe.
+//! What it does not defend against is someone who can already write the user's cache directory;
+//! such a person can already replace the flinkwasm binary. See SECURITY notes in ARCHITECTURE.md.
+
+use anyhow::{Context as _, Result};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+const MAGIC: &[u8; 16] = b"FLINKWASM-CWASM1";
+const HEADER: usize = MAGIC.len() + 32;
+
+/// The compile cache. With no directory it is a no-op and every load compiles.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: Option<PathBuf>,
+}
+
+/// What a cache lookup found, for logs and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid entry was loaded.
+    Hit,
+    /// No entry: compiled and stored.
+    Miss,
+    /// An entry failed its integrity check or did not load: compiled and replaced.
+    Corrupt,
+    /// No usable cache directory: compiled in memory.
+    Disabled,
+}
+
+impl Cache {
+    /// The cache in `$FLINKWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/flinkwasm`, else
+    /// `$HOME/.cache/flinkwasm`; disabled when none is set.
+    pub fn from_env() -> Cache {
+        let dir = std::env::var_os("FLINKWASM_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()).map(|d| PathBuf::from(d).join("flinkwasm")))
+            .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache").join("flinkwasm")));
+        Cache { dir }
+    }
+
+    /// A cache in `dir`, or none.
+    pub fn new(dir: Option<PathBuf>) -> Cache {
+        Cache { dir }
+    }
+
+    /// The cache directory, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The directory for this engine's entries.
+    fn engine_dir(&self, engine: &Engine) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        let mut h = ShaHasher(Sha256::new());
+        engine.precompile_compatibility_hash().hash(&mut h);
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        let key = hex(&h.0.finalize()[..12]);
+        Some(dir.join(key))
+    }
+
+    /// Loads the compiled component for `bytes` (whose sha256 is `digest`), compiling and storing
+    /// it on a miss. Cache trouble is logged and never fails the load.
+    pub fn load(&self, engine: &Engine, bytes: &[u8], digest: &str, plugin: &str) -> Result<(Component, Outcome)> {
+        let Some(dir) = self.engine_dir(engine) else {
+            return Ok((compile(engine, bytes, plugin)?, Outcome::Disabled));
+        };
+        let path = dir.join(format!("{digest}.cwasm"));
+        let mut outcome = Outcome::Miss;
+        match fs::read(&path) {
+            Ok(entry) => match verified_payload(&entry) {
+                // SAFETY: the payload is exactly what `Engine::precompile_component` wrote for
+                // this engine configuration (checked by the digest and the engine key), in a
+                // directory only this user can write; see the module documentation.
+                Some(payload) => match unsafe { Component::deserialize(engine, payload) } {
+                    Ok(component) => return Ok((component, Outcome::Hit)),
+                    Err(e) => {
+                        tracing::warn!(plugin, path = %path.display(), "compile cache entry did not load ({e}); recompiling");
+                        outcome = Outcome::Corrupt;
+                    }
+                },
+                None => {
+                    tracing::warn!(plugin, path = %path.display(), "compile cache entry is corrupt (digest mismatch); recompiling");
+                    outcome = Outcome::Corrupt;
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(plugin, path = %path.display(), "cannot read compile cache entry ({e}); recompiling"),
+        }
+        let serialized = engine
+            .precompile_component(bytes)
+            .map_err(anyhow::Error::from)
+            .map_err(|e| crate::error::integrity(format!("plugin {plugin}: not a valid WebAssembly component: {e:#}")))?;
+        // SAFETY: these bytes were produced by `precompile_component` on this engine just now.
+        let component = unsafe { Component::deserialize(engine, &serialized) }
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("plugin {plugin}: loading the freshly compiled component"))?;
+        if let Err(e) = store(&dir, &path, &serialized) {
+            tracing::warn!(plugin, dir = %dir.display(), "compile cache not written ({e:#}); rendering goes on without it");
+            if outcome == Outcome::Miss {
+                outcome = Outcome::Disabled;
+            }
+        }
+        Ok((component, outcome))
+    }
+}
+
+fn compile(engine: &Engine, bytes: &[u8], plugin: &str) -> Result<Component> {
+    Component::new(engine, bytes)
+        .map_err(anyhow::Error::from)
+        .map_err(|e| crate::error::integrity(format!("plugin {plugin}: not a valid WebAssembly component: {e:#}")))
+}
+
+/// The payload of an entry whose header and digest check out.
+fn verified_payload(entry: &[u8]) -> Option<&[u8]> {
+    if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let (digest, payload) = entry[MAGIC.len()..].split_at(32);
+    (Sha256::digest(payload).as_slice() == digest).then_some(payload)
+}
+
+fn store(dir: &Path, path: &Path, payload: &[u8]) -> Result<()> {
+    create_private_dir(dir)?;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        f.write_all(MAGIC)?;
+        f.write_all(&Sha256::digest(payload))?;
+        f.write_all(payload)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Creates `dir` (and parents) private to the user, and refuses a directory others can write.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        for d in [Some(dir), dir.parent()].into_iter().flatten() {
+            let mode = fs::metadata(d)?.permissions().mode();
+            anyhow::ensure!(mode & 0o022 == 0, "{} is writable by other users (mode {:o}); not caching there", d.display(), mode & 0o777);
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+    }
+}
+
+/// Feeds `Hash` output into sha256, so the key is stable across runs (unlike `DefaultHasher`'s
+/// promise).
+struct ShaHasher(Sha256);
+
+impl Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The sha256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_digest_is_checked() {
+        let payload = b"compiled code";
+        let mut entry = MAGIC.to_vec();
+        entry.extend_from_slice(&Sha256::digest(payload));
+        entry.extend_from_slice(payload);
+        assert_eq!(verified_payload(&entry), Some(&payload[..]));
+        let last = entry.len() - 1;
+        entry[last] ^= 1;
+        assert_eq!(verified_payload(&entry), None);
+        assert_eq!(verified_payload(&entry[..10]), None);
+    }
+}

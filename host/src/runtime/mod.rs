@@ -1,0 +1,218 @@
+//! The WebAssembly runtime: one wasmtime engine per process, plugins loaded through the compile
+//! cache, and every instance in its own sandboxed store with limits.
+
+mod cache;
+mod sandbox;
+mod ticker;
+
+pub use cache::{Cache, Outcome, hex, sha256_hex};
+pub use sandbox::State;
+
+use crate::error;
+use crate::pipeline::Limits;
+use anyhow::{Context as _, Result};
+use ticker::Ticker;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, Trap};
+
+/// Host bindings generated from `wit/plugin.wit`.
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "plugin",
+    });
+}
+
+/// The contract's types, as the host sees them.
+pub use bindings::flinkwasm::plugin::types as wit;
+
+/// The engine, the linker every plugin is instantiated with, the compile cache and the epoch
+/// ticker.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<State>,
+    cache: Cache,
+    ticker: Ticker,
+}
+
+impl Runtime {
+    /// A runtime using `cache`. With `exit_on_stuck`, a plugin blocked in a host call past its
+    /// time limit ends the process (exit code 4); the CLI sets it.
+    pub fn new(cache: Cache, exit_on_stuck: bool) -> Result<Runtime> {
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .parallel_compilation(true)
+            .max_wasm_stack(1 << 20);
+        let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasmtime engine")?;
+        let mut linker = Linker::new(&engine);
+        // WASI p2 as the plugins' std needs it; the State's WasiCtx denies every capability.
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        bindings::Plugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)
+            .context("linking the flinkwasm host interface")?;
+        let ticker = Ticker::start(engine.clone(), exit_on_stuck).context("starting the epoch ticker")?;
+        Ok(Runtime { engine, linker, cache, ticker })
+    }
+
+    /// The compile cache.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Compiles (or loads from the cache) and links a plugin component. `bytes` must already be
+    /// trusted: built in, or checked against its pin.
+    pub fn load(&self, name: &str, bytes: &[u8]) -> Result<Plugin> {
+        let digest = sha256_hex(bytes);
+        let (component, outcome) = self.cache.load(&self.engine, bytes, &digest, name)?;
+        tracing::debug!(plugin = name, digest = digest.as_str(), ?outcome, "component loaded");
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            error::integrity(format!(
+                "plugin {name}: needs an import flinkwasm does not provide (plugins may import only \
+                 flinkwasm:plugin/host and WASI): {}",
+                anyhow::Error::from(e).root_cause()
+            ))
+        })?;
+        let pre = bindings::PluginPre::new(pre).map_err(|e| {
+            error::integrity(format!(
+                "plugin {name}: does not implement the flinkwasm:plugin@0.1.0 world: {}",
+                anyhow::Error::from(e)
+            ))
+        })?;
+        Ok(Plugin { name: name.to_string(), digest, outcome, pre })
+    }
+}
+
+/// A loaded, linked plugin, ready to instantiate.
+pub struct Plugin {
+    name: String,
+    digest: String,
+    outcome: Outcome,
+    pre: bindings::PluginPre<State>,
+}
+
+impl Plugin {
+    /// The plugin's name in the pipeline.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The component's sha256, lower-case hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// What the compile cache did for this load.
+    pub fn cache_outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// A fresh instance in its own sandbox under `limits`.
+    pub fn instantiate<'r>(&self, runtime: &'r Runtime, limits: Limits) -> Result<Instance<'r>> {
+        let mut store = Store::new(&runtime.engine, State::new(&self.name, &limits));
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(Ticker::ticks(limits.timeout));
+        runtime.ticker.arm(&self.name, limits.timeout);
+        let bindings = self.pre.instantiate(&mut store);
+        runtime.ticker.disarm();
+        let mut instance = Instance { name: self.name.clone(), limits, runtime, store, bindings: None };
+        match bindings {
+            Ok(b) => instance.bindings = Some(b),
+            Err(e) => return Err(instance.fail(e, "starting")),
+        }
+        Ok(instance)
+    }
+}
+
+/// A running plugin instance.
+pub struct Instance<'r> {
+    name: String,
+    limits: Limits,
+    runtime: &'r Runtime,
+    store: Store<State>,
+    bindings: Option<bindings::Plugin>,
+}
+
+impl Instance<'_> {
+    fn call<T>(&mut self, what: &str, f: impl FnOnce(&bindings::Plugin, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+        let Some(bindings) = self.bindings.take() else {
+            return Err(error::plugin(format!("plugin {}: instance is unusable after an earlier failure", self.name)));
+        };
+        self.store.set_epoch_deadline(Ticker::ticks(self.limits.timeout));
+        self.runtime.ticker.arm(&self.name, self.limits.timeout);
+        let result = f(&bindings, &mut self.store);
+        self.runtime.ticker.disarm();
+        match result {
+            Ok(v) => {
+                self.store.data_mut().drain_stdio();
+                self.store.data_mut().log.finish();
+                self.bindings = Some(bindings);
+                Ok(v)
+            }
+            Err(e) => Err(self.fail(e, what)),
+        }
+    }
+
+    /// Turns a wasmtime failure into an error that names the plugin and the cause.
+    fn fail(&mut self, e: wasmtime::Error, what: &str) -> anyhow::Error {
+        let name = self.name.clone();
+        let limits = self.limits;
+        let stdio_full = self.store.data().stdio_full();
+        let last_stderr = self.store.data_mut().drain_stdio();
+        self.store.data_mut().log.finish();
+        let memory_hit = self.store.data().limiter.memory_hit;
+        let trap = e.downcast_ref::<Trap>().copied();
+        let cause = if memory_hit {
+            format!("exceeded its memory limit of {}", mib(limits.memory_bytes))
+        } else if trap == Some(Trap::Interrupt) {
+            format!("timed out after {:?} (its time limit)", limits.timeout)
+        } else if trap == Some(Trap::StackOverflow) {
+            "overflowed its stack (unbounded recursion?)".to_string()
+        } else if stdio_full {
+            format!("wrote more than {} to stdout/stderr (use the log import)", mib(limits.log_bytes))
+        } else if trap == Some(Trap::UnreachableCodeReached) {
+            match last_stderr {
+                Some(line) => format!("panicked or aborted: {line}"),
+                None => "panicked or aborted (wasm `unreachable`)".to_string(),
+            }
+        } else {
+            let e = anyhow::Error::from(e);
+            match trap {
+                Some(t) => format!("trapped: {t}"),
+                None => format!("failed: {e:#}"),
+            }
+        };
+        error::plugin(format!("plugin {name}: {cause} while {what}"))
+    }
+
+    /// Calls `describe`.
+    pub fn describe(&mut self) -> Result<wit::PluginInfo> {
+        self.call("describing itself", |b, s| b.call_describe(s))
+    }
+
+    /// Calls `run`, and checks the output against the output limit.
+    pub fn run(&mut self, ctx: &wit::Context, manifests: &[String]) -> Result<wit::RunOutput> {
+        let out = self.call("running", |b, s| b.call_run(s, ctx, manifests))?;
+        let size: usize = out.manifests.iter().map(String::len).sum::<usize>()
+            + out.diagnostics.iter().map(|d| d.message.len()).sum::<usize>();
+        if size > self.limits.output_bytes {
+            return Err(error::plugin(format!(
+                "plugin {}: returned {} of output, above its output limit of {}",
+                self.name,
+                mib(size),
+                mib(self.limits.output_bytes)
+            )));
+        }
+        Ok(out)
+    }
+}
+
+fn mib(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -1,0 +1,224 @@
+//! Reading and writing manifest streams: multi-document YAML or JSON in, canonical YAML out.
+//!
+//! The host parses YAML once on the way in and writes YAML once on the way out; in between every
+//! object is a JSON object. Output is canonical: keys sorted, one `---` before each document,
+//! so the same objects always give the same bytes.
+
+use crate::error;
+use anyhow::Result;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// One Kubernetes object.
+pub type Object = Map<String, Value>;
+
+/// Parses a YAML or JSON stream into objects: empty documents and comments are skipped,
+/// `kind: List` (and `*List`) objects are flattened, and every object must have `apiVersion`,
+/// `kind` and `metadata.name` (or `metadata.generateName`). `origin` names the stream in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
+    let mut objects = Vec::new();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        for (index, value) in serde_json::Deserializer::from_str(text).into_iter::<Value>().enumerate() {
+            let value = value.map_err(|e| {
+                error::input(format!("{origin}: document {}: invalid JSON at line {} column {}: {e}", index + 1, e.line(), e.column()))
+            })?;
+            push_value(value, origin, index + 1, &mut objects)?;
+        }
+        return Ok(objects);
+    }
+    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value = Value::deserialize(doc).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(" at line {} column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            error::input(format!("{origin}: document {}: invalid YAML{at}: {}", index + 1, strip_location(&e.to_string())))
+        })?;
+        push_value(value, origin, index + 1, &mut objects)?;
+    }
+    Ok(objects)
+}
+
+/// serde_yaml appends " at line L column C" itself; the caller puts the location first.
+fn strip_location(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+fn push_value(value: Value, origin: &str, index: usize, out: &mut Vec<Object>) -> Result<()> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Array(items) => {
+            for item in items {
+                push_value(item, origin, index, out)?;
+            }
+            Ok(())
+        }
+        Value::Object(obj) => {
+            let is_list = obj.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+                && obj.get("items").is_some_and(Value::is_array);
+            if is_list {
+                if let Some(Value::Array(items)) = obj.get("items") {
+                    for item in items {
+                        push_value(item.clone(), origin, index, out)?;
+                    }
+                }
+                return Ok(());
+            }
+            validate(&obj).map_err(|why| error::input(format!("{origin}: document {index}: {why}")))?;
+            out.push(obj);
+            Ok(())
+        }
+        other => Err(error::input(format!(
+            "{origin}: document {index}: expected a Kubernetes object (a mapping), found {}",
+            type_name(&other)
+        ))),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Checks that an object has the identity every Kubernetes object needs. Returns why not.
+pub fn validate(obj: &Object) -> std::result::Result<(), String> {
+    for key in ["apiVersion", "kind"] {
+        match obj.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err(format!("{key} must be a non-empty string")),
+            None => return Err(format!("missing {key}")),
+        }
+    }
+    let meta = match obj.get("metadata") {
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(format!("{}: metadata must be a mapping", describe(obj))),
+        None => return Err(format!("{}: missing metadata", describe(obj))),
+    };
+    let named = |k: &str| matches!(meta.get(k), Some(Value::String(s)) if !s.is_empty());
+    if !named("name") && !named("generateName") {
+        return Err(format!("{}: missing metadata.name", describe(obj)));
+    }
+    if let Some(ns) = meta.get("namespace")
+        && !ns.is_string()
+    {
+        return Err(format!("{}: metadata.namespace must be a string", describe(obj)));
+    }
+    Ok(())
+}
+
+fn str_of<'a>(obj: &'a Object, path: &[&str]) -> &'a str {
+    let mut cur = obj.get(path[0]);
+    for key in &path[1..] {
+        cur = cur.and_then(|v| v.get(*key));
+    }
+    cur.and_then(Value::as_str).unwrap_or("")
+}
+
+/// `Kind/namespace/name` (or `Kind/name`) for messages.
+pub fn describe(obj: &Object) -> String {
+    let kind = str_of(obj, &["kind"]);
+    let name = match str_of(obj, &["metadata", "name"]) {
+        "" => str_of(obj, &["metadata", "generateName"]),
+        n => n,
+    };
+    match str_of(obj, &["metadata", "namespace"]) {
+        "" => format!("{kind}/{name}"),
+        ns => format!("{kind}/{ns}/{name}"),
+    }
+}
+
+/// The identity used to find duplicates: group, kind, namespace, name.
+fn identity(obj: &Object) -> Option<(String, String, String, String)> {
+    let name = str_of(obj, &["metadata", "name"]);
+    if name.is_empty() {
+        return None; // generateName objects are distinct by construction
+    }
+    let group = str_of(obj, &["apiVersion"]).rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    Some((
+        group.to_string(),
+        str_of(obj, &["kind"]).to_string(),
+        str_of(obj, &["metadata", "namespace"]).to_string(),
+        name.to_string(),
+    ))
+}
+
+/// Finds objects with the same group, kind, namespace and name. Returns a message naming each.
+pub fn duplicates(objects: &[Object]) -> Option<String> {
+    let mut seen: BTreeMap<_, usize> = BTreeMap::new();
+    let mut dups = Vec::new();
+    for (i, obj) in objects.iter().enumerate() {
+        if let Some(id) = identity(obj)
+            && let Some(first) = seen.insert(id, i)
+        {
+            dups.push(format!("{} (objects {} and {})", describe(obj), first + 1, i + 1));
+        }
+    }
+    (!dups.is_empty()).then(|| format!("duplicate objects: {}", dups.join(", ")))
+}
+
+/// Writes objects as a YAML stream: `---` before each document, keys sorted.
+pub fn write(objects: &[Object]) -> Result<String> {
+    let mut out = String::new();
+    for obj in objects {
+        out.push_str("---\n");
+        out.push_str(&serde_yaml::to_string(obj)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_stream_with_comments_empty_docs_and_lists() {
+        let text = "# leading comment\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n---\n# only a comment\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: c}\n";
+        let objs = parse(text, "stdin").unwrap();
+        let names: Vec<_> = objs.iter().map(describe).collect();
+        assert_eq!(names, ["ConfigMap/a", "ConfigMap/b", "Secret/c"]);
+    }
+
+    #[test]
+    fn json_stream() {
+        let text = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}} {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}"#;
+        assert_eq!(parse(text, "stdin").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn malformed_yaml_names_line_and_column() {
+        let err = parse("apiVersion: v1\nkind: [unclosed\n", "stdin").unwrap_err().to_string();
+        assert!(err.contains("stdin: document 1: invalid YAML at line"), "{err}");
+    }
+
+    #[test]
+    fn objects_need_identity() {
+        let err = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "in.yaml").unwrap_err().to_string();
+        assert_eq!(err, "in.yaml: document 1: ConfigMap/: missing metadata.name");
+        let err = parse("- 1\n", "in.yaml").unwrap_err().to_string();
+        assert!(err.contains("expected a Kubernetes object"), "{err}");
+        let err = parse("kind: X\nmetadata: {name: a}\n", "in.yaml").unwrap_err().to_string();
+        assert!(err.ends_with("missing apiVersion"), "{err}");
+    }
+
+    #[test]
+    fn duplicates_are_found_by_group_kind_namespace_name() {
+        let objs = parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n", "s").unwrap();
+        assert_eq!(duplicates(&objs).unwrap(), "duplicate objects: ConfigMap/x/a (objects 1 and 3)");
+    }
+
+    #[test]
+    fn output_is_canonical() {
+        let a = parse("{kind: ConfigMap, apiVersion: v1, metadata: {name: a}, data: {z: '1', b: '2'}}", "s").unwrap();
+        let b = parse("apiVersion: v1\ndata:\n  b: '2'\n  z: '1'\nkind: ConfigMap\nmetadata:\n  name: a\n", "s").unwrap();
+        assert_eq!(write(&a).unwrap(), write(&b).unwrap());
+        assert!(write(&a).unwrap().starts_with("---\napiVersion: v1\ndata:\n  b: '2'\n"));
+    }
+}

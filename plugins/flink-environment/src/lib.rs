@@ -1,0 +1,40 @@
+//! `flink-environment`: emits the CFK resources that connect CFK to CMF and give every Flink
+//! application its defaults.
+//!
+//! - Generates (in `render` and `argocd-cmp` modes) a `CMFRestClass` and a `FlinkEnvironment` in
+//!   real `platform.confluent.io/v1beta1` shape from the plugin configuration and the seed's
+//!   defaults, unless the stream already has them.
+//! - Transforms (in every mode) a FlinkEnvironment written in the seed's authoring form
+//!   (`flink.confluent.io/v1beta1`, `spec.kafkaCluster`, `spec.schemaRegistry`, top-level
+//!   `spec.flinkConfiguration`) into the real shape, so nothing the user wrote is lost.
+//!
+//! Kafka and Schema Registry addresses are not fields of the real FlinkEnvironment; they reach
+//! jobs as environment variables of the default pod template's main container.
+
+mod config;
+mod lower;
+
+use config::Config;
+use flinkwasm_sdk::prelude::*;
+
+/// The plugin type exported to the host.
+pub struct FlinkEnvironment;
+
+impl Plugin for FlinkEnvironment {
+    fn info() -> Info {
+        Info::new(
+            "flink-environment",
+            env!("CARGO_PKG_VERSION"),
+            "CMFRestClass and FlinkEnvironment in real CFK shape, from the seed's form or config",
+            Role::Both,
+        )
+        .schema(config::schema())
+    }
+
+    fn run(ctx: &Context, manifests: Vec<Manifest>) -> Result<Output, Error> {
+        let cfg: Config = ctx.config()?;
+        lower::run(ctx, &cfg, manifests)
+    }
+}
+
+flinkwasm_sdk::export_plugin!(FlinkEnvironment);

@@ -1,0 +1,137 @@
+//! The [`Plugin`] trait a guest implements, and the glue from it to the WIT exports.
+
+use crate::bindings::flinkwasm::plugin::types as wit;
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Error};
+use crate::manifest::Manifest;
+use serde_json::Value;
+
+/// What a plugin does with the manifest stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Adds new manifests; skipped outside `render`.
+    Generator,
+    /// Changes the manifests it is given.
+    Transformer,
+    /// Both.
+    Both,
+}
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone)]
+pub struct Info {
+    /// Unique dash-separated name.
+    pub name: String,
+    /// SemVer version.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// JSON Schema of the configuration.
+    pub config_schema: Value,
+    /// What the plugin does with the stream.
+    pub role: Role,
+}
+
+impl Info {
+    /// Info with a schema that accepts only an empty object; see [`Info::schema`].
+    pub fn new(name: &str, version: &str, description: &str, role: Role) -> Self {
+        Info {
+            name: name.to_string(),
+            version: version.to_string(),
+            description: description.to_string(),
+            config_schema: serde_json::json!({"type": "object", "additionalProperties": false}),
+            role,
+        }
+    }
+
+    /// Sets the JSON Schema of the configuration.
+    pub fn schema(mut self, schema: Value) -> Self {
+        self.config_schema = schema;
+        self
+    }
+}
+
+/// What a plugin returns: the new stream and its findings.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// The new stream; it replaces the input.
+    pub manifests: Vec<Manifest>,
+    /// Findings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Output {
+    /// Output with these manifests and no findings.
+    pub fn new(manifests: Vec<Manifest>) -> Self {
+        Output {
+            manifests,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Adds a finding.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// A flinkwasm plugin.
+pub trait Plugin {
+    /// Says what the plugin is. Must not depend on input.
+    fn info() -> Info;
+
+    /// Runs over the stream and returns the new one.
+    fn run(ctx: &Context, manifests: Vec<Manifest>) -> Result<Output, Error>;
+}
+
+/// Glue for `describe`.
+pub fn describe<P: Plugin>() -> wit::PluginInfo {
+    let info = P::info();
+    wit::PluginInfo {
+        name: info.name,
+        version: info.version,
+        description: info.description,
+        config_schema: info.config_schema.to_string(),
+        role: match info.role {
+            Role::Generator => wit::Role::Generator,
+            Role::Transformer => wit::Role::Transformer,
+            Role::Both => wit::Role::Both,
+        },
+    }
+}
+
+/// Glue for `run`: decodes the inputs, calls the plugin, encodes the output. Every failure
+/// becomes an `error` diagnostic, never a trap.
+pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutput {
+    match run_inner::<P>(ctx, manifests) {
+        Ok(out) => wit::RunOutput {
+            manifests: out
+                .manifests
+                .into_iter()
+                .map(|m| m.into_value().to_string())
+                .collect(),
+            diagnostics: out
+                .diagnostics
+                .into_iter()
+                .map(Diagnostic::into_wit)
+                .collect(),
+        },
+        Err(Error(diagnostic)) => wit::RunOutput {
+            manifests: Vec::new(),
+            diagnostics: vec![diagnostic.into_wit()],
+        },
+    }
+}
+
+fn run_inner<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> Result<Output, Error> {
+    let ctx = Context::from_wit(ctx)?;
+    let mut decoded = Vec::with_capacity(manifests.len());
+    for (index, text) in manifests.iter().enumerate() {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::new(format!("manifest {index} is not JSON: {e}")))?;
+        let manifest = Manifest::from_value(value)
+            .ok_or_else(|| Error::new(format!("manifest {index} is not a JSON object")))?;
+        decoded.push(manifest);
+    }
+    P::run(&ctx, decoded)
+}
