@@ -24,10 +24,16 @@ fn run() -> Result<(), String> {
     watch.extend(dirs.iter().map(String::as_str));
     let files = flinkwasm_guest_build::build(workspace, &crates, &watch)?;
 
-    let mut table = String::from("/// Built-in plugins embedded at build time: (name, component bytes).\n");
+    let mut table =
+        String::from("/// Built-in plugins embedded at build time: (name, component bytes).\n");
     table.push_str("pub static BUILTIN_COMPONENTS: &[(&str, &[u8])] = &[\n");
     for ((name, _), file) in BUILTINS.iter().zip(&files) {
-        writeln!(table, "    ({name:?}, include_bytes!({:?})),", path_str(file)?).map_err(|e| e.to_string())?;
+        writeln!(
+            table,
+            "    ({name:?}, include_bytes!({:?})),",
+            path_str(file)?
+        )
+        .map_err(|e| e.to_string())?;
     }
     table.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?).join("builtins.rs");
@@ -35,5 +41,6 @@ fn run() -> Result<(), String> {
 }
 
 fn path_str(p: &Path) -> Result<&str, String> {
-    p.to_str().ok_or_else(|| format!("non-UTF-8 path {}", p.display()))
+    p.to_str()
+        .ok_or_else(|| format!("non-UTF-8 path {}", p.display()))
 }

@@ -4,7 +4,10 @@ include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
 
 /// The component bytes of the built-in plugin `name`.
 pub fn find(name: &str) -> Option<&'static [u8]> {
-    BUILTIN_COMPONENTS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+    BUILTIN_COMPONENTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, b)| *b)
 }
 
 /// The built-in plugins' names, in the default pipeline's order.

@@ -153,7 +153,11 @@ fn init_logging(level: Option<&str>, format: LogFormat) {
         Some(l) => EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn")),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.without_time().with_target(false).init(),
         LogFormat::Json => builder.json().with_current_span(false).init(),
@@ -175,14 +179,25 @@ fn runtime() -> Result<Runtime> {
 
 fn render_cmd(args: &RenderArgs) -> Result<()> {
     if !args.dir.is_dir() {
-        return Err(error::input(format!("{} is not a directory", args.dir.display())));
+        return Err(error::input(format!(
+            "{} is not a directory",
+            args.dir.display()
+        )));
     }
     let (pipeline, base) = PipelineFile::load(&args.dir)?;
     let rt = runtime()?;
-    let opts = Options { mode: wit::Mode::Render, cluster: args.target.cluster.clone(), target: args.target.target(), only: Vec::new() };
+    let opts = Options {
+        mode: wit::Mode::Render,
+        cluster: args.target.cluster.clone(),
+        target: args.target.target(),
+        only: Vec::new(),
+    };
     let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
     if rendered.objects.is_empty() {
-        return Err(error::plugin(format!("the pipeline produced no objects for cluster {}", rendered.cluster)));
+        return Err(error::plugin(format!(
+            "the pipeline produced no objects for cluster {}",
+            rendered.cluster
+        )));
     }
     let text = stream::write(&rendered.objects)?;
     match &args.output {
@@ -198,26 +213,44 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         None => PipelineFile::load(Path::new("."))?,
     };
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
     let objects = stream::parse(&input, "stdin")?;
     let given = objects.len();
     let rt = runtime()?;
-    let opts = Options { mode: wit::Mode::PostRender, cluster: args.target.cluster.clone(), target: args.target.target(), only: args.plugins.clone() };
+    let opts = Options {
+        mode: wit::Mode::PostRender,
+        cluster: args.target.cluster.clone(),
+        target: args.target.target(),
+        only: args.plugins.clone(),
+    };
     let rendered = render::run(&rt, &pipeline, &base, &opts, objects)?;
     if rendered.objects.is_empty() && given > 0 {
-        return Err(error::plugin(format!("the pipeline removed all {given} objects; refusing to print an empty stream")));
+        return Err(error::plugin(format!(
+            "the pipeline removed all {given} objects; refusing to print an empty stream"
+        )));
     }
     write_stdout(stream::write(&rendered.objects)?.as_bytes())
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).context("writing stdout")
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing stdout")
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
 }
@@ -230,7 +263,11 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
             out.push_str("BUILT-IN\n");
             for name in builtin::names() {
                 let bytes = builtin::find(name).unwrap_or_default();
-                out.push_str(&format!("  {name:<24} sha256:{}  {} bytes\n", crate::runtime::sha256_hex(bytes), bytes.len()));
+                out.push_str(&format!(
+                    "  {name:<24} sha256:{}  {} bytes\n",
+                    crate::runtime::sha256_hex(bytes),
+                    bytes.len()
+                ));
             }
             let (pipeline, base) = PipelineFile::load(&dir)?;
             out.push_str(&format!("PIPELINE {}\n", pipeline.metadata.name));
@@ -238,27 +275,42 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 let src = spec.source(i, &base)?;
                 let what = match &src {
                     pipeline::Source::Builtin(b) => format!("builtin:{b}"),
-                    pipeline::Source::File { path, sha256 } => format!("{} (pinned sha256:{sha256})", path.display()),
+                    pipeline::Source::File { path, sha256 } => {
+                        format!("{} (pinned sha256:{sha256})", path.display())
+                    }
                 };
                 out.push_str(&format!("  {:<24} {what}\n", spec.display_name()));
             }
         }
         PluginsCommand::Inspect { name, dir } => {
             let (pipeline, base) = PipelineFile::load(&dir)?;
-            let found = pipeline.spec.plugins.iter().enumerate().find(|(_, p)| p.display_name() == name);
+            let found = pipeline
+                .spec
+                .plugins
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.display_name() == name);
             let (src, limits) = match found {
-                Some((i, spec)) => (spec.source(i, &base)?, spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?),
+                Some((i, spec)) => (
+                    spec.source(i, &base)?,
+                    spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?,
+                ),
                 None => (pipeline::Source::Builtin(name.clone()), Default::default()),
             };
             let bytes = source::fetch(&name, &src)?;
             let plugin = rt.load(&name, &bytes)?;
             let info = plugin.instantiate(&rt, limits)?.describe()?;
-            let schema: serde_json::Value = serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
+            let schema: serde_json::Value =
+                serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
             let doc = serde_json::json!({
                 "name": info.name,
                 "version": info.version,
                 "description": info.description,
-                "role": format!("{:?}", info.role).to_lowercase(),
+                "role": match info.role {
+                    wit::Role::Generator => "generator",
+                    wit::Role::Transformer => "transformer",
+                    wit::Role::Both => "both",
+                },
                 "sha256": plugin.digest(),
                 "configSchema": schema,
             });
@@ -282,7 +334,12 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                             .with_context(|| format!("cluster {cluster}"))?;
                     }
                 }
-                out.push_str(&format!("ok  {name:<24} {} {}  sha256:{}\n", info.name, info.version, plugin.digest()));
+                out.push_str(&format!(
+                    "ok  {name:<24} {} {}  sha256:{}\n",
+                    info.name,
+                    info.version,
+                    plugin.digest()
+                ));
             }
         }
     }

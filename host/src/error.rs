@@ -48,17 +48,29 @@ impl std::error::Error for Failure {}
 
 /// An input error (exit code 3).
 pub fn input(message: impl Into<String>) -> anyhow::Error {
-    Failure { kind: ExitKind::Input, message: message.into() }.into()
+    Failure {
+        kind: ExitKind::Input,
+        message: message.into(),
+    }
+    .into()
 }
 
 /// A plugin error (exit code 4).
 pub fn plugin(message: impl Into<String>) -> anyhow::Error {
-    Failure { kind: ExitKind::Plugin, message: message.into() }.into()
+    Failure {
+        kind: ExitKind::Plugin,
+        message: message.into(),
+    }
+    .into()
 }
 
 /// An integrity error (exit code 5).
 pub fn integrity(message: impl Into<String>) -> anyhow::Error {
-    Failure { kind: ExitKind::Integrity, message: message.into() }.into()
+    Failure {
+        kind: ExitKind::Integrity,
+        message: message.into(),
+    }
+    .into()
 }
 
 /// The exit code for an error: its [`Failure`]'s class, else 1.

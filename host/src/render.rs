@@ -74,15 +74,38 @@ pub struct Rendered {
 }
 
 /// Runs `pipeline` (whose relative paths start at `base`) over `input`.
-pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, input: Vec<Object>) -> Result<Rendered> {
+pub fn run(
+    rt: &Runtime,
+    pipeline: &PipelineFile,
+    base: &Path,
+    opts: &Options,
+    input: Vec<Object>,
+) -> Result<Rendered> {
     let cluster = pipeline.cluster_name(opts.cluster.as_deref())?;
-    let cluster_values = pipeline.spec.clusters.get(&cluster).cloned().unwrap_or_default();
-    let target = opts.target.or(&cluster_values.target).or(&pipeline.spec.target);
-    let mut api_versions = target.api_versions.clone().unwrap_or_else(|| vec!["v1".to_string()]);
+    let cluster_values = pipeline
+        .spec
+        .clusters
+        .get(&cluster)
+        .cloned()
+        .unwrap_or_default();
+    let target = opts
+        .target
+        .or(&cluster_values.target)
+        .or(&pipeline.spec.target);
+    let mut api_versions = target
+        .api_versions
+        .clone()
+        .unwrap_or_else(|| vec!["v1".to_string()]);
     api_versions.sort();
     api_versions.dedup();
-    let namespace = target.namespace.clone().unwrap_or_else(|| "default".to_string());
-    let release = target.release.clone().unwrap_or_else(|| pipeline.metadata.name.clone());
+    let namespace = target
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let release = target
+        .release
+        .clone()
+        .unwrap_or_else(|| pipeline.metadata.name.clone());
     let kube_version = target
         .kube_version
         .clone()
@@ -91,9 +114,22 @@ pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, i
         .to_string();
 
     for name in &opts.only {
-        if !pipeline.spec.plugins.iter().any(|p| &p.display_name() == name) {
-            let known: Vec<_> = pipeline.spec.plugins.iter().map(|p| p.display_name()).collect();
-            return Err(error::input(format!("no plugin `{name}` in the pipeline; it has: {}", known.join(", "))));
+        if !pipeline
+            .spec
+            .plugins
+            .iter()
+            .any(|p| &p.display_name() == name)
+        {
+            let known: Vec<_> = pipeline
+                .spec
+                .plugins
+                .iter()
+                .map(|p| p.display_name())
+                .collect();
+            return Err(error::input(format!(
+                "no plugin `{name}` in the pipeline; it has: {}",
+                known.join(", ")
+            )));
         }
     }
 
@@ -128,11 +164,17 @@ pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, i
         let info = instance.describe()?;
         let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
         if info.role == wit::Role::Generator && !generates {
-            tracing::debug!(plugin = name.as_str(), "generator skipped outside render mode");
+            tracing::debug!(
+                plugin = name.as_str(),
+                "generator skipped outside render mode"
+            );
             continue;
         }
 
-        let mut config = spec.config.clone().unwrap_or_else(|| Value::Object(Default::default()));
+        let mut config = spec
+            .config
+            .clone()
+            .unwrap_or_else(|| Value::Object(Default::default()));
         if let Some(patch) = cluster_values.config.get(&name) {
             merge_patch(&mut config, patch);
         }
@@ -142,8 +184,11 @@ pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, i
         for f in &spec.files {
             let path = confined(base, f, &format!("{at}.files"))?;
             for (rel, full) in expand(&path, f)? {
-                let content = std::fs::read_to_string(&full)
-                    .map_err(|e| error::input(format!("plugin {name}: cannot read granted file {rel}: {e}")))?;
+                let content = std::fs::read_to_string(&full).map_err(|e| {
+                    error::input(format!(
+                        "plugin {name}: cannot read granted file {rel}: {e}"
+                    ))
+                })?;
                 files.push(wit::GrantedFile { path: rel, content });
             }
         }
@@ -155,16 +200,25 @@ pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, i
             namespace: namespace.clone(),
             release: release.clone(),
             mode: opts.mode,
-            capabilities: wit::Capabilities { kube_version: kube_version.clone(), api_versions: api_versions.clone() },
+            capabilities: wit::Capabilities {
+                kube_version: kube_version.clone(),
+                api_versions: api_versions.clone(),
+            },
             config: config.to_string(),
             files,
         };
-        let manifests: Vec<String> = objects.iter().map(|o| Value::Object(o.clone()).to_string()).collect();
+        let manifests: Vec<String> = objects
+            .iter()
+            .map(|o| Value::Object(o.clone()).to_string())
+            .collect();
         let out = instance.run(&ctx, &manifests)?;
 
         let mut errors = Vec::new();
         for d in out.diagnostics {
-            let r = Reported { plugin: name.clone(), diagnostic: d };
+            let r = Reported {
+                plugin: name.clone(),
+                diagnostic: d,
+            };
             match r.diagnostic.severity {
                 wit::Severity::Error => errors.push(r.line()),
                 wit::Severity::Warning => tracing::warn!("{}", r.line()),
@@ -180,7 +234,11 @@ pub fn run(rt: &Runtime, pipeline: &PipelineFile, base: &Path, opts: &Options, i
             return Err(error::plugin(format!("plugin {name}: returned {why}")));
         }
     }
-    Ok(Rendered { objects, diagnostics, cluster })
+    Ok(Rendered {
+        objects,
+        diagnostics,
+        cluster,
+    })
 }
 
 /// Parses a plugin's returned manifests, each of which must be a Kubernetes object.
@@ -189,13 +247,24 @@ fn decode_output(plugin: &str, manifests: Vec<String>) -> Result<Vec<Object>> {
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
-            let value: Value = serde_json::from_str(&text)
-                .map_err(|e| error::plugin(format!("plugin {plugin}: returned manifest {} is not JSON: {e}", i + 1)))?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| {
+                error::plugin(format!(
+                    "plugin {plugin}: returned manifest {} is not JSON: {e}",
+                    i + 1
+                ))
+            })?;
             let Value::Object(obj) = value else {
-                return Err(error::plugin(format!("plugin {plugin}: returned manifest {} is not a JSON object", i + 1)));
+                return Err(error::plugin(format!(
+                    "plugin {plugin}: returned manifest {} is not a JSON object",
+                    i + 1
+                )));
             };
-            stream::validate(&obj)
-                .map_err(|why| error::plugin(format!("plugin {plugin}: returned manifest {}: {why}", i + 1)))?;
+            stream::validate(&obj).map_err(|why| {
+                error::plugin(format!(
+                    "plugin {plugin}: returned manifest {}: {why}",
+                    i + 1
+                ))
+            })?;
             Ok(obj)
         })
         .collect()
@@ -224,13 +293,20 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 /// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):
 /// a pipeline from a repository may not read the machine's other files.
 fn confined(base: &Path, rel: &str, at: &str) -> Result<PathBuf> {
-    let root = base
-        .canonicalize()
-        .map_err(|e| error::input(format!("{at}: cannot resolve the pipeline directory {}: {e}", base.display())))?;
+    let root = base.canonicalize().map_err(|e| {
+        error::input(format!(
+            "{at}: cannot resolve the pipeline directory {}: {e}",
+            base.display()
+        ))
+    })?;
     let path = root.join(rel);
-    let real = path.canonicalize().map_err(|e| error::input(format!("{at}: cannot read {rel}: {e}")))?;
+    let real = path
+        .canonicalize()
+        .map_err(|e| error::input(format!("{at}: cannot read {rel}: {e}")))?;
     if !real.starts_with(&root) {
-        return Err(error::input(format!("{at}: {rel} is outside the pipeline directory; only files below it may be used")));
+        return Err(error::input(format!(
+            "{at}: {rel} is outside the pipeline directory; only files below it may be used"
+        )));
     }
     Ok(real)
 }
@@ -238,14 +314,24 @@ fn confined(base: &Path, rel: &str, at: &str) -> Result<PathBuf> {
 /// A granted path: a file, or every file below a directory (sorted), with pipeline-relative names.
 fn expand(path: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>> {
     if !path.is_dir() {
-        return Ok(vec![(rel.trim_start_matches("./").to_string(), path.to_path_buf())]);
+        return Ok(vec![(
+            rel.trim_start_matches("./").to_string(),
+            path.to_path_buf(),
+        )]);
     }
     let mut out = Vec::new();
-    let mut stack = vec![(rel.trim_start_matches("./").trim_end_matches('/').to_string(), path.to_path_buf())];
+    let mut stack = vec![(
+        rel.trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string(),
+        path.to_path_buf(),
+    )];
     while let Some((rel, dir)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
         for entry in entries {
-            let entry = entry.map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
+            let entry = entry
+                .map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let child = format!("{rel}/{name}");
             let p = entry.path();

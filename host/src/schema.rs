@@ -11,11 +11,17 @@ pub fn validate(plugin: &str, schema: &str, config: &Value) -> Result<()> {
     let schema: Value = if schema.trim().is_empty() {
         serde_json::json!({"type": "object", "additionalProperties": false})
     } else {
-        serde_json::from_str(schema)
-            .map_err(|e| error::plugin(format!("plugin {plugin}: its config schema is not JSON: {e}")))?
+        serde_json::from_str(schema).map_err(|e| {
+            error::plugin(format!(
+                "plugin {plugin}: its config schema is not JSON: {e}"
+            ))
+        })?
     };
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| error::plugin(format!("plugin {plugin}: its config schema is invalid: {e}")))?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| {
+        error::plugin(format!(
+            "plugin {plugin}: its config schema is invalid: {e}"
+        ))
+    })?;
     let mut problems: Vec<String> = validator
         .iter_errors(config)
         .map(|e| {
@@ -34,7 +40,10 @@ pub fn validate(plugin: &str, schema: &str, config: &Value) -> Result<()> {
         return Ok(());
     }
     problems.sort();
-    Err(error::input(format!("plugin {plugin}: invalid config: {}", problems.join("; "))))
+    Err(error::input(format!(
+        "plugin {plugin}: invalid config: {}",
+        problems.join("; ")
+    )))
 }
 
 /// `/kafka/bootstrapServers` → `config.kafka.bootstrapServers`; `/a/0` → `config.a[0]`.
@@ -63,11 +72,28 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_wrong_types_name_the_path() {
-        assert!(validate("p", SCHEMA, &json!({"kafka": {"bootstrapServers": "k:9092"}})).is_ok());
-        let err = validate("p", SCHEMA, &json!({"kafka": {"bootstrapServerz": "x"}})).unwrap_err().to_string();
-        assert_eq!(err, "plugin p: invalid config: config.kafka.bootstrapServerz: unknown key");
-        let err = validate("p", SCHEMA, &json!({"list": ["a", 1]})).unwrap_err().to_string();
-        assert!(err.starts_with("plugin p: invalid config: config.list[1]: 1 is not of type"), "{err}");
+        assert!(
+            validate(
+                "p",
+                SCHEMA,
+                &json!({"kafka": {"bootstrapServers": "k:9092"}})
+            )
+            .is_ok()
+        );
+        let err = validate("p", SCHEMA, &json!({"kafka": {"bootstrapServerz": "x"}}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "plugin p: invalid config: config.kafka.bootstrapServerz: unknown key"
+        );
+        let err = validate("p", SCHEMA, &json!({"list": ["a", 1]}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("plugin p: invalid config: config.list[1]: 1 is not of type"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,8 +18,12 @@ pub fn fetch(plugin: &str, source: &Source) -> Result<Cow<'static, [u8]>> {
             ))
         }),
         Source::File { path, sha256 } => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| error::integrity(format!("plugin {plugin}: cannot read {}: {e}", path.display())))?;
+            let bytes = std::fs::read(path).map_err(|e| {
+                error::integrity(format!(
+                    "plugin {plugin}: cannot read {}: {e}",
+                    path.display()
+                ))
+            })?;
             let actual = sha256_hex(&bytes);
             if &actual != sha256 {
                 return Err(error::integrity(format!(

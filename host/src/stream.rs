@@ -19,14 +19,19 @@ pub type Object = Map<String, Value>;
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
     let mut objects = Vec::new();
     let trimmed = text.trim_start();
+    // A stream of concatenated JSON values is not YAML; try it as JSON first. YAML flow
+    // mappings also start with `{`, so on any JSON error fall back to YAML, whose parser
+    // reads JSON documents too and gives the better message.
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        for (index, value) in serde_json::Deserializer::from_str(text).into_iter::<Value>().enumerate() {
-            let value = value.map_err(|e| {
-                error::input(format!("{origin}: document {}: invalid JSON at line {} column {}: {e}", index + 1, e.line(), e.column()))
-            })?;
-            push_value(value, origin, index + 1, &mut objects)?;
+        let values: std::result::Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
+            .into_iter::<Value>()
+            .collect();
+        if let Ok(values) = values {
+            for (index, value) in values.into_iter().enumerate() {
+                push_value(value, origin, index + 1, &mut objects)?;
+            }
+            return Ok(objects);
         }
-        return Ok(objects);
     }
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(doc).map_err(|e| {
@@ -34,7 +39,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
                 .location()
                 .map(|l| format!(" at line {} column {}", l.line(), l.column()))
                 .unwrap_or_default();
-            error::input(format!("{origin}: document {}: invalid YAML{at}: {}", index + 1, strip_location(&e.to_string())))
+            error::input(format!(
+                "{origin}: document {}: invalid YAML{at}: {}",
+                index + 1,
+                strip_location(&e.to_string())
+            ))
         })?;
         push_value(value, origin, index + 1, &mut objects)?;
     }
@@ -56,7 +65,10 @@ fn push_value(value: Value, origin: &str, index: usize, out: &mut Vec<Object>) -
             Ok(())
         }
         Value::Object(obj) => {
-            let is_list = obj.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+            let is_list = obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"))
                 && obj.get("items").is_some_and(Value::is_array);
             if is_list {
                 if let Some(Value::Array(items)) = obj.get("items") {
@@ -66,7 +78,8 @@ fn push_value(value: Value, origin: &str, index: usize, out: &mut Vec<Object>) -
                 }
                 return Ok(());
             }
-            validate(&obj).map_err(|why| error::input(format!("{origin}: document {index}: {why}")))?;
+            validate(&obj)
+                .map_err(|why| error::input(format!("{origin}: document {index}: {why}")))?;
             out.push(obj);
             Ok(())
         }
@@ -109,7 +122,10 @@ pub fn validate(obj: &Object) -> std::result::Result<(), String> {
     if let Some(ns) = meta.get("namespace")
         && !ns.is_string()
     {
-        return Err(format!("{}: metadata.namespace must be a string", describe(obj)));
+        return Err(format!(
+            "{}: metadata.namespace must be a string",
+            describe(obj)
+        ));
     }
     Ok(())
 }
@@ -141,7 +157,10 @@ fn identity(obj: &Object) -> Option<(String, String, String, String)> {
     if name.is_empty() {
         return None; // generateName objects are distinct by construction
     }
-    let group = str_of(obj, &["apiVersion"]).rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    let group = str_of(obj, &["apiVersion"])
+        .rsplit_once('/')
+        .map(|(g, _)| g)
+        .unwrap_or("");
     Some((
         group.to_string(),
         str_of(obj, &["kind"]).to_string(),
@@ -158,7 +177,12 @@ pub fn duplicates(objects: &[Object]) -> Option<String> {
         if let Some(id) = identity(obj)
             && let Some(first) = seen.insert(id, i)
         {
-            dups.push(format!("{} (objects {} and {})", describe(obj), first + 1, i + 1));
+            dups.push(format!(
+                "{} (objects {} and {})",
+                describe(obj),
+                first + 1,
+                i + 1
+            ));
         }
     }
     (!dups.is_empty()).then(|| format!("duplicate objects: {}", dups.join(", ")))
@@ -194,31 +218,58 @@ mod tests {
 
     #[test]
     fn malformed_yaml_names_line_and_column() {
-        let err = parse("apiVersion: v1\nkind: [unclosed\n", "stdin").unwrap_err().to_string();
-        assert!(err.contains("stdin: document 1: invalid YAML at line"), "{err}");
+        let err = parse("apiVersion: v1\nkind: [unclosed\n", "stdin")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("stdin: document 1: invalid YAML at line"),
+            "{err}"
+        );
     }
 
     #[test]
     fn objects_need_identity() {
-        let err = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "in.yaml").unwrap_err().to_string();
-        assert_eq!(err, "in.yaml: document 1: ConfigMap/: missing metadata.name");
+        let err = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "in.yaml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "in.yaml: document 1: ConfigMap/: missing metadata.name"
+        );
         let err = parse("- 1\n", "in.yaml").unwrap_err().to_string();
         assert!(err.contains("expected a Kubernetes object"), "{err}");
-        let err = parse("kind: X\nmetadata: {name: a}\n", "in.yaml").unwrap_err().to_string();
+        let err = parse("kind: X\nmetadata: {name: a}\n", "in.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.ends_with("missing apiVersion"), "{err}");
     }
 
     #[test]
     fn duplicates_are_found_by_group_kind_namespace_name() {
         let objs = parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n", "s").unwrap();
-        assert_eq!(duplicates(&objs).unwrap(), "duplicate objects: ConfigMap/x/a (objects 1 and 3)");
+        assert_eq!(
+            duplicates(&objs).unwrap(),
+            "duplicate objects: ConfigMap/x/a (objects 1 and 3)"
+        );
     }
 
     #[test]
     fn output_is_canonical() {
-        let a = parse("{kind: ConfigMap, apiVersion: v1, metadata: {name: a}, data: {z: '1', b: '2'}}", "s").unwrap();
-        let b = parse("apiVersion: v1\ndata:\n  b: '2'\n  z: '1'\nkind: ConfigMap\nmetadata:\n  name: a\n", "s").unwrap();
+        let a = parse(
+            "{kind: ConfigMap, apiVersion: v1, metadata: {name: a}, data: {z: '1', b: '2'}}",
+            "s",
+        )
+        .unwrap();
+        let b = parse(
+            "apiVersion: v1\ndata:\n  b: '2'\n  z: '1'\nkind: ConfigMap\nmetadata:\n  name: a\n",
+            "s",
+        )
+        .unwrap();
         assert_eq!(write(&a).unwrap(), write(&b).unwrap());
-        assert!(write(&a).unwrap().starts_with("---\napiVersion: v1\ndata:\n  b: '2'\n"));
+        assert!(
+            write(&a)
+                .unwrap()
+                .starts_with("---\napiVersion: v1\ndata:\n  b: '2'\n")
+        );
     }
 }

@@ -46,8 +46,18 @@ impl LimitsSpec {
     /// The effective limits: the defaults, tightened by this spec. `at` is the spec's path.
     pub fn resolve(&self, at: &str) -> Result<Limits> {
         let d = Limits::default();
-        let memory = tighten(self.memory.as_deref(), d.memory_bytes, parse_bytes, &format!("{at}.memory"))?;
-        let output = tighten(self.output.as_deref(), d.output_bytes, parse_bytes, &format!("{at}.output"))?;
+        let memory = tighten(
+            self.memory.as_deref(),
+            d.memory_bytes,
+            parse_bytes,
+            &format!("{at}.memory"),
+        )?;
+        let output = tighten(
+            self.output.as_deref(),
+            d.output_bytes,
+            parse_bytes,
+            &format!("{at}.output"),
+        )?;
         let timeout_ms = tighten(
             self.timeout.as_deref(),
             d.timeout.as_millis() as usize,
@@ -63,14 +73,21 @@ impl LimitsSpec {
     }
 }
 
-fn tighten(value: Option<&str>, max: usize, parse: fn(&str) -> Option<usize>, at: &str) -> Result<usize> {
+fn tighten(
+    value: Option<&str>,
+    max: usize,
+    parse: fn(&str) -> Option<usize>,
+    at: &str,
+) -> Result<usize> {
     let Some(text) = value else { return Ok(max) };
     let v = parse(text).ok_or_else(|| error::input(format!("{at}: cannot read `{text}`")))?;
     if v == 0 {
         return Err(error::input(format!("{at}: must be greater than zero")));
     }
     if v > max {
-        return Err(error::input(format!("{at}: `{text}` is above the host's limit; limits can only be tightened")));
+        return Err(error::input(format!(
+            "{at}: `{text}` is above the host's limit; limits can only be tightened"
+        )));
     }
     Ok(v)
 }
@@ -78,7 +95,9 @@ fn tighten(value: Option<&str>, max: usize, parse: fn(&str) -> Option<usize>, at
 /// Bytes from a Kubernetes-style quantity: `512`, `64Ki`, `256Mi`, `1Gi`, `10M`.
 pub fn parse_bytes(text: &str) -> Option<usize> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
     let n: usize = num.parse().ok()?;
     let mult: usize = match unit {
@@ -97,7 +116,9 @@ pub fn parse_bytes(text: &str) -> Option<usize> {
 /// Milliseconds from `500ms`, `10s` or `2m`.
 pub fn parse_millis(text: &str) -> Option<usize> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
     let n: usize = num.parse().ok()?;
     let mult = match unit {
@@ -125,13 +146,26 @@ mod tests {
 
     #[test]
     fn limits_only_tighten() {
-        let spec = LimitsSpec { memory: Some("64Mi".into()), timeout: Some("2s".into()), output: None };
+        let spec = LimitsSpec {
+            memory: Some("64Mi".into()),
+            timeout: Some("2s".into()),
+            output: None,
+        };
         let l = spec.resolve("x").unwrap();
         assert_eq!(l.memory_bytes, 64 << 20);
         assert_eq!(l.timeout, Duration::from_secs(2));
         assert_eq!(l.output_bytes, Limits::default().output_bytes);
-        let loose = LimitsSpec { memory: Some("8Gi".into()), ..Default::default() };
-        let err = loose.resolve("spec.plugins[0].limits").unwrap_err().to_string();
-        assert!(err.starts_with("spec.plugins[0].limits.memory: `8Gi` is above the host's limit"), "{err}");
+        let loose = LimitsSpec {
+            memory: Some("8Gi".into()),
+            ..Default::default()
+        };
+        let err = loose
+            .resolve("spec.plugins[0].limits")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("spec.plugins[0].limits.memory: `8Gi` is above the host's limit"),
+            "{err}"
+        );
     }
 }

@@ -84,8 +84,14 @@ impl Target {
         Target {
             namespace: self.namespace.clone().or_else(|| base.namespace.clone()),
             release: self.release.clone().or_else(|| base.release.clone()),
-            kube_version: self.kube_version.clone().or_else(|| base.kube_version.clone()),
-            api_versions: self.api_versions.clone().or_else(|| base.api_versions.clone()),
+            kube_version: self
+                .kube_version
+                .clone()
+                .or_else(|| base.kube_version.clone()),
+            api_versions: self
+                .api_versions
+                .clone()
+                .or_else(|| base.api_versions.clone()),
         }
     }
 }
@@ -145,7 +151,15 @@ impl PluginSpec {
         self.name
             .clone()
             .or_else(|| self.builtin.clone())
-            .or_else(|| self.path.as_ref().map(|p| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".wasm").to_string()))
+            .or_else(|| {
+                self.path.as_ref().map(|p| {
+                    p.rsplit('/')
+                        .next()
+                        .unwrap_or(p)
+                        .trim_end_matches(".wasm")
+                        .to_string()
+                })
+            })
             .unwrap_or_default()
     }
 
@@ -156,7 +170,9 @@ impl PluginSpec {
         match (&self.builtin, &self.path) {
             (Some(b), None) => {
                 if self.sha256.is_some() {
-                    return Err(error::input(format!("{at}.sha256: built-in plugins are embedded in the binary and take no pin")));
+                    return Err(error::input(format!(
+                        "{at}.sha256: built-in plugins are embedded in the binary and take no pin"
+                    )));
                 }
                 Ok(Source::Builtin(b.clone()))
             }
@@ -164,14 +180,26 @@ impl PluginSpec {
                 let pin = self.sha256.as_deref().ok_or_else(|| {
                     error::input(format!("{at}.sha256: external plugin {p} needs a pin, `sha256: sha256:<hex>` (see `flinkwasm plugins verify`)"))
                 })?;
-                let hex = pin.strip_prefix("sha256:").unwrap_or(pin).to_ascii_lowercase();
+                let hex = pin
+                    .strip_prefix("sha256:")
+                    .unwrap_or(pin)
+                    .to_ascii_lowercase();
                 if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(error::input(format!("{at}.sha256: `{pin}` is not `sha256:` followed by 64 hex digits")));
+                    return Err(error::input(format!(
+                        "{at}.sha256: `{pin}` is not `sha256:` followed by 64 hex digits"
+                    )));
                 }
-                Ok(Source::File { path: base.join(p), sha256: hex })
+                Ok(Source::File {
+                    path: base.join(p),
+                    sha256: hex,
+                })
             }
-            (Some(_), Some(_)) => Err(error::input(format!("{at}: give either `builtin` or `path`, not both"))),
-            (None, None) => Err(error::input(format!("{at}: give `builtin: <name>` or `path: <file.wasm>` with `sha256:`"))),
+            (Some(_), Some(_)) => Err(error::input(format!(
+                "{at}: give either `builtin` or `path`, not both"
+            ))),
+            (None, None) => Err(error::input(format!(
+                "{at}: give `builtin: <name>` or `path: <file.wasm>` with `sha256:`"
+            ))),
         }
     }
 }
@@ -183,7 +211,18 @@ impl PipelineFile {
         let file: PipelineFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
-            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            // serde_yaml prefixes the path of the enclosing mapping itself; keep only ours.
+            let inner = match inner.split_once(": ") {
+                Some((prefix, rest)) if path.starts_with(prefix) && !prefix.contains(' ') => {
+                    rest.to_string()
+                }
+                _ => inner,
+            };
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
             error::input(format!("{origin}: {at}{inner}"))
         })?;
         if file.api_version != API_VERSION || file.kind != "Pipeline" {
@@ -196,10 +235,14 @@ impl PipelineFile {
         for (i, p) in file.spec.plugins.iter().enumerate() {
             let name = p.display_name();
             if name.is_empty() {
-                return Err(error::input(format!("{origin}: spec.plugins[{i}].name: a plugin needs a name")));
+                return Err(error::input(format!(
+                    "{origin}: spec.plugins[{i}].name: a plugin needs a name"
+                )));
             }
             if let Some(j) = names.insert(name.clone(), i) {
-                return Err(error::input(format!("{origin}: spec.plugins[{i}].name: `{name}` is already the name of spec.plugins[{j}]")));
+                return Err(error::input(format!(
+                    "{origin}: spec.plugins[{i}].name: `{name}` is already the name of spec.plugins[{j}]"
+                )));
             }
         }
         for (cluster, values) in &file.spec.clusters {
@@ -219,10 +262,16 @@ impl PipelineFile {
     pub fn load(dir: &Path) -> Result<(PipelineFile, PathBuf)> {
         let path = dir.join(FILE_NAME);
         match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((Self::parse(&text, &path.display().to_string())?, dir.to_path_buf())),
+            Ok(text) => Ok((
+                Self::parse(&text, &path.display().to_string())?,
+                dir.to_path_buf(),
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!(dir = %dir.display(), "no {FILE_NAME}: using the built-in default pipeline");
-                Ok((Self::parse(DEFAULT_PIPELINE, "built-in default pipeline")?, dir.to_path_buf()))
+                Ok((
+                    Self::parse(DEFAULT_PIPELINE, "built-in default pipeline")?,
+                    dir.to_path_buf(),
+                ))
             }
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
@@ -230,8 +279,9 @@ impl PipelineFile {
 
     /// Loads a pipeline from an explicit file path.
     pub fn load_file(path: &Path) -> Result<(PipelineFile, PathBuf)> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| error::input(format!("cannot read pipeline file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            error::input(format!("cannot read pipeline file {}: {e}", path.display()))
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok((Self::parse(&text, &path.display().to_string())?, base))
     }
@@ -244,8 +294,13 @@ impl PipelineFile {
             .or_else(|| self.spec.default_cluster.clone())
             .unwrap_or_else(|| "default".to_string());
         if name != "default" && !self.spec.clusters.contains_key(&name) {
-            let known: Vec<_> = std::iter::once("default").chain(self.spec.clusters.keys().map(String::as_str)).collect();
-            return Err(error::input(format!("unknown cluster `{name}`; this pipeline knows: {}", known.join(", "))));
+            let known: Vec<_> = std::iter::once("default")
+                .chain(self.spec.clusters.keys().map(String::as_str))
+                .collect();
+            return Err(error::input(format!(
+                "unknown cluster `{name}`; this pipeline knows: {}",
+                known.join(", ")
+            )));
         }
         Ok(name)
     }
@@ -265,18 +320,35 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_their_path() {
-        let text = MINIMAL.replace("  - builtin: flink-environment\n", "  - builtin: flink-environment\n    limits: {memry: 1Mi}\n");
-        let err = PipelineFile::parse(&text, "p.yaml").unwrap_err().to_string();
-        assert!(err.starts_with("p.yaml: spec.plugins[0].limits.memry: unknown field `memry`"), "{err}");
+        let text = MINIMAL.replace(
+            "  - builtin: flink-environment\n",
+            "  - builtin: flink-environment\n    limits: {memry: 1Mi}\n",
+        );
+        let err = PipelineFile::parse(&text, "p.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("p.yaml: spec.plugins[0].limits.memry: unknown field `memry`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn external_plugins_need_a_wellformed_pin() {
         let text = MINIMAL.replace("builtin: flink-environment", "path: x.wasm");
         let p = PipelineFile::parse(&text, "p").unwrap();
-        let err = p.spec.plugins[0].source(0, Path::new(".")).unwrap_err().to_string();
-        assert!(err.contains("spec.plugins[0].sha256: external plugin x.wasm needs a pin"), "{err}");
-        let text = MINIMAL.replace("builtin: flink-environment", "{path: x.wasm, sha256: 'sha256:abc'}");
+        let err = p.spec.plugins[0]
+            .source(0, Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("spec.plugins[0].sha256: external plugin x.wasm needs a pin"),
+            "{err}"
+        );
+        let text = MINIMAL.replace(
+            "builtin: flink-environment",
+            "{path: x.wasm, sha256: 'sha256:abc'}",
+        );
         let p = PipelineFile::parse(&text, "p").unwrap();
         assert!(p.spec.plugins[0].source(0, Path::new(".")).is_err());
     }
@@ -291,8 +363,12 @@ mod tests {
 
     #[test]
     fn cluster_config_must_name_a_plugin() {
-        let text = format!("{MINIMAL}  clusters:\n    homelab:\n      config:\n        nope: {{}}\n");
+        let text =
+            format!("{MINIMAL}  clusters:\n    homelab:\n      config:\n        nope: {{}}\n");
         let err = PipelineFile::parse(&text, "p").unwrap_err().to_string();
-        assert!(err.contains("spec.clusters.homelab.config.nope: no plugin of that name"), "{err}");
+        assert!(
+            err.contains("spec.clusters.homelab.config.nope: no plugin of that name"),
+            "{err}"
+        );
     }
 }

@@ -14,8 +14,9 @@
 //!   does not hash to it is recompiled and replaced, never deserialized;
 //! - writes go to a unique temporary file in the same directory, then `rename`: readers see the
 //!   old entry or the whole new one, so concurrent renders are safe.
+//!
 //! What it does not defend against is someone who can already write the user's cache directory;
-//! such a person can already replace the flinkwasm binary. See SECURITY notes in ARCHITECTURE.md.
+//! such a person can already replace the flinkwasm binary. See the invariants in ARCHITECTURE.md.
 
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
@@ -56,8 +57,16 @@ impl Cache {
         let dir = std::env::var_os("FLINKWASM_CACHE_DIR")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()).map(|d| PathBuf::from(d).join("flinkwasm")))
-            .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache").join("flinkwasm")));
+            .or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|d| PathBuf::from(d).join("flinkwasm"))
+            })
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache").join("flinkwasm"))
+            });
         Cache { dir }
     }
 
@@ -83,7 +92,13 @@ impl Cache {
 
     /// Loads the compiled component for `bytes` (whose sha256 is `digest`), compiling and storing
     /// it on a miss. Cache trouble is logged and never fails the load.
-    pub fn load(&self, engine: &Engine, bytes: &[u8], digest: &str, plugin: &str) -> Result<(Component, Outcome)> {
+    pub fn load(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        digest: &str,
+        plugin: &str,
+    ) -> Result<(Component, Outcome)> {
         let Some(dir) = self.engine_dir(engine) else {
             return Ok((compile(engine, bytes, plugin)?, Outcome::Disabled));
         };
@@ -107,12 +122,18 @@ impl Cache {
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(plugin, path = %path.display(), "cannot read compile cache entry ({e}); recompiling"),
+            Err(e) => {
+                tracing::warn!(plugin, path = %path.display(), "cannot read compile cache entry ({e}); recompiling")
+            }
         }
         let serialized = engine
             .precompile_component(bytes)
             .map_err(anyhow::Error::from)
-            .map_err(|e| crate::error::integrity(format!("plugin {plugin}: not a valid WebAssembly component: {e:#}")))?;
+            .map_err(|e| {
+                crate::error::integrity(format!(
+                    "plugin {plugin}: not a valid WebAssembly component: {e:#}"
+                ))
+            })?;
         // SAFETY: these bytes were produced by `precompile_component` on this engine just now.
         let component = unsafe { Component::deserialize(engine, &serialized) }
             .map_err(anyhow::Error::from)
@@ -130,7 +151,11 @@ impl Cache {
 fn compile(engine: &Engine, bytes: &[u8], plugin: &str) -> Result<Component> {
     Component::new(engine, bytes)
         .map_err(anyhow::Error::from)
-        .map_err(|e| crate::error::integrity(format!("plugin {plugin}: not a valid WebAssembly component: {e:#}")))
+        .map_err(|e| {
+            crate::error::integrity(format!(
+                "plugin {plugin}: not a valid WebAssembly component: {e:#}"
+            ))
+        })
 }
 
 /// The payload of an entry whose header and digest check out.
@@ -152,7 +177,8 @@ fn store(dir: &Path, path: &Path, payload: &[u8]) -> Result<()> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| -> Result<()> {
-        let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut f =
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         f.write_all(MAGIC)?;
         f.write_all(&Sha256::digest(payload))?;
         f.write_all(payload)?;
@@ -177,7 +203,12 @@ fn create_private_dir(dir: &Path) -> Result<()> {
             .with_context(|| format!("creating {}", dir.display()))?;
         for d in [Some(dir), dir.parent()].into_iter().flatten() {
             let mode = fs::metadata(d)?.permissions().mode();
-            anyhow::ensure!(mode & 0o022 == 0, "{} is writable by other users (mode {:o}); not caching there", d.display(), mode & 0o777);
+            anyhow::ensure!(
+                mode & 0o022 == 0,
+                "{} is writable by other users (mode {:o}); not caching there",
+                d.display(),
+                mode & 0o777
+            );
         }
         Ok(())
     }
@@ -203,10 +234,12 @@ impl Hasher for ShaHasher {
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The sha256 of `bytes`, lower-case hex.

@@ -45,15 +45,25 @@ impl Runtime {
             .epoch_interruption(true)
             .parallel_compilation(true)
             .max_wasm_stack(1 << 20);
-        let engine = Engine::new(&config).map_err(anyhow::Error::from).context("creating the wasmtime engine")?;
+        let engine = Engine::new(&config)
+            .map_err(anyhow::Error::from)
+            .context("creating the wasmtime engine")?;
         let mut linker = Linker::new(&engine);
         // WASI p2 as the plugins' std needs it; the State's WasiCtx denies every capability.
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking WASI")?;
         bindings::Plugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)
             .context("linking the flinkwasm host interface")?;
-        let ticker = Ticker::start(engine.clone(), exit_on_stuck).context("starting the epoch ticker")?;
-        Ok(Runtime { engine, linker, cache, ticker })
+        let ticker =
+            Ticker::start(engine.clone(), exit_on_stuck).context("starting the epoch ticker")?;
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            ticker,
+        })
     }
 
     /// The compile cache.
@@ -66,7 +76,12 @@ impl Runtime {
     pub fn load(&self, name: &str, bytes: &[u8]) -> Result<Plugin> {
         let digest = sha256_hex(bytes);
         let (component, outcome) = self.cache.load(&self.engine, bytes, &digest, name)?;
-        tracing::debug!(plugin = name, digest = digest.as_str(), ?outcome, "component loaded");
+        tracing::debug!(
+            plugin = name,
+            digest = digest.as_str(),
+            ?outcome,
+            "component loaded"
+        );
         let pre = self.linker.instantiate_pre(&component).map_err(|e| {
             error::integrity(format!(
                 "plugin {name}: needs an import flinkwasm does not provide (plugins may import only \
@@ -80,7 +95,12 @@ impl Runtime {
                 anyhow::Error::from(e)
             ))
         })?;
-        Ok(Plugin { name: name.to_string(), digest, outcome, pre })
+        Ok(Plugin {
+            name: name.to_string(),
+            digest,
+            outcome,
+            pre,
+        })
     }
 }
 
@@ -117,7 +137,13 @@ impl Plugin {
         runtime.ticker.arm(&self.name, limits.timeout);
         let bindings = self.pre.instantiate(&mut store);
         runtime.ticker.disarm();
-        let mut instance = Instance { name: self.name.clone(), limits, runtime, store, bindings: None };
+        let mut instance = Instance {
+            name: self.name.clone(),
+            limits,
+            runtime,
+            store,
+            bindings: None,
+        };
         match bindings {
             Ok(b) => instance.bindings = Some(b),
             Err(e) => return Err(instance.fail(e, "starting")),
@@ -136,11 +162,19 @@ pub struct Instance<'r> {
 }
 
 impl Instance<'_> {
-    fn call<T>(&mut self, what: &str, f: impl FnOnce(&bindings::Plugin, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+    fn call<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&bindings::Plugin, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T> {
         let Some(bindings) = self.bindings.take() else {
-            return Err(error::plugin(format!("plugin {}: instance is unusable after an earlier failure", self.name)));
+            return Err(error::plugin(format!(
+                "plugin {}: instance is unusable after an earlier failure",
+                self.name
+            )));
         };
-        self.store.set_epoch_deadline(Ticker::ticks(self.limits.timeout));
+        self.store
+            .set_epoch_deadline(Ticker::ticks(self.limits.timeout));
         self.runtime.ticker.arm(&self.name, self.limits.timeout);
         let result = f(&bindings, &mut self.store);
         self.runtime.ticker.disarm();
@@ -171,7 +205,10 @@ impl Instance<'_> {
         } else if trap == Some(Trap::StackOverflow) {
             "overflowed its stack (unbounded recursion?)".to_string()
         } else if stdio_full {
-            format!("wrote more than {} to stdout/stderr (use the log import)", mib(limits.log_bytes))
+            format!(
+                "wrote more than {} to stdout/stderr (use the log import)",
+                mib(limits.log_bytes)
+            )
         } else if trap == Some(Trap::UnreachableCodeReached) {
             match last_stderr {
                 Some(line) => format!("panicked or aborted: {line}"),
@@ -196,7 +233,11 @@ impl Instance<'_> {
     pub fn run(&mut self, ctx: &wit::Context, manifests: &[String]) -> Result<wit::RunOutput> {
         let out = self.call("running", |b, s| b.call_run(s, ctx, manifests))?;
         let size: usize = out.manifests.iter().map(String::len).sum::<usize>()
-            + out.diagnostics.iter().map(|d| d.message.len()).sum::<usize>();
+            + out
+                .diagnostics
+                .iter()
+                .map(|d| d.message.len())
+                .sum::<usize>();
         if size > self.limits.output_bytes {
             return Err(error::plugin(format!(
                 "plugin {}: returned {} of output, above its output limit of {}",

@@ -48,8 +48,16 @@ impl State {
         State {
             wasi,
             table: ResourceTable::new(),
-            limiter: Limiter { memory_bytes: limits.memory_bytes, memory_hit: false },
-            log: LogSink { plugin: plugin.to_string(), used: 0, cap: limits.log_bytes, dropped: 0 },
+            limiter: Limiter {
+                memory_bytes: limits.memory_bytes,
+                memory_hit: false,
+            },
+            log: LogSink {
+                plugin: plugin.to_string(),
+                used: 0,
+                cap: limits.log_bytes,
+                dropped: 0,
+            },
             stdout,
             stderr,
         }
@@ -67,7 +75,10 @@ impl State {
         for line in err.lines() {
             self.log.emit(Level::Warn, &format!("stderr: {line}"));
         }
-        err.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string)
+        err.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::to_string)
     }
 
     /// True when stdout or stderr filled its bound (further writes trap).
@@ -78,7 +89,10 @@ impl State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -99,15 +113,28 @@ pub struct Limiter {
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             self.memory_hit = true;
-            wasmtime::bail!("memory limit of {} bytes reached (asked for {desired})", self.memory_bytes);
+            wasmtime::bail!(
+                "memory limit of {} bytes reached (asked for {desired})",
+                self.memory_bytes
+            );
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1 << 20)
     }
 }
@@ -142,7 +169,12 @@ impl LogSink {
     /// Reports dropped log bytes, once, at the end of a call.
     pub fn finish(&mut self) {
         if self.dropped > 0 {
-            tracing::warn!(plugin = self.plugin.as_str(), "{} bytes of plugin log dropped (limit {} bytes per call)", self.dropped, self.cap);
+            tracing::warn!(
+                plugin = self.plugin.as_str(),
+                "{} bytes of plugin log dropped (limit {} bytes per call)",
+                self.dropped,
+                self.cap
+            );
             self.dropped = 0;
         }
     }

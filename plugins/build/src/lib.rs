@@ -57,7 +57,14 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
-        .args(["build", "--release", "--locked", "--target", TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for p in packages {
         cmd.args(["-p", p]);

@@ -39,12 +39,23 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         } else if m.is("platform.confluent.io", "FlinkEnvironment") {
             have_environment = true;
             if let Some(Value::Object(conf)) = m
-                .get(&["spec", "flinkApplicationDefaults", "spec", "flinkConfiguration"])
+                .get(&[
+                    "spec",
+                    "flinkApplicationDefaults",
+                    "spec",
+                    "flinkConfiguration",
+                ])
                 .cloned()
             {
                 let reference = m.reference();
                 for (key, value) in &conf {
-                    flag(key, value, &reference, "spec.flinkApplicationDefaults.spec", &mut out.diagnostics);
+                    flag(
+                        key,
+                        value,
+                        &reference,
+                        "spec.flinkApplicationDefaults.spec",
+                        &mut out.diagnostics,
+                    );
                 }
             }
             out.manifests.push(m);
@@ -57,7 +68,8 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
     }
     if ctx.mode.generates() {
         if !have_rest_class {
-            out.manifests.push(rest_class_manifest(ctx, cfg, &rest_class));
+            out.manifests
+                .push(rest_class_manifest(ctx, cfg, &rest_class));
         }
         if !have_environment {
             let env = lower(ctx, cfg, None, &rest_class, &mut out.diagnostics)?;
@@ -173,10 +185,12 @@ fn lower(
         None => {}
         Some(Value::Object(map)) => conf.extend(map.clone()),
         Some(_) => {
-            return Err(Diagnostic::error("spec.flinkConfiguration must be a map of strings")
-                .on(reference)
-                .at("spec.flinkConfiguration")
-                .into());
+            return Err(
+                Diagnostic::error("spec.flinkConfiguration must be a map of strings")
+                    .on(reference)
+                    .at("spec.flinkConfiguration")
+                    .into(),
+            );
         }
     }
 
@@ -233,7 +247,13 @@ fn lower(
         flink_configuration.insert(key, Value::from(scalar(&value)));
     }
     for (key, value) in &flink_configuration {
-        flag(key, value, &reference, "spec.flinkApplicationDefaults.spec", diags);
+        flag(
+            key,
+            value,
+            &reference,
+            "spec.flinkApplicationDefaults.spec",
+            diags,
+        );
     }
 
     let defaults_path = ["spec", "flinkApplicationDefaults"];
@@ -270,10 +290,18 @@ fn lower(
 }
 
 /// Findings about one Flink option as it will reach the cluster.
-fn flag(key: &str, value: &Value, reference: &ResourceRef, base: &str, diags: &mut Vec<Diagnostic>) {
+fn flag(
+    key: &str,
+    value: &Value,
+    reference: &ResourceRef,
+    base: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
     let field = format!("{base}.flinkConfiguration[\"{key}\"]");
     let text = scalar(value);
-    if key == "state.checkpoints.dir" && (text.starts_with("file:///tmp") || text.starts_with("file:/tmp")) {
+    if key == "state.checkpoints.dir"
+        && (text.starts_with("file:///tmp") || text.starts_with("file:/tmp"))
+    {
         diags.push(
             Diagnostic::warning(format!(
                 "checkpoints in {text} live inside the pod and are lost when it restarts, so \
@@ -285,9 +313,11 @@ fn flag(key: &str, value: &Value, reference: &ResourceRef, base: &str, diags: &m
         );
     } else if !value.is_string() {
         diags.push(
-            Diagnostic::info(format!("{key}: Flink configuration values are strings; quoted"))
-                .on(reference.clone())
-                .at(field),
+            Diagnostic::info(format!(
+                "{key}: Flink configuration values are strings; quoted"
+            ))
+            .on(reference.clone())
+            .at(field),
         );
     }
 }

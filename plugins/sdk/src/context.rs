@@ -55,7 +55,11 @@ impl Context {
             match serde_json::from_str::<Value>(&ctx.config) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => return Err(Error::new("the plugin configuration is not a JSON object")),
-                Err(e) => return Err(Error::new(format!("the plugin configuration is not JSON: {e}"))),
+                Err(e) => {
+                    return Err(Error::new(format!(
+                        "the plugin configuration is not JSON: {e}"
+                    )));
+                }
             }
         };
         Ok(Context {

@@ -86,21 +86,21 @@ impl Diagnostic {
 
 /// A failure that stops the plugin. It reaches the host as one `error` diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub Diagnostic);
+pub struct Error(pub Box<Diagnostic>);
 
 impl Error {
     /// An error with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        Error(Diagnostic::error(message))
+        Error(Box::new(Diagnostic::error(message)))
     }
 }
 
 impl From<Diagnostic> for Error {
     fn from(d: Diagnostic) -> Self {
-        Error(Diagnostic {
+        Error(Box::new(Diagnostic {
             severity: Severity::Error,
             ..d
-        })
+        }))
     }
 }
 

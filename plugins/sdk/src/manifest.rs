@@ -157,7 +157,8 @@ impl Manifest {
 
     /// A label's value.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.get(&["metadata", "labels", key]).and_then(Value::as_str)
+        self.get(&["metadata", "labels", key])
+            .and_then(Value::as_str)
     }
 
     /// Sets a label.
@@ -263,7 +264,12 @@ mod tests {
         m.set(&["spec", "replicas"], 2);
         assert_eq!(m.group(), "apps");
         assert_eq!(m.get(&["spec", "replicas"]), Some(&json!(2)));
-        assert!(Selector::any().kind("Deployment").label("app", "x").matches(&m));
+        assert!(
+            Selector::any()
+                .kind("Deployment")
+                .label("app", "x")
+                .matches(&m)
+        );
         assert!(!Selector::any().group("").matches(&m));
         assert_eq!(m.remove(&["spec", "replicas"]), Some(json!(2)));
         let core = Manifest::build("v1", "Service", "s", None);

@@ -118,7 +118,7 @@ pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutp
         },
         Err(Error(diagnostic)) => wit::RunOutput {
             manifests: Vec::new(),
-            diagnostics: vec![diagnostic.into_wit()],
+            diagnostics: vec![(*diagnostic).into_wit()],
         },
     }
 }
