@@ -1,1 +1,5 @@
-//! placeholder
+//! Shared helpers of the flinkwasm end-to-end tests: running the binary, building pipelines
+//! around the probe plugin, and typed models of the CRDs flinkwasm emits.
+
+pub mod crds;
+pub mod harness;

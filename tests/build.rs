@@ -1,0 +1,21 @@
+//! Builds the test-only guest plugins and tells the tests where they are.
+
+use std::path::PathBuf;
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let Some(workspace) = manifest_dir.parent() else {
+        panic!("tests/ has no parent directory");
+    };
+    match flinkwasm_guest_build::build(
+        workspace,
+        &["probe"],
+        &["wit", "plugins/sdk", "tests/plugins/probe"],
+    ) {
+        Ok(files) => println!(
+            "cargo:rustc-env=FLINKWASM_PROBE_WASM={}",
+            files[0].display()
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}

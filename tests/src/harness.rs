@@ -1,0 +1,152 @@
+//! Running the flinkwasm binary in a scratch directory with its own compile cache, and writing
+//! pipelines around the probe plugin.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The probe plugin component built by this package's build script.
+pub fn probe_wasm() -> PathBuf {
+    PathBuf::from(env!("FLINKWASM_PROBE_WASM"))
+}
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Everything on stdout.
+    pub stdout: String,
+    /// Everything on stderr.
+    pub stderr: String,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Panics with the run's output unless it exited 0.
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "expected success\nstderr:\n{}", self.stderr);
+        self
+    }
+
+    /// Asserts a failure with `code`, empty stdout, and `needle` on stderr.
+    pub fn fails(self, code: i32, needle: &str) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stdout.is_empty(),
+            "stdout must be empty on failure, got:\n{}",
+            self.stdout
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// A scratch directory with a private compile cache, and the binary to run there.
+pub struct Scratch {
+    /// The scratch directory (the pipeline directory).
+    pub dir: tempfile::TempDir,
+    /// The compile cache directory.
+    pub cache: PathBuf,
+    bin: PathBuf,
+}
+
+impl Scratch {
+    /// A new scratch directory for `bin` (pass `env!("CARGO_BIN_EXE_flinkwasm-cli")`).
+    pub fn new(bin: &str) -> Scratch {
+        let dir = tempfile::tempdir().expect("creating a temp dir");
+        let cache = dir.path().join(".cache");
+        Scratch {
+            dir,
+            cache,
+            bin: PathBuf::from(bin),
+        }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file below the directory.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("creating parent dirs");
+        }
+        std::fs::write(&path, content).expect("writing a scratch file");
+        path
+    }
+
+    /// Runs the binary with `args` in the directory, `stdin` piped in, and the private cache.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        self.run_env(args, stdin, &[])
+    }
+
+    /// Like [`Scratch::run`] with extra environment variables.
+    pub fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("FLINKWASM_CACHE_DIR", &self.cache)
+            .env_remove("RUST_LOG")
+            .env_remove("FLINKWASM_LOG")
+            .env_remove("FLINKWASM_PIPELINE")
+            .env_remove("FLINKWASM_CLUSTER")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let start = Instant::now();
+        let mut child = cmd.spawn().expect("spawning flinkwasm");
+        if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+            // A plugin that fails early may close stdin first; that is fine.
+            let _ = pipe.write_all(text.as_bytes());
+        }
+        let out = child.wait_with_output().expect("waiting for flinkwasm");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Copies the probe into the directory and writes a pipeline running it with `config`
+    /// (YAML flow mapping) and `limits` (YAML flow mapping, may be `{}`), pinned correctly.
+    pub fn probe_pipeline(&self, config: &str, limits: &str) {
+        let bytes = std::fs::read(probe_wasm()).expect("reading the probe component");
+        let digest = flinkwasm::runtime::sha256_hex(&bytes);
+        self.write("probe.wasm", &bytes);
+        self.write(
+            "flinkwasm.yaml",
+            format!(
+                "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: probe-test}}\nspec:\n  target: {{namespace: team-a}}\n  plugins:\n  - name: probe\n    path: probe.wasm\n    sha256: sha256:{digest}\n    config: {config}\n    limits: {limits}\n"
+            ),
+        );
+    }
+}
+
+/// A small valid input stream.
+pub const INPUT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  replicas: 1\n";
+
+/// Parses a YAML stream into JSON values (skipping empty documents).
+pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde_json::Value::deserialize(d).expect("valid YAML output"))
+        .filter(|v| !v.is_null())
+        .collect()
+}

@@ -1,0 +1,304 @@
+//! The host/plugin contract end to end: what crosses the boundary, the default stack in real
+//! CFK shape (checked against typed models), the seed's authoring form lowered, post-rendering.
+
+use flinkwasm_tests::crds::{CMFRestClass, FlinkEnvironment};
+use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
+use kube::Resource;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+
+fn typed<K: Resource<DynamicType = ()> + serde::de::DeserializeOwned>(objects: &[Value]) -> Vec<K> {
+    objects
+        .iter()
+        .filter(|o| o["kind"] == K::kind(&()).as_ref())
+        .map(|o| {
+            assert_eq!(o["apiVersion"], K::api_version(&()).as_ref(), "{o}");
+            serde_json::from_value(o.clone()).unwrap_or_else(|e| {
+                panic!("{} does not fit the typed model: {e}\n{o:#}", K::kind(&()))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_context_crosses_the_boundary_intact() {
+    let s = Scratch::new(BIN);
+    s.probe_pipeline("{action: context, path: base}", "{}");
+    let mut pipeline = std::fs::read_to_string(s.path().join("flinkwasm.yaml")).unwrap();
+    pipeline = pipeline.replace(
+        "    limits: {}\n",
+        "    limits: {}\n    files: [overlays/homelab]\n",
+    );
+    pipeline.push_str("  clusters:\n    homelab:\n      target: {kubeVersion: v1.30.2, apiVersions: [v1, apps/v1, v1]}\n      config:\n        probe: {path: overlay}\n");
+    s.write("flinkwasm.yaml", pipeline);
+    s.write("overlays/homelab/patch.yaml", "kind: FlinkEnvironment\n");
+    s.write(
+        "overlays/homelab/kustomization.yaml",
+        "patches: [patch.yaml]\n",
+    );
+    let r = s
+        .run(
+            &["post-render", "--cluster", "homelab", "--release", "rel-1"],
+            Some(INPUT),
+        )
+        .ok();
+    let objects = parse_stream(&r.stdout);
+    assert_eq!(
+        objects[0]["kind"], "Deployment",
+        "the input object comes back first"
+    );
+    let data = objects[1]["data"].as_object().unwrap();
+    assert_eq!(data["cluster"], "homelab");
+    assert_eq!(data["namespace"], "team-a");
+    assert_eq!(data["release"], "rel-1");
+    assert_eq!(data["mode"], "PostRender");
+    assert_eq!(data["kubeVersion"], "1.30.2");
+    assert_eq!(data["apiVersions"], "apps/v1,v1");
+    assert_eq!(data["config"], r#"{"action":"context","path":"overlay"}"#);
+    assert_eq!(
+        data["file.overlays_homelab_patch.yaml"],
+        "kind: FlinkEnvironment\n"
+    );
+    assert_eq!(
+        data["file.overlays_homelab_kustomization.yaml"],
+        "patches: [patch.yaml]\n"
+    );
+    assert_eq!(data["inputCount"], "1");
+}
+
+#[test]
+fn the_default_stack_is_real_cfk() {
+    let s = Scratch::new(BIN);
+    let r = s.run(&["render"], None).ok();
+    let objects = parse_stream(&r.stdout);
+    let rest: Vec<CMFRestClass> = typed(&objects);
+    let envs: Vec<FlinkEnvironment> = typed(&objects);
+    assert_eq!(rest.len(), 1);
+    assert_eq!(envs.len(), 1);
+    assert_eq!(
+        rest[0].spec.cmf_rest.endpoint,
+        "http://cmf-service.confluent.svc.cluster.local"
+    );
+    let env = &envs[0];
+    assert_eq!(env.metadata.name.as_deref(), Some("default-flink-env"));
+    assert_eq!(env.spec.kubernetes_namespace, "confluent");
+    assert_eq!(env.spec.cmf_rest_class_ref.name, "default");
+    let defaults = env
+        .spec
+        .flink_application_defaults
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    let conf = &defaults.flink_configuration;
+    assert_eq!(conf["taskmanager.numberOfTaskSlots"], "2");
+    assert_eq!(conf["state.backend.type"], "rocksdb");
+    assert_eq!(conf["execution.checkpointing.interval"], "60s");
+    assert_eq!(conf["execution.checkpointing.mode"], "EXACTLY_ONCE");
+    let jm = defaults.job_manager.as_ref().unwrap();
+    assert_eq!(
+        (jm.resource.memory.as_str(), jm.resource.cpu),
+        ("1024m", 1.0)
+    );
+    let pod = defaults
+        .pod_template
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    let main = &pod.containers[0];
+    assert_eq!(main.name, "flink-main-container");
+    let env_vars: Vec<_> = main
+        .env
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|e| (e.name.as_str(), e.value.as_deref().unwrap_or("")))
+        .collect();
+    assert!(env_vars.contains(&(
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "kafka.confluent.svc.cluster.local:9092"
+    )));
+    assert!(env_vars.contains(&(
+        "SCHEMA_REGISTRY_URL",
+        "http://schemaregistry.confluent.svc.cluster.local:8081"
+    )));
+    // The expert's warning about checkpoints in /tmp reaches the user on stderr.
+    assert!(
+        r.stderr.contains("state.checkpoints.dir") && r.stderr.contains("lost when it restarts"),
+        "{}",
+        r.stderr
+    );
+    // Same inputs, same bytes.
+    assert_eq!(s.run(&["render"], None).ok().stdout, r.stdout);
+}
+
+const SEED_ENVIRONMENT: &str = r#"apiVersion: flink.confluent.io/v1beta1
+kind: FlinkEnvironment
+metadata:
+  name: default-flink-env
+  namespace: confluent
+  annotations:
+    postrenderer.helm.sh/postrender-filename: flink-environment.yaml
+spec:
+  kafkaCluster:
+    bootstrapServers: kafka-0.kafka.confluent.svc.cluster.local:9071
+  schemaRegistry:
+    url: http://sr.confluent.svc.cluster.local:8081
+  flinkConfiguration:
+    jobmanager.memory.process.size: "2048m"
+    jobmanager.cpu: "1.0"
+    taskmanager.memory.process.size: "2048m"
+    taskmanager.cpu: "2"
+    taskmanager.numberOfTaskSlots: "4"
+    state.backend: rocksdb
+    state.checkpoints.dir: "s3://bucket/checkpoints"
+    execution.checkpointing.interval: "60s"
+"#;
+
+#[test]
+fn the_seeds_authoring_form_is_lowered_in_post_render() {
+    let s = Scratch::new(BIN);
+    let r = s
+        .run(
+            &["--log-level", "info", "post-render"],
+            Some(SEED_ENVIRONMENT),
+        )
+        .ok();
+    let objects = parse_stream(&r.stdout);
+    assert_eq!(objects.len(), 1, "post-render only transforms: {objects:?}");
+    let env = &typed::<FlinkEnvironment>(&objects)[0];
+    assert_eq!(
+        env.metadata.annotations.as_ref().unwrap()["postrenderer.helm.sh/postrender-filename"],
+        "flink-environment.yaml",
+        "Helm's split annotation survives"
+    );
+    let d = env
+        .spec
+        .flink_application_defaults
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "2048m");
+    assert_eq!(d.task_manager.as_ref().unwrap().resource.cpu, 2.0);
+    assert_eq!(d.flink_configuration["taskmanager.numberOfTaskSlots"], "4");
+    assert_eq!(d.flink_configuration["state.backend.type"], "rocksdb");
+    for gone in [
+        "state.backend",
+        "jobmanager.cpu",
+        "taskmanager.cpu",
+        "jobmanager.memory.process.size",
+    ] {
+        assert!(
+            !d.flink_configuration.contains_key(gone),
+            "{gone} must not reach the cluster"
+        );
+    }
+    let main = &d
+        .pod_template
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers[0];
+    let vars = main.env.as_ref().unwrap();
+    assert!(vars.iter().any(|v| v.name == "KAFKA_BOOTSTRAP_SERVERS"
+        && v.value.as_deref() == Some("kafka-0.kafka.confluent.svc.cluster.local:9071")));
+    assert!(
+        r.stderr.contains("jobmanager.cpu is not a Flink option"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("state.backend is the legacy name"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("lost when it restarts"),
+        "s3 checkpoints are durable: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn post_render_passes_other_objects_through_unchanged() {
+    let s = Scratch::new(BIN);
+    let r = s.run(&["post-render"], Some(INPUT)).ok();
+    assert_eq!(parse_stream(&r.stdout), parse_stream(INPUT));
+}
+
+#[test]
+fn a_seed_field_with_no_place_is_an_error_not_a_silent_loss() {
+    let s = Scratch::new(BIN);
+    let input = SEED_ENVIRONMENT.replace("  kafkaCluster:", "  replicas: 3\n  kafkaCluster:");
+    s.run(&["post-render"], Some(&input))
+        .fails(4, "plugin flink-environment: FlinkEnvironment/confluent/default-flink-env spec.replicas: spec.replicas is not a field of FlinkEnvironment");
+}
+
+#[test]
+fn plugins_inspect_shows_the_schema_and_verify_checks_the_pipeline() {
+    let s = Scratch::new(BIN);
+    let r = s
+        .run(&["plugins", "inspect", "flink-environment"], None)
+        .ok();
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["role"], "both");
+    assert_eq!(
+        doc["configSchema"]["properties"]["kafka"]["properties"]["bootstrapServers"]["type"],
+        "string"
+    );
+    let r = s.run(&["plugins", "verify"], None).ok();
+    assert!(
+        r.stdout.starts_with("ok  flink-environment"),
+        "{}",
+        r.stdout
+    );
+    let r = s.run(&["plugins", "list"], None).ok();
+    assert!(
+        r.stdout.contains("flink-environment") && r.stdout.contains("sha256:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_workloads_tree_lowers_the_seeds_own_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads/flink-resources");
+    let s = Scratch::new(BIN);
+    let r = s.run(&["render", dir.to_str().unwrap()], None).ok();
+    let objects = parse_stream(&r.stdout);
+    let kinds: Vec<_> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["FlinkEnvironment", "CMFRestClass"]);
+    let env = &typed::<FlinkEnvironment>(&objects)[0];
+    let d = env
+        .spec
+        .flink_application_defaults
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "1024m");
+    assert_eq!(
+        d.flink_configuration["execution.checkpointing.mode"],
+        "EXACTLY_ONCE"
+    );
+    assert_eq!(typed::<CMFRestClass>(&objects).len(), 1);
+    for warning in [
+        "jobmanager.cpu is not a Flink option",
+        "state.backend is the legacy name",
+        "lost when it restarts",
+    ] {
+        assert!(r.stderr.contains(warning), "{warning}: {}", r.stderr);
+    }
+}

@@ -1,0 +1,145 @@
+//! Bad input gets a one-line cause a user can act on, the right exit code and empty stdout.
+
+use flinkwasm_tests::harness::Scratch;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+
+const HEAD: &str =
+    "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n";
+
+fn pipeline(body: &str) -> Scratch {
+    let s = Scratch::new(BIN);
+    s.write("flinkwasm.yaml", format!("{HEAD}{body}"));
+    s
+}
+
+#[test]
+fn a_config_that_breaks_the_schema_names_the_key() {
+    pipeline("  plugins:\n  - builtin: flink-environment\n    config: {kafka: {bootstrapServerz: 'k:9092'}}\n")
+        .run(&["render"], None)
+        .fails(3, "plugin flink-environment: invalid config: config.kafka.bootstrapServerz: unknown key");
+    pipeline("  plugins:\n  - builtin: flink-environment\n    config: {schemaRegistry: {url: 'ftp://x'}}\n")
+        .run(&["render"], None)
+        .fails(3, "config.schemaRegistry.url: ");
+}
+
+#[test]
+fn a_cluster_value_that_breaks_the_schema_names_the_key() {
+    pipeline("  plugins:\n  - builtin: flink-environment\n  clusters:\n    homelab:\n      config:\n        flink-environment: {taskManager: {cpus: 2}}\n")
+        .run(&["render", "--cluster", "homelab"], None)
+        .fails(3, "config.taskManager.cpus: unknown key");
+}
+
+#[test]
+fn unknown_pipeline_keys_name_their_path() {
+    pipeline("  plugins:\n  - builtin: flink-environment\n    limits: {memry: 1Mi}\n")
+        .run(&["render"], None)
+        .fails(
+            3,
+            "flinkwasm.yaml: spec.plugins[0].limits.memry: unknown field `memry`",
+        );
+}
+
+#[test]
+fn limits_can_only_be_tightened() {
+    pipeline("  plugins:\n  - builtin: flink-environment\n    limits: {memory: 64Gi}\n")
+        .run(&["render"], None)
+        .fails(
+            3,
+            "spec.plugins[0].limits.memory: `64Gi` is above the host's limit",
+        );
+}
+
+#[test]
+fn unknown_clusters_and_plugins_list_the_known_ones() {
+    let s = pipeline("  plugins:\n  - builtin: flink-environment\n  clusters: {homelab: {}}\n");
+    s.run(&["render", "--cluster", "prod"], None).fails(
+        3,
+        "unknown cluster `prod`; this pipeline knows: default, homelab",
+    );
+    pipeline("  plugins:\n  - builtin: nope\n")
+        .run(&["render"], None)
+        .fails(3, "there is no built-in plugin `nope`");
+}
+
+#[test]
+fn granted_files_must_stay_inside_the_pipeline_directory() {
+    pipeline("  plugins:\n  - builtin: flink-environment\n    files: [../../../../etc/passwd]\n")
+        .run(&["render"], None)
+        .fails(3, "is outside the pipeline directory");
+    pipeline("  plugins:\n  - builtin: flink-environment\n    files: [missing.yaml]\n")
+        .run(&["render"], None)
+        .fails(3, "spec.plugins[0].files: cannot read missing.yaml");
+}
+
+#[test]
+fn malformed_input_names_document_line_and_column() {
+    let s = Scratch::new(BIN);
+    s.run(
+        &["post-render"],
+        Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [oops\n"),
+    )
+    .fails(
+        3,
+        "stdin: document 2: invalid YAML at line 6 column 1: did not find expected ',' or ']'",
+    );
+}
+
+#[test]
+fn objects_without_identity_are_refused() {
+    let s = Scratch::new(BIN);
+    s.run(
+        &["post-render"],
+        Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n"),
+    )
+    .fails(3, "stdin: document 1: ConfigMap/: missing metadata.name");
+    s.run(&["post-render"], Some("just a string\n")).fails(
+        3,
+        "expected a Kubernetes object (a mapping), found a string",
+    );
+}
+
+#[test]
+fn duplicate_objects_are_reported() {
+    let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n";
+    Scratch::new(BIN)
+        .run(&["post-render"], Some(&format!("{doc}---\n{doc}")))
+        .fails(
+            3,
+            "input: duplicate objects: ConfigMap/x/a (objects 1 and 2)",
+        );
+}
+
+#[test]
+fn an_alias_bomb_and_deep_nesting_are_refused() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..9 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
+        bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let r = Scratch::new(BIN).run(&["post-render"], Some(&bomb));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let r = Scratch::new(BIN).run(&["post-render"], Some(&deep));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("recursion limit"), "{}", r.stderr);
+}
+
+#[test]
+fn the_help_documents_the_exit_codes() {
+    let r = Scratch::new(BIN).run(&["--help"], None).ok();
+    assert!(
+        r.stdout.contains("Exit codes:") && r.stdout.contains("5  a plugin could not be trusted"),
+        "{}",
+        r.stdout
+    );
+}
