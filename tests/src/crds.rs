@@ -131,3 +131,14 @@ pub struct Resource {
     /// Cores.
     pub cpu: f64,
 }
+
+impl FlinkEnvironment {
+    /// `spec.flinkApplicationDefaults.spec`; panics (a test failure) when absent.
+    pub fn defaults(&self) -> &DefaultsSpec {
+        self.spec
+            .flink_application_defaults
+            .as_ref()
+            .and_then(|d| d.spec.as_ref())
+            .expect("spec.flinkApplicationDefaults.spec")
+    }
+}

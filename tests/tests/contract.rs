@@ -84,14 +84,7 @@ fn the_default_stack_is_real_cfk() {
     assert_eq!(env.metadata.name.as_deref(), Some("default-flink-env"));
     assert_eq!(env.spec.kubernetes_namespace, "confluent");
     assert_eq!(env.spec.cmf_rest_class_ref.name, "default");
-    let defaults = env
-        .spec
-        .flink_application_defaults
-        .as_ref()
-        .unwrap()
-        .spec
-        .as_ref()
-        .unwrap();
+    let defaults = env.defaults();
     let conf = &defaults.flink_configuration;
     assert_eq!(conf["taskmanager.numberOfTaskSlots"], "2");
     assert_eq!(conf["state.backend.type"], "rocksdb");
@@ -176,14 +169,7 @@ fn the_seeds_authoring_form_is_lowered_in_post_render() {
         "flink-environment.yaml",
         "Helm's split annotation survives"
     );
-    let d = env
-        .spec
-        .flink_application_defaults
-        .as_ref()
-        .unwrap()
-        .spec
-        .as_ref()
-        .unwrap();
+    let d = env.defaults();
     assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "2048m");
     assert_eq!(d.task_manager.as_ref().unwrap().resource.cpu, 2.0);
     assert_eq!(d.flink_configuration["taskmanager.numberOfTaskSlots"], "4");
@@ -280,14 +266,7 @@ fn the_workloads_tree_lowers_the_seeds_own_file() {
         .collect();
     assert_eq!(kinds, ["FlinkEnvironment", "CMFRestClass"]);
     let env = &typed::<FlinkEnvironment>(&objects)[0];
-    let d = env
-        .spec
-        .flink_application_defaults
-        .as_ref()
-        .unwrap()
-        .spec
-        .as_ref()
-        .unwrap();
+    let d = env.defaults();
     assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "1024m");
     assert_eq!(
         d.flink_configuration["execution.checkpointing.mode"],
@@ -301,4 +280,53 @@ fn the_workloads_tree_lowers_the_seeds_own_file() {
     ] {
         assert!(r.stderr.contains(warning), "{warning}: {}", r.stderr);
     }
+}
+
+#[test]
+fn render_writes_a_file_atomically_and_post_render_runs_only_the_named_plugins() {
+    let s = Scratch::new(BIN);
+    let r = s.run(&["render", "-o", "stack.yaml"], None).ok();
+    assert!(r.stdout.is_empty(), "with -o nothing goes to stdout");
+    let written = std::fs::read_to_string(s.path().join("stack.yaml")).unwrap();
+    assert!(written.contains("kind: FlinkEnvironment"));
+    assert_eq!(s.run(&["render"], None).ok().stdout, written);
+    let leftovers: Vec<_> = std::fs::read_dir(s.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    s.probe_pipeline("{action: label, label: from-probe}", "{}");
+    let r = s
+        .run(&["post-render", "--plugin", "probe"], Some(INPUT))
+        .ok();
+    assert_eq!(
+        parse_stream(&r.stdout)[0]["metadata"]["labels"]["probe"],
+        "from-probe"
+    );
+    s.run(&["post-render", "--plugin", "nope"], Some(INPUT))
+        .fails(3, "no plugin `nope` in the pipeline; it has: probe");
+}
+
+#[test]
+fn logs_can_be_json_and_never_reach_stdout() {
+    let s = Scratch::new(BIN);
+    let r = s.run(&["--log-format", "json", "render"], None).ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("state.checkpoints.dir"))
+        .expect("a warning line");
+    let event: Value = serde_json::from_str(line).expect("each log line is JSON");
+    assert_eq!(event["level"], "WARN");
+    assert!(
+        parse_stream(&r.stdout)
+            .iter()
+            .all(|o| o["kind"].is_string()),
+        "stdout holds only objects"
+    );
+    Scratch::new(BIN)
+        .run(&["render", "no-such-dir"], None)
+        .fails(3, "no-such-dir is not a directory");
 }

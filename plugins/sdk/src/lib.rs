@@ -2,7 +2,7 @@
 //!
 //! A plugin implements [`Plugin`] and calls [`export_plugin!`] once:
 //!
-//! ```ignore
+//! ```no_run
 //! use flinkwasm_sdk::prelude::*;
 //!
 //! struct TeamLabels;
