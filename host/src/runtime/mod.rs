@@ -193,7 +193,10 @@ impl Instance<'_> {
     fn fail(&mut self, e: wasmtime::Error, what: &str) -> anyhow::Error {
         let name = self.name.clone();
         let limits = self.limits;
-        let stdio_full = self.store.data().stdio_full();
+        // The pipe refuses a write that would overflow it, possibly before it is exactly full,
+        // so its trap message is the reliable sign.
+        let stdio_full =
+            self.store.data().stdio_full() || format!("{e:?}").contains("write beyond capacity");
         let last_stderr = self.store.data_mut().drain_stdio();
         self.store.data_mut().log.finish();
         let memory_hit = self.store.data().limiter.memory_hit;
