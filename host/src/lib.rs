@@ -12,6 +12,8 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
 
+#![warn(missing_docs)]
+
 pub mod builtin;
 pub mod cli;
 pub mod error;

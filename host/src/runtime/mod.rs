@@ -15,7 +15,8 @@ use ticker::Ticker;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
-/// Host bindings generated from `wit/plugin.wit`.
+/// Host bindings generated from `wit/plugin.wit`; the WIT file documents every item.
+#[allow(missing_docs)]
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit",

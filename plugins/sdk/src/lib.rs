@@ -26,6 +26,8 @@
 //! The contract itself is `wit/plugin.wit` (`flinkwasm:plugin@0.1.0`); this crate is the only
 //! code that touches its generated bindings.
 
+#![warn(missing_docs)]
+
 mod context;
 mod diagnostic;
 mod manifest;
