@@ -297,8 +297,8 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 ),
                 None => (pipeline::Source::Builtin(name.clone()), Default::default()),
             };
-            let bytes = source::fetch(&name, &src)?;
-            let plugin = rt.load(&name, &bytes)?;
+            let component = source::fetch(&name, &src)?;
+            let plugin = rt.load(&name, &component.bytes, &component.digest)?;
             let info = plugin.instantiate(&rt, limits)?.describe()?;
             let schema: serde_json::Value =
                 serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
@@ -321,8 +321,8 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
             for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
-                let bytes = source::fetch(&name, &spec.source(i, &base)?)?;
-                let plugin = rt.load(&name, &bytes)?;
+                let component = source::fetch(&name, &spec.source(i, &base)?)?;
+                let plugin = rt.load(&name, &component.bytes, &component.digest)?;
                 let info = plugin.instantiate(&rt, limits)?.describe()?;
                 let config = spec.config.clone().unwrap_or_else(|| serde_json::json!({}));
                 crate::schema::validate(&name, &info.config_schema, &config)?;

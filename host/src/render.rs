@@ -7,7 +7,7 @@ use crate::runtime::{Runtime, wit};
 use crate::schema;
 use crate::source;
 use crate::stream::{self, Object};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -158,8 +158,8 @@ pub fn run(
         let at = format!("spec.plugins[{index}]");
         let limits = spec.limits.resolve(&format!("{at}.limits"))?;
         let src = spec.source(index, base)?;
-        let bytes = source::fetch(&name, &src)?;
-        let plugin = rt.load(&name, &bytes)?;
+        let component = source::fetch(&name, &src)?;
+        let plugin = rt.load(&name, &component.bytes, &component.digest)?;
         let mut instance = plugin.instantiate(rt, limits)?;
         let info = instance.describe()?;
         let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
@@ -207,10 +207,12 @@ pub fn run(
             config: config.to_string(),
             files,
         };
+        // A JSON map of JSON values always serialises.
         let manifests: Vec<String> = objects
             .iter()
-            .map(|o| Value::Object(o.clone()).to_string())
-            .collect();
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()
+            .context("serialising the stream for a plugin")?;
         let out = instance.run(&ctx, &manifests)?;
 
         let mut errors = Vec::new();

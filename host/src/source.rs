@@ -8,15 +8,28 @@ use crate::runtime::sha256_hex;
 use anyhow::Result;
 use std::borrow::Cow;
 
-/// The component bytes for `source`, trusted: built in, or matching their `sha256` pin.
-pub fn fetch(plugin: &str, source: &Source) -> Result<Cow<'static, [u8]>> {
+/// A component's bytes that may be compiled: built in, or matching their pin.
+pub struct Trusted {
+    /// The component.
+    pub bytes: Cow<'static, [u8]>,
+    /// Its sha256, lower-case hex.
+    pub digest: String,
+}
+
+/// The component for `source`, trusted: built in, or matching its `sha256` pin.
+pub fn fetch(plugin: &str, source: &Source) -> Result<Trusted> {
     match source {
-        Source::Builtin(name) => builtin::find(name).map(Cow::Borrowed).ok_or_else(|| {
-            error::input(format!(
-                "plugin {plugin}: there is no built-in plugin `{name}`; built-ins: {}",
-                builtin::names().collect::<Vec<_>>().join(", ")
-            ))
-        }),
+        Source::Builtin(name) => builtin::find(name)
+            .map(|bytes| Trusted {
+                bytes: Cow::Borrowed(bytes),
+                digest: sha256_hex(bytes),
+            })
+            .ok_or_else(|| {
+                error::input(format!(
+                    "plugin {plugin}: there is no built-in plugin `{name}`; built-ins: {}",
+                    builtin::names().collect::<Vec<_>>().join(", ")
+                ))
+            }),
         Source::File { path, sha256 } => {
             let bytes = std::fs::read(path).map_err(|e| {
                 error::integrity(format!(
@@ -31,7 +44,10 @@ pub fn fetch(plugin: &str, source: &Source) -> Result<Cow<'static, [u8]>> {
                     path.display()
                 )));
             }
-            Ok(Cow::Owned(bytes))
+            Ok(Trusted {
+                bytes: Cow::Owned(bytes),
+                digest: actual,
+            })
         }
     }
 }

@@ -73,9 +73,9 @@ impl Runtime {
     }
 
     /// Compiles (or loads from the cache) and links a plugin component. `bytes` must already be
-    /// trusted: built in, or checked against its pin.
-    pub fn load(&self, name: &str, bytes: &[u8]) -> Result<Plugin> {
-        let digest = sha256_hex(bytes);
+    /// trusted (built in, or checked against its pin) and `digest` must be their sha256.
+    pub fn load(&self, name: &str, bytes: &[u8], digest: &str) -> Result<Plugin> {
+        let digest = digest.to_string();
         let (component, outcome) = self.cache.load(&self.engine, bytes, &digest, name)?;
         tracing::debug!(
             plugin = name,
