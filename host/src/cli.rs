@@ -3,9 +3,9 @@
 
 use crate::error::{self, EXIT_CODES_HELP};
 use crate::pipeline::{self, PipelineFile, Target};
-use crate::render::{self, Options};
+use crate::render::{self, Options, Started};
 use crate::runtime::{Cache, Runtime, wit};
-use crate::{builtin, source, stream};
+use crate::{builtin, stream};
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read as _, Write as _};
@@ -297,9 +297,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 ),
                 None => (pipeline::Source::Builtin(name.clone()), Default::default()),
             };
-            let component = source::fetch(&name, &src)?;
-            let plugin = rt.load(&name, &component.bytes, &component.digest)?;
-            let info = plugin.instantiate(&rt, limits)?.describe()?;
+            let Started { info, digest, .. } = render::start(&rt, &name, &src, limits)?;
             let schema: serde_json::Value =
                 serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
             let doc = serde_json::json!({
@@ -311,7 +309,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                     wit::Role::Transformer => "transformer",
                     wit::Role::Both => "both",
                 },
-                "sha256": plugin.digest(),
+                "sha256": digest,
                 "configSchema": schema,
             });
             out = serde_json::to_string_pretty(&doc)? + "\n";
@@ -321,24 +319,19 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
             for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
-                let component = source::fetch(&name, &spec.source(i, &base)?)?;
-                let plugin = rt.load(&name, &component.bytes, &component.digest)?;
-                let info = plugin.instantiate(&rt, limits)?.describe()?;
-                let config = spec.config.clone().unwrap_or_else(|| serde_json::json!({}));
-                crate::schema::validate(&name, &info.config_schema, &config)?;
+                let Started { info, digest, .. } =
+                    render::start(&rt, &name, &spec.source(i, &base)?, limits)?;
+                crate::schema::validate(&name, &info.config_schema, &spec.config_for(None))?;
                 for (cluster, values) in &pipeline.spec.clusters {
                     if let Some(patch) = values.config.get(&name) {
-                        let mut c = config.clone();
-                        render::merge_patch(&mut c, patch);
-                        crate::schema::validate(&name, &info.config_schema, &c)
+                        let config = spec.config_for(Some(patch));
+                        crate::schema::validate(&name, &info.config_schema, &config)
                             .with_context(|| format!("cluster {cluster}"))?;
                     }
                 }
                 out.push_str(&format!(
                     "ok  {name:<24} {} {}  sha256:{}\n",
-                    info.name,
-                    info.version,
-                    plugin.digest()
+                    info.name, info.version, digest
                 ));
             }
         }

@@ -2,8 +2,8 @@
 //! in order, validating configs, granting files and collecting diagnostics.
 
 use crate::error;
-use crate::pipeline::{PipelineFile, Target};
-use crate::runtime::{Runtime, wit};
+use crate::pipeline::{Limits, PipelineFile, Source, Target};
+use crate::runtime::{Instance, Runtime, wit};
 use crate::schema;
 use crate::source;
 use crate::stream::{self, Object};
@@ -133,11 +133,12 @@ pub fn run(
         }
     }
 
+    let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
     let mut objects = input;
     if let Some(why) = stream::duplicates(&objects) {
         return Err(error::input(format!("input: {why}")));
     }
-    if matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp) {
+    if generates {
         for res in &pipeline.spec.resources {
             let path = confined(base, res, "spec.resources")?;
             let text = std::fs::read_to_string(&path)
@@ -157,12 +158,9 @@ pub fn run(
         }
         let at = format!("spec.plugins[{index}]");
         let limits = spec.limits.resolve(&format!("{at}.limits"))?;
-        let src = spec.source(index, base)?;
-        let component = source::fetch(&name, &src)?;
-        let plugin = rt.load(&name, &component.bytes, &component.digest)?;
-        let mut instance = plugin.instantiate(rt, limits)?;
-        let info = instance.describe()?;
-        let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
+        let Started {
+            mut instance, info, ..
+        } = start(rt, &name, &spec.source(index, base)?, limits)?;
         if info.role == wit::Role::Generator && !generates {
             tracing::debug!(
                 plugin = name.as_str(),
@@ -171,13 +169,7 @@ pub fn run(
             continue;
         }
 
-        let mut config = spec
-            .config
-            .clone()
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        if let Some(patch) = cluster_values.config.get(&name) {
-            merge_patch(&mut config, patch);
-        }
+        let config = spec.config_for(cluster_values.config.get(&name));
         schema::validate(&name, &info.config_schema, &config)?;
 
         let mut files = Vec::with_capacity(spec.files.len());
@@ -243,6 +235,36 @@ pub fn run(
     })
 }
 
+/// A plugin fetched, loaded, instantiated and described: what every command that runs or
+/// inspects a plugin starts from.
+pub struct Started<'r> {
+    /// The running instance.
+    pub instance: Instance<'r>,
+    /// What `describe()` said.
+    pub info: wit::PluginInfo,
+    /// The component's sha256, lower-case hex.
+    pub digest: String,
+}
+
+/// Fetches `source` (pin-checked), loads it (through the compile cache), instantiates it under
+/// `limits` and calls `describe()`.
+pub fn start<'r>(
+    rt: &'r Runtime,
+    name: &str,
+    source: &Source,
+    limits: Limits,
+) -> Result<Started<'r>> {
+    let component = source::fetch(name, source)?;
+    let plugin = rt.load(name, &component.bytes, &component.digest)?;
+    let mut instance = plugin.instantiate(rt, limits)?;
+    let info = instance.describe()?;
+    Ok(Started {
+        instance,
+        info,
+        digest: component.digest,
+    })
+}
+
 /// Parses a plugin's returned manifests, each of which must be a Kubernetes object.
 fn decode_output(plugin: &str, manifests: Vec<String>) -> Result<Vec<Object>> {
     manifests
@@ -270,26 +292,6 @@ fn decode_output(plugin: &str, manifests: Vec<String>) -> Result<Vec<Object>> {
             Ok(obj)
         })
         .collect()
-}
-
-/// JSON merge patch (RFC 7386).
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    if let Value::Object(t) = target {
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else {
-                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-    }
 }
 
 /// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):

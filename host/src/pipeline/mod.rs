@@ -146,6 +146,19 @@ pub enum Source {
 }
 
 impl PluginSpec {
+    /// The plugin's configuration for a cluster: `config` (an empty object when unset) with the
+    /// cluster's value for this plugin merged over it as a JSON merge patch.
+    pub fn config_for(&self, cluster_patch: Option<&Value>) -> Value {
+        let mut config = self
+            .config
+            .clone()
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        if let Some(patch) = cluster_patch {
+            merge_patch(&mut config, patch);
+        }
+        config
+    }
+
     /// The plugin's name in the pipeline.
     pub fn display_name(&self) -> String {
         self.name
@@ -200,6 +213,26 @@ impl PluginSpec {
             (None, None) => Err(error::input(format!(
                 "{at}: give `builtin: <name>` or `path: <file.wasm>` with `sha256:`"
             ))),
+        }
+    }
+}
+
+/// JSON merge patch (RFC 7386).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
         }
     }
 }
