@@ -6,7 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The built-in plugins, in the default pipeline's order: (plugin name, crate name).
-const BUILTINS: &[(&str, &str)] = &[("flink-environment", "flink-environment")];
+const BUILTINS: &[(&str, &str)] = &[
+    ("flink-operator", "flink-operator"),
+    ("cmf", "cmf"),
+    ("flink-environment", "flink-environment"),
+    ("monitoring", "monitoring"),
+    ("cluster-overlay", "cluster-overlay"),
+];
 
 fn main() {
     if let Err(e) = run() {
@@ -19,7 +25,7 @@ fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let workspace = manifest_dir.parent().ok_or("host/ has no parent")?;
     let crates: Vec<&str> = BUILTINS.iter().map(|(_, c)| *c).collect();
-    let mut watch = vec!["wit", "plugins/sdk", "Cargo.lock"];
+    let mut watch = vec!["wit", "plugins/sdk", "plugins/stack", "Cargo.lock"];
     let dirs: Vec<String> = crates.iter().map(|c| format!("plugins/{c}")).collect();
     watch.extend(dirs.iter().map(String::as_str));
     let files = flinkwasm_guest_build::build(workspace, &crates, &watch)?;

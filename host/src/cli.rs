@@ -89,6 +89,9 @@ pub struct RenderArgs {
     /// Write the stream to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Run only this plugin of the pipeline (repeatable), in pipeline order; default: all.
+    #[arg(long = "plugin")]
+    pub plugins: Vec<String>,
     /// Target overrides.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -190,7 +193,7 @@ fn render_cmd(args: &RenderArgs) -> Result<()> {
         mode: wit::Mode::Render,
         cluster: args.target.cluster.clone(),
         target: args.target.target(),
-        only: Vec::new(),
+        only: args.plugins.clone(),
     };
     let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
     if rendered.objects.is_empty() {

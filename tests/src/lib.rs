@@ -5,3 +5,4 @@
 
 pub mod crds;
 pub mod harness;
+pub mod typed;

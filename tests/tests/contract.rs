@@ -241,8 +241,20 @@ fn plugins_inspect_shows_the_schema_and_verify_checks_the_pipeline() {
         "string"
     );
     let r = s.run(&["plugins", "verify"], None).ok();
-    assert!(
-        r.stdout.starts_with("ok  flink-environment"),
+    let verified: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        verified,
+        [
+            "ok flink-operator",
+            "ok cmf",
+            "ok flink-environment",
+            "ok monitoring",
+            "ok cluster-overlay"
+        ],
         "{}",
         r.stdout
     );
@@ -264,7 +276,16 @@ fn the_workloads_tree_lowers_the_seeds_own_file() {
         .iter()
         .map(|o| o["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["FlinkEnvironment", "CMFRestClass"]);
+    assert_eq!(
+        kinds,
+        [
+            "FlinkEnvironment",
+            "CMFRestClass",
+            "Service",
+            "ServiceMonitor",
+            "ConfigMap"
+        ]
+    );
     let env = &typed::<FlinkEnvironment>(&objects)[0];
     let d = env.defaults();
     assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "1024m");

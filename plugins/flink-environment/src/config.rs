@@ -35,6 +35,62 @@ pub struct Config {
     /// The CMFRestClass to create and reference.
     #[serde(default)]
     pub cmf_rest_class: CmfRestClass,
+    /// Emit the CMFRestClass and FlinkEnvironment when the stream lacks them (default true).
+    pub generate: Option<bool>,
+    /// Defaults for FlinkApplications that leave fields out.
+    #[serde(default)]
+    pub application_defaults: ApplicationDefaults,
+    /// The `flink-resources` Argo CD Application.
+    #[serde(default)]
+    pub argocd: flinkwasm_stack::argocd::Settings,
+    /// Where that Application's Argo CD reads this component from.
+    #[serde(default)]
+    pub source: Source,
+}
+
+/// Defaults for FlinkApplications.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplicationDefaults {
+    /// Flink image.
+    pub image: Option<String>,
+    /// `flinkVersion` (`v1_19`).
+    pub flink_version: Option<String>,
+    /// ServiceAccount of the Flink pods.
+    pub service_account: Option<String>,
+}
+
+impl ApplicationDefaults {
+    /// The image, default `confluentinc/cp-flink:1.19.1-cp1`.
+    pub fn image(&self) -> &str {
+        self.image
+            .as_deref()
+            .unwrap_or("confluentinc/cp-flink:1.19.1-cp1")
+    }
+    /// The Flink version, default `v1_19`.
+    pub fn flink_version(&self) -> &str {
+        self.flink_version.as_deref().unwrap_or("v1_19")
+    }
+    /// The ServiceAccount, default `flink` (the operator chart creates it in watched namespaces).
+    pub fn service_account(&self) -> &str {
+        self.service_account.as_deref().unwrap_or("flink")
+    }
+}
+
+/// The Git source of the `flink-resources` Application.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Repository URL (required to emit the Application).
+    #[serde(rename = "repoURL")]
+    pub repo_url: Option<String>,
+    /// Revision (default `HEAD`).
+    #[serde(rename = "targetRevision")]
+    pub target_revision: Option<String>,
+    /// Path of the component in the repository (default `workloads/flink-resources`).
+    pub path: Option<String>,
+    /// The Config Management Plugin's name (default `flinkwasm`).
+    pub plugin: Option<String>,
 }
 
 /// Kafka connection settings.
@@ -112,6 +168,27 @@ pub fn schema() -> Value {
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "description": "CMFRestClass name (default default)"},
                     "endpoint": {"type": "string", "pattern": "^https?://", "description": "CMF REST endpoint"}
+                }
+            },
+            "generate": {"type": "boolean", "description": "Emit the CMFRestClass and FlinkEnvironment when the stream lacks them (default true)"},
+            "applicationDefaults": {
+                "type": "object", "additionalProperties": false,
+                "description": "Defaults for FlinkApplications that leave these out",
+                "properties": {
+                    "image": {"type": "string", "minLength": 1, "description": "Flink image (default confluentinc/cp-flink:1.19.1-cp1)"},
+                    "flinkVersion": {"type": "string", "pattern": "^v[0-9]+_[0-9]+$", "description": "flinkVersion (default v1_19)"},
+                    "serviceAccount": {"type": "string", "minLength": 1, "description": "ServiceAccount of Flink pods (default flink)"}
+                }
+            },
+            "argocd": flinkwasm_stack::argocd::schema(),
+            "source": {
+                "type": "object", "additionalProperties": false,
+                "description": "Where Argo CD reads the flink-resources component",
+                "properties": {
+                    "repoURL": {"type": "string", "minLength": 1, "description": "Git repository (required for the Application)"},
+                    "targetRevision": {"type": "string", "minLength": 1, "description": "Revision (default HEAD)"},
+                    "path": {"type": "string", "minLength": 1, "description": "Path in the repository (default workloads/flink-resources)"},
+                    "plugin": {"type": "string", "minLength": 1, "description": "Config Management Plugin name (default flinkwasm)"}
                 }
             }
         }

@@ -7,11 +7,17 @@
 //! - Transforms (in every mode) a FlinkEnvironment written in the seed's authoring form
 //!   (`flink.confluent.io/v1beta1`, `spec.kafkaCluster`, `spec.schemaRegistry`, top-level
 //!   `spec.flinkConfiguration`) into the real shape, so nothing the user wrote is lost.
+//! - Generates the `flink-resources` Argo CD Application (sync wave 120) that points Argo CD at
+//!   this component through the flinkwasm Config Management Plugin.
+//! - Lowers FlinkApplications written in the seed's form (`flinkEnvironmentRef`, no image or
+//!   Flink version) to the real shape, in every mode.
 //!
 //! Kafka and Schema Registry addresses are not fields of the real FlinkEnvironment; they reach
 //! jobs as environment variables of the default pod template's main container.
 
+mod application;
 mod config;
+mod gitops;
 mod lower;
 
 use config::Config;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// The real API version of CFK's Flink resources.
 pub const CFK_API: &str = "platform.confluent.io/v1beta1";
 /// The API group the seed (wrongly) uses; accepted as an authoring form.
-const SEED_GROUP: &str = "flink.confluent.io";
+pub const SEED_GROUP: &str = "flink.confluent.io";
 /// The Flink Kubernetes Operator's main container name, which pod templates merge into.
 const MAIN_CONTAINER: &str = "flink-main-container";
 /// Fields of a seed-form FlinkEnvironment spec that this plugin knows how to place.
@@ -31,8 +31,21 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let mut have_rest_class = false;
+    let environment = cfg.name.as_deref().unwrap_or("default-flink-env");
     for m in manifests {
-        if m.is(SEED_GROUP, "FlinkEnvironment") {
+        if m.kind() == "FlinkApplication"
+            && (m.group() == SEED_GROUP || m.group() == "platform.confluent.io")
+        {
+            let app = crate::application::lower(
+                m,
+                ctx,
+                cfg,
+                environment,
+                &rest_class,
+                &mut out.diagnostics,
+            )?;
+            out.manifests.push(app);
+        } else if m.is(SEED_GROUP, "FlinkEnvironment") {
             have_environment = true;
             let lowered = lower(ctx, cfg, Some(&m), &rest_class, &mut out.diagnostics)?;
             out.manifests.push(lowered);
@@ -66,7 +79,7 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             out.manifests.push(m);
         }
     }
-    if ctx.mode.generates() {
+    if ctx.mode.generates() && cfg.generate.unwrap_or(true) {
         if !have_rest_class {
             out.manifests
                 .push(rest_class_manifest(ctx, cfg, &rest_class));
@@ -75,6 +88,10 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             let env = lower(ctx, cfg, None, &rest_class, &mut out.diagnostics)?;
             out.manifests.push(env);
         }
+    }
+    if ctx.mode.generates() && cfg.argocd.enabled() {
+        out.manifests
+            .push(crate::gitops::application(ctx, cfg, &ctx.namespace)?);
     }
     Ok(out)
 }
@@ -323,7 +340,7 @@ fn flag(
 }
 
 /// A configuration value as the string Flink expects.
-fn scalar(value: &Value) -> String {
+pub fn scalar(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

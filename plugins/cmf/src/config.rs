@@ -1,0 +1,134 @@
+//! The plugin's configuration, its JSON Schema, and the chart values it turns into.
+
+use flinkwasm_sdk::{Value, json, merge_patch};
+use flinkwasm_stack::argocd::{self, Chart};
+use flinkwasm_stack::resources::{self, Amounts, Requirements};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The plugin configuration (see [`schema`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Namespace of CMF (default: the run's namespace).
+    pub namespace: Option<String>,
+    /// The chart.
+    #[serde(default)]
+    pub chart: Chart,
+    /// The Argo CD Application.
+    #[serde(default)]
+    pub argocd: argocd::Settings,
+    /// CMF's resources (default requests 1 CPU / 1Gi, limits 2 CPU / 1Gi).
+    #[serde(default)]
+    pub resources: Requirements,
+    /// The SQLite database volume.
+    #[serde(default)]
+    pub persistence: Persistence,
+    /// The license.
+    #[serde(default)]
+    pub license: License,
+    /// Extra labels on CMF's objects.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Further chart values, merged last (JSON merge patch).
+    pub values: Option<Value>,
+}
+
+/// The database volume.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Persistence {
+    /// Size (default 10Gi).
+    pub size: Option<String>,
+    /// Storage class (default: the cluster's default class).
+    pub storage_class_name: Option<String>,
+}
+
+/// The license.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct License {
+    /// A Secret holding `license.txt`; none means a generated trial license.
+    pub secret_ref: Option<String>,
+}
+
+/// The chart this plugin installs unless configured otherwise.
+pub fn default_chart() -> Chart {
+    Chart {
+        repo_url: Some(flinkwasm_stack::CONFLUENT_HELM_REPO.to_string()),
+        name: Some("confluent-manager-for-apache-flink".to_string()),
+        version: Some("2.1.0".to_string()),
+        release_name: Some("cmf".to_string()),
+    }
+}
+
+impl Config {
+    /// CMF's resources with the seed's defaults filled in (2 CPU / 1 GiB at the limit).
+    pub fn resources(&self) -> Requirements {
+        let base = Requirements {
+            requests: Amounts {
+                cpu: Some("1".into()),
+                memory: Some("1Gi".into()),
+            },
+            limits: Amounts {
+                cpu: Some("2".into()),
+                memory: Some("1Gi".into()),
+            },
+        };
+        self.resources.or(&base)
+    }
+
+    /// The volume size.
+    pub fn persistence_size(&self) -> &str {
+        self.persistence.size.as_deref().unwrap_or("10Gi")
+    }
+
+    /// The chart values (`valuesObject`).
+    pub fn values(&self) -> Value {
+        let mut persistence =
+            json!({"create": true, "dataVolumeCapacity": self.persistence_size()});
+        if let Some(class) = &self.persistence.storage_class_name {
+            persistence["storageClassName"] = json!(class);
+        }
+        let mut values = json!({
+            "resources": self.resources().to_json(),
+            "persistence": persistence,
+        });
+        if let Some(secret) = &self.license.secret_ref {
+            values["license"] = json!({"secretRef": secret});
+        }
+        if let Some(extra) = &self.values {
+            merge_patch(&mut values, extra);
+        }
+        values
+    }
+}
+
+/// JSON Schema (draft 2020-12) of [`Config`].
+pub fn schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "cmf",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of CMF (default: the run's namespace)"},
+            "chart": Chart::schema(),
+            "argocd": argocd::schema(),
+            "resources": resources::schema("CMF resources (default requests 1 CPU / 1Gi, limits 2 CPU / 1Gi)"),
+            "persistence": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "size": {"type": "string", "pattern": resources::QUANTITY_PATTERN, "description": "Database volume size (default 10Gi)"},
+                    "storageClassName": {"type": "string", "minLength": 1, "description": "Storage class of the volume (default: the cluster's default)"}
+                }
+            },
+            "license": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret holding license.txt (default: a trial license)"}}
+            },
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on CMF's objects"},
+            "values": {"type": "object", "description": "Further chart values, merged last"}
+        }
+    })
+}

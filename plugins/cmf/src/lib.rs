@@ -1,0 +1,120 @@
+//! `cmf`: Confluent Manager for Apache Flink (chart
+//! `confluentinc/confluent-manager-for-apache-flink` 2.1.0).
+//!
+//! - Generates (in `render` and `argocd-cmp` modes) the Argo CD `Application` in sync wave 118:
+//!   2 CPU / 1 GiB, a 10 GiB persistent volume for its SQLite database (optional storage class),
+//!   and a trial license unless a license Secret is named. Automated sync does not prune, so the
+//!   database volume is never deleted by a sync.
+//! - Transforms the chart's own output (post-render): the CMF Deployment gets the same
+//!   namespace, labels and resources, and the data `PersistentVolumeClaim` is protected from
+//!   pruning and uninstall (`helm.sh/resource-policy: keep`, Argo CD `Prune=false`).
+
+mod config;
+
+use config::Config;
+use flinkwasm_sdk::prelude::*;
+use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::workload::Enforce;
+
+/// The plugin type exported to the host.
+pub struct Cmf;
+
+/// The chart's Deployment name.
+const DEPLOYMENT: &str = "confluent-manager-for-apache-flink";
+/// The `app.kubernetes.io/name` of CMF's pods.
+const NAME: &str = "cmf";
+/// This plugin's `app.kubernetes.io/component`.
+const COMPONENT: &str = "cmf";
+/// Helm keeps an object with this annotation on uninstall.
+const HELM_POLICY: &str = "helm.sh/resource-policy";
+/// Argo CD's per-object sync options.
+const ARGO_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+
+impl Plugin for Cmf {
+    fn info() -> Info {
+        Info::new(
+            "cmf",
+            env!("CARGO_PKG_VERSION"),
+            "Confluent Manager for Apache Flink: its Argo CD Application, and its settings on the chart's output",
+            Role::Both,
+        )
+        .schema(config::schema())
+    }
+
+    fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {
+        let cfg: Config = ctx.config()?;
+        let namespace = cfg
+            .namespace
+            .clone()
+            .unwrap_or_else(|| ctx.namespace.clone());
+        let mut diagnostics = Vec::new();
+        let resources = cfg.resources();
+        let no_extra = Default::default();
+        let enforce = Enforce {
+            component: COMPONENT,
+            namespace: &namespace,
+            container: "cmf",
+            resources: &resources,
+            labels: &cfg.labels,
+            annotations: &no_extra,
+        };
+        for m in &mut manifests {
+            if m.is("apps", "Deployment")
+                && (m.name() == DEPLOYMENT || m.label("app.kubernetes.io/name") == Some(NAME))
+            {
+                enforce.apply(m, &mut diagnostics)?;
+            } else if m.is("", "PersistentVolumeClaim") {
+                protect(m, &cfg);
+            }
+        }
+        if ctx.mode.generates() && cfg.argocd.enabled() {
+            if cfg.license.secret_ref.is_none() {
+                diagnostics.push(
+                    Diagnostic::info(
+                        "no license Secret named: CMF generates a trial license; name a Secret \
+                         holding license.txt in license.secretRef for production",
+                    )
+                    .at("license.secretRef"),
+                );
+            }
+            let component = Component {
+                component: COMPONENT,
+                name: "cmf-operator",
+                sync_wave: 118,
+                destination_namespace: &namespace,
+                sync_options: &[],
+                // The SQLite database lives on a PVC: a sync must never prune it.
+                prune: false,
+            };
+            let source = cfg.chart.source(&config::default_chart(), cfg.values());
+            manifests.push(cfg.argocd.application(&component, source));
+        }
+        let mut out = Output::new(manifests);
+        out.diagnostics = diagnostics;
+        Ok(out)
+    }
+}
+
+/// Protects the database volume: kept on `helm uninstall`, never pruned by Argo CD, and sized
+/// as configured.
+fn protect(pvc: &mut Manifest, cfg: &Config) {
+    pvc.set_annotation(HELM_POLICY, "keep");
+    let options = match pvc.annotation(ARGO_SYNC_OPTIONS) {
+        Some(existing) if existing.split(',').any(|o| o.trim() == "Prune=false") => {
+            existing.to_string()
+        }
+        Some(existing) if !existing.trim().is_empty() => format!("{existing},Prune=false"),
+        _ => "Prune=false".to_string(),
+    };
+    pvc.set_annotation(ARGO_SYNC_OPTIONS, &options);
+    flinkwasm_stack::labels::stack(pvc, COMPONENT);
+    pvc.set(
+        &["spec", "resources", "requests", "storage"],
+        cfg.persistence_size(),
+    );
+    if let Some(class) = &cfg.persistence.storage_class_name {
+        pvc.set(&["spec", "storageClassName"], class.as_str());
+    }
+}
+
+flinkwasm_sdk::export_plugin!(Cmf);

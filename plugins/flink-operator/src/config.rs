@@ -1,0 +1,156 @@
+//! The plugin's configuration, its JSON Schema, and the chart values it turns into.
+
+use flinkwasm_sdk::{Value, json, merge_patch};
+use flinkwasm_stack::argocd::{self, Chart};
+use flinkwasm_stack::resources::{self, Requirements};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The operator's Prometheus port (chart value `metrics.port`).
+pub const METRICS_PORT: u16 = 9999;
+
+/// The plugin configuration (see [`schema`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Namespace of the operator (default: the run's namespace).
+    pub namespace: Option<String>,
+    /// The chart.
+    #[serde(default)]
+    pub chart: Chart,
+    /// The Argo CD Application.
+    #[serde(default)]
+    pub argocd: argocd::Settings,
+    /// The operator pod's resources (default 2 CPU / 3Gi, requests = limits).
+    #[serde(default)]
+    pub resources: Requirements,
+    /// Namespaces the operator watches (default: its own).
+    pub watch_namespaces: Option<Vec<String>>,
+    /// Operator metrics.
+    #[serde(default)]
+    pub metrics: Metrics,
+    /// The admission webhook.
+    #[serde(default)]
+    pub webhook: Webhook,
+    /// Extra labels on the operator's pods.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Extra annotations on the operator's pods.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Further chart values, merged last (JSON merge patch).
+    pub values: Option<Value>,
+}
+
+/// Operator metrics settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metrics {
+    /// Expose Prometheus metrics (default true).
+    pub enabled: Option<bool>,
+    /// The port (default 9999).
+    pub port: Option<u16>,
+}
+
+/// Admission webhook settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Webhook {
+    /// Create it; default: only when the cluster serves `cert-manager.io/v1`.
+    pub create: Option<bool>,
+}
+
+/// The chart this plugin installs unless configured otherwise.
+pub fn default_chart() -> Chart {
+    Chart {
+        repo_url: Some(flinkwasm_stack::CONFLUENT_HELM_REPO.to_string()),
+        name: Some("flink-kubernetes-operator".to_string()),
+        version: Some("1.130.0".to_string()),
+        release_name: Some("flink-kubernetes-operator".to_string()),
+    }
+}
+
+impl Config {
+    /// The operator pod's resources with the seed's defaults filled in.
+    pub fn resources(&self) -> Requirements {
+        self.resources.or(&Requirements::guaranteed("2", "3Gi"))
+    }
+
+    /// The chart values (`valuesObject`).
+    pub fn values(&self, namespace: &str, webhook: bool) -> Value {
+        let watch = self
+            .watch_namespaces
+            .clone()
+            .unwrap_or_else(|| vec![namespace.to_string()]);
+        let mut pod_labels = BTreeMap::from([
+            (
+                flinkwasm_stack::labels::PART_OF_LABEL.to_string(),
+                flinkwasm_stack::PART_OF.to_string(),
+            ),
+            (
+                flinkwasm_stack::labels::COMPONENT_LABEL.to_string(),
+                "flink-kubernetes-operator".to_string(),
+            ),
+        ]);
+        pod_labels.extend(self.labels.clone());
+        let mut values = json!({
+            "watchNamespaces": watch,
+            "operatorPod": {
+                "resources": self.resources().to_json(),
+                "labels": pod_labels,
+            },
+            "webhook": {"create": webhook},
+        });
+        if !self.annotations.is_empty() {
+            values["operatorPod"]["annotations"] = json!(self.annotations);
+        }
+        if self.metrics.enabled.unwrap_or(true) {
+            let port = self.metrics.port.unwrap_or(METRICS_PORT);
+            values["metrics"] = json!({"port": port});
+            values["defaultConfiguration"] = json!({
+                "create": true,
+                "append": true,
+                "flink-conf.yaml": format!(
+                    "kubernetes.operator.metrics.reporter.prom.factory.class: \
+                     org.apache.flink.metrics.prometheus.PrometheusReporterFactory\n\
+                     kubernetes.operator.metrics.reporter.prom.port: {port}\n"
+                ),
+            });
+        }
+        if let Some(extra) = &self.values {
+            merge_patch(&mut values, extra);
+        }
+        values
+    }
+}
+
+/// JSON Schema (draft 2020-12) of [`Config`].
+pub fn schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "flink-operator",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of the operator (default: the run's namespace)"},
+            "chart": Chart::schema(),
+            "argocd": argocd::schema(),
+            "resources": resources::schema("Operator pod resources (default 2 CPU / 3Gi, requests = limits)"),
+            "watchNamespaces": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Namespaces the operator watches (default: its own)"},
+            "metrics": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "enabled": {"type": "boolean", "description": "Expose Prometheus metrics (default true)"},
+                    "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Metrics port (default 9999)"}
+                }
+            },
+            "webhook": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"create": {"type": "boolean", "description": "Create the admission webhook (default: only when cert-manager.io/v1 is served)"}}
+            },
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on the operator's pods"},
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations on the operator's pods"},
+            "values": {"type": "object", "description": "Further chart values, merged last"}
+        }
+    })
+}

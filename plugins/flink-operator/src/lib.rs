@@ -1,0 +1,119 @@
+//! `flink-operator`: the Flink Kubernetes Operator (chart
+//! `confluentinc/flink-kubernetes-operator` 1.130.0).
+//!
+//! - Generates (in `render` and `argocd-cmp` modes) the Argo CD `Application` that installs the
+//!   chart in sync wave 116 with `ServerSideApply=true` (its FlinkDeployment CRD is larger than
+//!   client-side apply's annotation limit), 2 CPU / 3 GiB, the watched namespaces, and the
+//!   metrics port and reporter lines that make the operator PodMonitor find a target.
+//! - Turns the admission webhook off when the cluster has no cert-manager, since the chart's
+//!   webhook needs a cert-manager `Issuer` and `Certificate`.
+//! - Transforms the chart's own output (post-render): the operator Deployment gets the same
+//!   namespace, labels, annotations and resources; cert-manager objects on a cluster without
+//!   cert-manager are an error, because the install would fail.
+
+mod config;
+
+use config::Config;
+use flinkwasm_sdk::prelude::*;
+use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::workload::Enforce;
+
+/// The plugin type exported to the host.
+pub struct FlinkOperator;
+
+/// The chart's Deployment and container name.
+const DEPLOYMENT: &str = "flink-kubernetes-operator";
+/// The label the chart puts on the operator's pods.
+const NAME_LABEL: &str = "app.kubernetes.io/name";
+/// This plugin's `app.kubernetes.io/component`.
+const COMPONENT: &str = "flink-kubernetes-operator";
+/// The API cert-manager serves.
+const CERT_MANAGER: &str = "cert-manager.io/v1";
+
+impl Plugin for FlinkOperator {
+    fn info() -> Info {
+        Info::new(
+            "flink-operator",
+            env!("CARGO_PKG_VERSION"),
+            "Flink Kubernetes Operator: its Argo CD Application, and its settings on the chart's output",
+            Role::Both,
+        )
+        .schema(config::schema())
+    }
+
+    fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {
+        let cfg: Config = ctx.config()?;
+        let namespace = cfg
+            .namespace
+            .clone()
+            .unwrap_or_else(|| ctx.namespace.clone());
+        let mut diagnostics = Vec::new();
+        let has_cert_manager = ctx.has_api(CERT_MANAGER);
+        let webhook = match cfg.webhook.create {
+            Some(true) if !has_cert_manager => {
+                return Err(Error::new(format!(
+                    "webhook.create is true but {CERT_MANAGER} is not among the cluster's API \
+                     versions: the chart's webhook needs cert-manager's Issuer and Certificate; \
+                     install cert-manager or set webhook.create: false"
+                )));
+            }
+            Some(create) => create,
+            None => has_cert_manager,
+        };
+
+        let resources = cfg.resources();
+        let enforce = Enforce {
+            component: COMPONENT,
+            namespace: &namespace,
+            container: DEPLOYMENT,
+            resources: &resources,
+            labels: &cfg.labels,
+            annotations: &cfg.annotations,
+        };
+        for m in &mut manifests {
+            if m.is("apps", "Deployment")
+                && (m.name() == DEPLOYMENT || m.label(NAME_LABEL) == Some(DEPLOYMENT))
+            {
+                enforce.apply(m, &mut diagnostics)?;
+            } else if m.group() == "cert-manager.io" && !has_cert_manager {
+                return Err(Diagnostic::error(format!(
+                    "the chart's admission webhook needs cert-manager, and {CERT_MANAGER} is not \
+                     among the cluster's API versions, so the install would fail; install \
+                     cert-manager or set the chart value webhook.create=false"
+                ))
+                .on(m.reference())
+                .at("apiVersion")
+                .into());
+            }
+        }
+
+        if ctx.mode.generates() && cfg.argocd.enabled() {
+            if !webhook && cfg.webhook.create.is_none() {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "{CERT_MANAGER} is not among the cluster's API versions: the operator's \
+                     admission webhook is turned off (webhook.create: false), so FlinkDeployments \
+                     are not validated on admission; install cert-manager to turn it on"
+                    ))
+                    .at("webhook.create"),
+                );
+            }
+            let values = cfg.values(&namespace, webhook);
+            let component = Component {
+                component: COMPONENT,
+                name: "flink-kubernetes-operator",
+                sync_wave: 116,
+                destination_namespace: &namespace,
+                sync_options: &["ServerSideApply=true"],
+                prune: true,
+            };
+            let source = cfg.chart.source(&config::default_chart(), values);
+            manifests.push(cfg.argocd.application(&component, source));
+        }
+        let mut out = Output::new(manifests);
+        out.diagnostics = diagnostics;
+        Ok(out)
+    }
+}
+
+flinkwasm_sdk::export_plugin!(FlinkOperator);

@@ -1,0 +1,21 @@
+//! What the stack's built-in plugins share, so that every component is shaped the same way:
+//!
+//! - [`argocd`]: the Argo CD `Application` each component is deployed by (sync wave, sync
+//!   options, destination) and the config block that tunes it;
+//! - [`labels`]: the labels every object of the stack carries;
+//! - [`resources`]: CPU/memory settings in Kubernetes quantities, config and schema;
+//! - [`workload`]: enforcing those settings on a chart's own Deployment when post-rendering.
+//!
+//! Plugins written by teams do not need this crate; it is the stack's house style, not SDK.
+
+#![warn(missing_docs)]
+
+pub mod argocd;
+pub mod labels;
+pub mod resources;
+pub mod workload;
+
+/// The stack's name, used as `app.kubernetes.io/part-of`.
+pub const PART_OF: &str = "confluent-platform-flink";
+/// The Helm repository of Confluent's charts.
+pub const CONFLUENT_HELM_REPO: &str = "https://packages.confluent.io/helm";

@@ -1,0 +1,88 @@
+//! CPU and memory as Kubernetes resource requirements: the config block and its schema.
+
+use flinkwasm_sdk::{Value, json};
+use serde::Deserialize;
+
+/// One side of resource requirements (`requests` or `limits`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Amounts {
+    /// CPU quantity (`2`, `500m`).
+    pub cpu: Option<String>,
+    /// Memory quantity (`3Gi`).
+    pub memory: Option<String>,
+}
+
+/// `resources:` as a pod spec writes it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Requirements {
+    /// What the scheduler reserves.
+    #[serde(default)]
+    pub requests: Amounts,
+    /// The ceiling.
+    #[serde(default)]
+    pub limits: Amounts,
+}
+
+impl Requirements {
+    /// Requirements with the same requests and limits (Guaranteed QoS).
+    pub fn guaranteed(cpu: &str, memory: &str) -> Self {
+        let a = Amounts {
+            cpu: Some(cpu.to_string()),
+            memory: Some(memory.to_string()),
+        };
+        Requirements {
+            requests: a.clone(),
+            limits: a,
+        }
+    }
+
+    /// `self` with every unset amount taken from `base`.
+    pub fn or(&self, base: &Requirements) -> Requirements {
+        let pick = |a: &Amounts, b: &Amounts| Amounts {
+            cpu: a.cpu.clone().or_else(|| b.cpu.clone()),
+            memory: a.memory.clone().or_else(|| b.memory.clone()),
+        };
+        Requirements {
+            requests: pick(&self.requests, &base.requests),
+            limits: pick(&self.limits, &base.limits),
+        }
+    }
+
+    /// The `resources:` object of a container.
+    pub fn to_json(&self) -> Value {
+        let side = |a: &Amounts| {
+            let mut m = flinkwasm_sdk::Map::new();
+            if let Some(c) = &a.cpu {
+                m.insert("cpu".into(), Value::from(c.as_str()));
+            }
+            if let Some(mem) = &a.memory {
+                m.insert("memory".into(), Value::from(mem.as_str()));
+            }
+            Value::Object(m)
+        };
+        json!({"requests": side(&self.requests), "limits": side(&self.limits)})
+    }
+}
+
+/// A Kubernetes quantity as a JSON Schema string pattern.
+pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
+
+/// JSON Schema of [`Requirements`].
+pub fn schema(description: &str) -> Value {
+    let amounts = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "cpu": {"type": "string", "pattern": QUANTITY_PATTERN, "description": "CPU quantity, e.g. 2 or 500m"},
+            "memory": {"type": "string", "pattern": QUANTITY_PATTERN, "description": "Memory quantity, e.g. 3Gi"}
+        }
+    });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": description,
+        "properties": {"requests": amounts, "limits": amounts}
+    })
+}

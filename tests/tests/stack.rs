@@ -1,0 +1,523 @@
+//! The whole stack: golden renders of both clusters, the workloads tree against the built-in
+//! default, typed checks of every object, and what each component's plugin promises.
+//!
+//! Golden files are rewritten with `FLINKWASM_UPDATE_GOLDEN=1 cargo test -p flinkwasm-tests
+//! --test stack`; review the diff like any other change.
+
+use flinkwasm_tests::harness::{Scratch, parse_stream};
+use flinkwasm_tests::typed;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn render(s: &Scratch, args: &[&str]) -> (String, String) {
+    let mut all = vec!["render"];
+    all.extend_from_slice(args);
+    let r = s.run(&all, None).ok();
+    (r.stdout, r.stderr)
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in the stream"))
+}
+
+/// Every leaf path whose value differs between `a` and `b` (objects matched by identity).
+fn differences(a: &[Value], b: &[Value]) -> BTreeSet<String> {
+    fn walk(path: String, a: &Value, b: &Value, out: &mut BTreeSet<String>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    walk(
+                        format!("{path}.{k}"),
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        out,
+                    );
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                    walk(format!("{path}[{i}]"), p, q, out);
+                }
+            }
+            _ if a != b => {
+                out.insert(path);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(a.len(), b.len(), "both clusters render the same objects");
+    let mut out = BTreeSet::new();
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(
+            (&x["kind"], &x["metadata"]["name"]),
+            (&y["kind"], &y["metadata"]["name"])
+        );
+        let id = format!(
+            "{}/{}",
+            x["kind"].as_str().unwrap(),
+            x["metadata"]["name"].as_str().unwrap()
+        );
+        walk(id, x, y, &mut out);
+    }
+    out
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = repo(&format!("tests/golden/{name}.yaml"));
+    if std::env::var_os("FLINKWASM_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; set FLINKWASM_UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from {}; if the change is intended, rerun with FLINKWASM_UPDATE_GOLDEN=1 \
+         and review the diff",
+        path.display()
+    );
+}
+
+#[test]
+fn both_clusters_render_the_whole_stack_pinned_by_golden_files() {
+    let s = Scratch::new(BIN);
+    let (homelab, _) = render(&s, &["--cluster", "homelab"]);
+    let (demo, _) = render(&s, &["--cluster", "flink-demo"]);
+    golden("homelab", &homelab);
+    golden("flink-demo", &demo);
+    let (default, _) = render(&s, &[]);
+    assert_eq!(default, homelab, "homelab is the default cluster");
+
+    let h = parse_stream(&homelab);
+    let d = parse_stream(&demo);
+    let kinds: Vec<String> = h
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Application/flink-kubernetes-operator",
+            "Application/cmf-operator",
+            "CMFRestClass/default",
+            "FlinkEnvironment/default-flink-env",
+            "Application/flink-resources",
+            "Service/flink-metrics",
+            "ServiceMonitor/flink",
+            "PodMonitor/flink-kubernetes-operator",
+            "ConfigMap/flink-dashboard",
+        ]
+    );
+    let defaults = "FlinkEnvironment/default-flink-env.spec.flinkApplicationDefaults.spec";
+    let expected: BTreeSet<String> = [
+        format!("{defaults}.flinkConfiguration.taskmanager.numberOfTaskSlots"),
+        format!("{defaults}.jobManager.resource.memory"),
+        format!("{defaults}.taskManager.resource.memory"),
+        // The Application tells the flinkwasm CMP which cluster to render.
+        "Application/flink-resources.spec.source.plugin.env[0].value".to_string(),
+    ]
+    .into();
+    assert_eq!(
+        differences(&h, &d),
+        expected,
+        "exactly the overlay's changes"
+    );
+    let env = find(&d, "FlinkEnvironment", "default-flink-env");
+    let spec = &env["spec"]["flinkApplicationDefaults"]["spec"];
+    assert_eq!(
+        spec["flinkConfiguration"]["taskmanager.numberOfTaskSlots"],
+        "4"
+    );
+    assert_eq!(spec["jobManager"]["resource"]["memory"], "2048m");
+}
+
+#[test]
+fn the_workloads_tree_renders_the_same_stack_as_the_builtin_default() {
+    let s = Scratch::new(BIN);
+    let tree = repo("workloads");
+    for cluster in ["homelab", "flink-demo"] {
+        let (builtin, _) = render(&s, &["--cluster", cluster]);
+        let (kept, stderr) = render(&s, &[tree.to_str().unwrap(), "--cluster", cluster]);
+        let sorted = |t: &str| -> Vec<String> {
+            let mut v: Vec<String> = parse_stream(t).iter().map(Value::to_string).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&builtin), sorted(&kept), "cluster {cluster}");
+        assert!(
+            stderr.contains("lowered flink.confluent.io/v1beta1 FlinkEnvironment")
+                || stderr.contains("jobmanager.cpu"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_object_every_pipeline_emits_fits_its_typed_model() {
+    let s = Scratch::new(BIN);
+    let mut checked = BTreeSet::new();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["--cluster".into(), "homelab".into()],
+        vec!["--cluster".into(), "flink-demo".into()],
+        vec![repo("workloads/flink-resources").display().to_string()],
+        vec![repo("workloads/flink-examples").display().to_string()],
+    ];
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (out, _) = render(&s, &args);
+        for obj in parse_stream(&out) {
+            typed::check(&obj).unwrap_or_else(|e| panic!("{e}"));
+            checked.insert(obj["kind"].as_str().unwrap().to_string());
+        }
+    }
+    let podmonitor = std::fs::read_to_string(repo(
+        "workloads/flink-kubernetes-operator/podmonitor-operator.yaml",
+    ))
+    .unwrap();
+    for obj in parse_stream(&podmonitor) {
+        typed::check(&obj).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let all: BTreeSet<String> = [
+        "Application",
+        "CMFRestClass",
+        "FlinkEnvironment",
+        "FlinkApplication",
+        "Service",
+        "ServiceMonitor",
+        "PodMonitor",
+        "ConfigMap",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(checked, all, "every kind the plugins emit was checked");
+}
+
+#[test]
+fn a_typed_model_rejects_a_field_the_real_resource_lacks() {
+    let mut app: Value = serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "x", "namespace": "argocd"},
+        "spec": {"project": "default", "source": {"repoURL": "r", "targetRevision": "1"},
+                 "destination": {"server": "s", "namespace": "n"}}
+    });
+    typed::check(&app).unwrap();
+    app["spec"]["syncWave"] = 116.into();
+    assert!(typed::check(&app).unwrap_err().contains("syncWave"));
+    let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "m"},
+        "spec": {"selektor": {"a": "b"}}});
+    assert!(typed::check(&svc).is_err());
+}
+
+#[test]
+fn the_operator_podmonitor_file_is_what_the_monitoring_plugin_renders() {
+    let s = Scratch::new(BIN);
+    let (out, _) = render(&s, &[]);
+    let objects = parse_stream(&out);
+    let kept = parse_stream(
+        &std::fs::read_to_string(repo(
+            "workloads/flink-kubernetes-operator/podmonitor-operator.yaml",
+        ))
+        .unwrap(),
+    );
+    assert_eq!(
+        &kept[0],
+        find(&objects, "PodMonitor", "flink-kubernetes-operator")
+    );
+}
+
+#[test]
+fn the_applications_carry_waves_charts_and_the_seeds_sizes() {
+    let s = Scratch::new(BIN);
+    let (out, stderr) = render(&s, &[]);
+    let o = parse_stream(&out);
+    let wave = |name: &str| {
+        find(&o, "Application", name)["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .clone()
+    };
+    assert_eq!(wave("flink-kubernetes-operator"), "116");
+    assert_eq!(wave("cmf-operator"), "118");
+    assert_eq!(wave("flink-resources"), "120");
+
+    let op = &find(&o, "Application", "flink-kubernetes-operator")["spec"];
+    assert_eq!(
+        op["source"]["repoURL"],
+        "https://packages.confluent.io/helm"
+    );
+    assert_eq!(op["source"]["chart"], "flink-kubernetes-operator");
+    assert_eq!(op["source"]["targetRevision"], "1.130.0");
+    assert_eq!(op["destination"]["namespace"], "confluent");
+    let opts = op["syncPolicy"]["syncOptions"].as_array().unwrap();
+    assert!(opts.contains(&"ServerSideApply=true".into()), "{opts:?}");
+    let v = &op["source"]["helm"]["valuesObject"];
+    assert_eq!(
+        v["operatorPod"]["resources"]["limits"],
+        serde_json::json!({"cpu": "2", "memory": "3Gi"})
+    );
+    assert_eq!(v["watchNamespaces"], serde_json::json!(["confluent"]));
+    assert_eq!(v["metrics"]["port"], 9999);
+    let conf = v["defaultConfiguration"]["flink-conf.yaml"]
+        .as_str()
+        .unwrap();
+    assert!(conf.contains("kubernetes.operator.metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"));
+    assert!(conf.contains("kubernetes.operator.metrics.reporter.prom.port: 9999"));
+    assert_eq!(
+        v["webhook"]["create"], false,
+        "no cert-manager in the default API versions"
+    );
+    assert!(stderr.contains("webhook is turned off"), "{stderr}");
+
+    let cmf = &find(&o, "Application", "cmf-operator")["spec"];
+    assert_eq!(cmf["source"]["chart"], "confluent-manager-for-apache-flink");
+    assert_eq!(cmf["source"]["targetRevision"], "2.1.0");
+    let v = &cmf["source"]["helm"]["valuesObject"];
+    assert_eq!(
+        v["resources"]["limits"],
+        serde_json::json!({"cpu": "2", "memory": "1Gi"})
+    );
+    assert_eq!(
+        v["persistence"],
+        serde_json::json!({"create": true, "dataVolumeCapacity": "10Gi"})
+    );
+    assert!(
+        v.get("license").is_none(),
+        "a trial license unless a Secret is named"
+    );
+    assert_eq!(
+        cmf["syncPolicy"]["automated"]["prune"], false,
+        "the SQLite volume is never pruned"
+    );
+
+    let res = &find(&o, "Application", "flink-resources")["spec"];
+    assert_eq!(res["source"]["plugin"]["name"], "flinkwasm");
+    assert_eq!(res["source"]["path"], "workloads/flink-resources");
+    assert!(
+        res["syncPolicy"]["syncOptions"]
+            .as_array()
+            .unwrap()
+            .contains(&"SkipDryRunOnMissingResource=true".into())
+    );
+}
+
+fn pipeline_with(s: &Scratch, plugins: &str) {
+    s.write(
+        "flinkwasm.yaml",
+        format!("apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: t}}\nspec:\n  target: {{namespace: confluent}}\n  plugins:\n{plugins}"),
+    );
+}
+
+#[test]
+fn cert_manager_turns_the_webhook_on_and_forcing_it_without_cert_manager_fails() {
+    let s = Scratch::new(BIN);
+    pipeline_with(&s, "  - builtin: flink-operator\n");
+    let r = s
+        .run(
+            &["render", "--api-versions", "v1,apps/v1,cert-manager.io/v1"],
+            None,
+        )
+        .ok();
+    let o = parse_stream(&r.stdout);
+    assert_eq!(
+        o[0]["spec"]["source"]["helm"]["valuesObject"]["webhook"]["create"],
+        true
+    );
+    assert!(!r.stderr.contains("webhook is turned off"));
+    pipeline_with(
+        &s,
+        "  - builtin: flink-operator\n    config: {webhook: {create: true}}\n",
+    );
+    s.run(&["render"], None).fails(4, "plugin flink-operator: webhook.create is true but cert-manager.io/v1 is not among the cluster's API versions");
+}
+
+#[test]
+fn cmf_names_a_license_secret_and_a_storage_class() {
+    let s = Scratch::new(BIN);
+    pipeline_with(
+        &s,
+        "  - builtin: cmf\n    config: {license: {secretRef: cmf-license}, persistence: {storageClassName: fast, size: 20Gi}}\n",
+    );
+    let r = s.run(&["render"], None).ok();
+    let v = &parse_stream(&r.stdout)[0]["spec"]["source"]["helm"]["valuesObject"];
+    assert_eq!(v["license"]["secretRef"], "cmf-license");
+    assert_eq!(
+        v["persistence"],
+        serde_json::json!({"create": true, "dataVolumeCapacity": "20Gi", "storageClassName": "fast"})
+    );
+}
+
+#[test]
+fn without_the_prometheus_operator_the_monitors_are_skipped_with_a_warning() {
+    let s = Scratch::new(BIN);
+    let r = s
+        .run(
+            &[
+                "render",
+                "--api-versions",
+                "v1,apps/v1,argoproj.io/v1alpha1,platform.confluent.io/v1beta1",
+            ],
+            None,
+        )
+        .ok();
+    let o = parse_stream(&r.stdout);
+    assert!(
+        o.iter()
+            .all(|x| x["apiVersion"] != "monitoring.coreos.com/v1")
+    );
+    assert!(
+        o.iter()
+            .any(|x| x["kind"] == "Service" && x["metadata"]["name"] == "flink-metrics")
+    );
+    assert!(
+        r.stderr
+            .contains("monitoring.coreos.com/v1 is not among the cluster's API versions"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn monitoring_wires_service_monitor_reporter_and_release_label_together() {
+    let s = Scratch::new(BIN);
+    let (out, _) = render(&s, &[]);
+    let o = parse_stream(&out);
+    let svc = find(&o, "Service", "flink-metrics");
+    assert_eq!(svc["spec"]["clusterIP"], "None");
+    assert_eq!(
+        svc["spec"]["selector"],
+        serde_json::json!({"type": "flink-native-kubernetes"})
+    );
+    assert_eq!(
+        svc["spec"]["ports"][0],
+        serde_json::json!({"name": "metrics", "port": 9249, "targetPort": 9249, "protocol": "TCP"})
+    );
+    let sm = find(&o, "ServiceMonitor", "flink");
+    // The ServiceMonitor selects the Service by its labels.
+    for (k, v) in sm["spec"]["selector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(
+            &svc["metadata"]["labels"][k], v,
+            "the ServiceMonitor selects the Service"
+        );
+    }
+    assert_eq!(
+        sm["spec"]["endpoints"][0]["port"],
+        svc["spec"]["ports"][0]["name"]
+    );
+    assert_eq!(
+        sm["spec"]["endpoints"][0]["relabelings"][0],
+        serde_json::json!({"action": "replace", "targetLabel": "job", "replacement": "flink"})
+    );
+    assert_eq!(
+        sm["spec"]["podTargetLabels"],
+        serde_json::json!(["app", "component", "type", "platform.confluent.io/origin"])
+    );
+    assert!(sm["metadata"]["labels"].get("release").is_none());
+    let env = find(&o, "FlinkEnvironment", "default-flink-env");
+    let conf = &env["spec"]["flinkApplicationDefaults"]["spec"]["flinkConfiguration"];
+    assert_eq!(
+        conf["metrics.reporter.prom.factory.class"],
+        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+    );
+    assert_eq!(conf["metrics.reporter.prom.port"], "9249");
+    let pm = find(&o, "PodMonitor", "flink-kubernetes-operator");
+    assert_eq!(
+        pm["spec"]["selector"]["matchLabels"],
+        serde_json::json!({"app.kubernetes.io/name": "flink-kubernetes-operator"})
+    );
+    assert_eq!(pm["spec"]["podMetricsEndpoints"][0]["port"], "metrics");
+    let cm = find(&o, "ConfigMap", "flink-dashboard");
+    assert_eq!(cm["metadata"]["labels"]["grafana_dashboard"], "1");
+
+    pipeline_with(
+        &s,
+        "  - builtin: flink-environment\n    config: {argocd: {enabled: false}}\n  - builtin: monitoring\n    config: {prometheusRelease: kube-prometheus-stack, port: 9250}\n",
+    );
+    let r = s
+        .run(
+            &["render", "--api-versions", "v1,monitoring.coreos.com/v1"],
+            None,
+        )
+        .ok();
+    let o = parse_stream(&r.stdout);
+    assert_eq!(
+        find(&o, "ServiceMonitor", "flink")["metadata"]["labels"]["release"],
+        "kube-prometheus-stack"
+    );
+    assert_eq!(
+        find(&o, "PodMonitor", "flink-kubernetes-operator")["metadata"]["labels"]["release"],
+        "kube-prometheus-stack"
+    );
+    assert_eq!(
+        find(&o, "Service", "flink-metrics")["spec"]["ports"][0]["targetPort"],
+        9250
+    );
+    let env = find(&o, "FlinkEnvironment", "default-flink-env");
+    assert_eq!(
+        env["spec"]["flinkApplicationDefaults"]["spec"]["flinkConfiguration"]["metrics.reporter.prom.port"],
+        "9250"
+    );
+}
+
+#[test]
+fn the_seeds_flink_application_is_lowered_to_the_real_shape() {
+    let s = Scratch::new(BIN);
+    let r = s
+        .run(
+            &["render", repo("workloads/flink-examples").to_str().unwrap()],
+            None,
+        )
+        .ok();
+    let o = parse_stream(&r.stdout);
+    let app = find(&o, "FlinkApplication", "my-flink-job");
+    assert_eq!(app["apiVersion"], "platform.confluent.io/v1beta1");
+    assert_eq!(app["spec"]["flinkEnvironment"], "default-flink-env");
+    assert!(app["spec"].get("flinkEnvironmentRef").is_none());
+    assert_eq!(app["spec"]["image"], "confluentinc/cp-flink:1.19.1-cp1");
+    assert_eq!(app["spec"]["flinkVersion"], "v1_19");
+    assert_eq!(app["spec"]["serviceAccount"], "flink");
+    assert_eq!(app["spec"]["job"]["state"], "running");
+    assert_eq!(
+        app["spec"]["job"]["jarURI"],
+        "local:///opt/flink/examples/streaming/StateMachineExample.jar"
+    );
+    let sql = find(&o, "FlinkApplication", "order-totals");
+    assert_eq!(sql["spec"]["job"]["args"][0], "/opt/flink/sql/orders.sql");
+    assert!(
+        find(&o, "ConfigMap", "order-totals-sql")["data"]["orders.sql"]
+            .as_str()
+            .unwrap()
+            .contains("INSERT INTO order_totals")
+    );
+    assert_eq!(
+        o.len(),
+        3,
+        "only the examples: no environment or Application is generated"
+    );
+
+    s.write("app.yaml", "apiVersion: flink.confluent.io/v1beta1\nkind: FlinkApplication\nmetadata: {name: j, namespace: confluent}\nspec:\n  flinkEnvironmentRef: {name: default-flink-env}\n  job: {jarURI: local:///x.jar, state: paused}\n  jobManager: {resource: {memory: 1g, cpu: 1}}\n  taskManager: {resource: {memory: 1g, cpu: 1}}\n");
+    pipeline_with(
+        &s,
+        "  - builtin: flink-environment\n    config: {generate: false, argocd: {enabled: false}}\n",
+    );
+    let pipeline = std::fs::read_to_string(s.path().join("flinkwasm.yaml"))
+        .unwrap()
+        .replace("  plugins:", "  resources: [app.yaml]\n  plugins:");
+    s.write("flinkwasm.yaml", pipeline);
+    s.run(&["render"], None).fails(4, "plugin flink-environment: FlinkApplication/confluent/j spec.job.state: job.state is paused; it must be running or suspended");
+}
