@@ -16,6 +16,7 @@
 
 pub mod builtin;
 pub mod cli;
+pub mod emit;
 pub mod error;
 pub mod pipeline;
 pub mod render;

@@ -193,7 +193,7 @@ pub fn write(objects: &[Object]) -> Result<String> {
     let mut out = String::new();
     for obj in objects {
         out.push_str("---\n");
-        out.push_str(&serde_yaml::to_string(obj)?);
+        crate::emit::mapping_document(&mut out, obj);
     }
     Ok(out)
 }

@@ -1,0 +1,374 @@
+//! The canonical YAML emitter: JSON values out as block YAML that every Kubernetes tool reads
+//! back as the same value.
+//!
+//! `serde_yaml` writes YAML 1.2, where `yes`, `on` or `0755` are plain strings; but Helm,
+//! kubectl and Argo CD read YAML through go-yaml v2 / `sigs.k8s.io/yaml`, which follow YAML 1.1
+//! and would read `value: yes` as a boolean and `0755` as an octal number. This emitter
+//! therefore writes a string plain only when it is unambiguous under both versions, and quotes
+//! everything else. Keys come out in the map's order (sorted: the host's maps are BTreeMaps),
+//! sequences are not indented under their key (kubectl's style), multi-line strings become
+//! literal blocks, and control characters are escaped in double quotes.
+
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+
+/// Appends `value` as a YAML document body (no `---`) to `out`.
+pub fn document(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(map) if !map.is_empty() => mapping(out, map, 0),
+        Value::Array(items) if !items.is_empty() => sequence(out, items, 0),
+        scalar => {
+            inline(out, scalar, 0);
+            out.push('\n');
+        }
+    }
+}
+
+/// Appends one object as a YAML document body (no `---`); an empty object is written `{}`.
+pub fn mapping_document(out: &mut String, map: &Map<String, Value>) {
+    if map.is_empty() {
+        out.push_str("{}\n");
+    } else {
+        mapping(out, map, 0);
+    }
+}
+
+fn indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn mapping(out: &mut String, map: &Map<String, Value>, level: usize) {
+    for (key, value) in map {
+        indent(out, level);
+        string(out, key, level, true);
+        out.push(':');
+        value_after_key(out, value, level);
+    }
+}
+
+/// Writes what follows `key:` (or `- ` for nested sequences handled by the caller).
+fn value_after_key(out: &mut String, value: &Value, level: usize) {
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            mapping(out, m, level + 2);
+        }
+        // Sequences sit at the key's own indentation, as kubectl writes them.
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            sequence(out, items, level);
+        }
+        scalar => {
+            out.push(' ');
+            inline(out, scalar, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn sequence(out: &mut String, items: &[Value], level: usize) {
+    for item in items {
+        indent(out, level);
+        out.push('-');
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                // The first key shares the dash's line; the rest align under it.
+                let mut first = true;
+                for (key, value) in m {
+                    if first {
+                        out.push(' ');
+                        first = false;
+                    } else {
+                        indent(out, level + 2);
+                    }
+                    string(out, key, level + 2, true);
+                    out.push(':');
+                    value_after_key(out, value, level + 2);
+                }
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                sequence(out, inner, level + 2);
+            }
+            scalar => {
+                out.push(' ');
+                inline(out, scalar, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar or an empty collection on the current line; `level` is the indentation of the
+/// lines of a literal block, should the scalar become one.
+fn inline(out: &mut String, value: &Value, level: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => string(out, s, level, false),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn string(out: &mut String, s: &str, level: usize, key: bool) {
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        double_quoted(out, s);
+    } else if s.contains('\n') {
+        if key {
+            double_quoted(out, s);
+        } else {
+            literal(out, s, level);
+        }
+    } else if plain_safe(s) {
+        out.push_str(s);
+    } else {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    }
+}
+
+fn double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A literal block (`|`, `|-` or `|+`), or double quotes where a block cannot keep the text
+/// exactly (leading spaces, lines of only spaces).
+fn literal(out: &mut String, s: &str, level: usize) {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    // A line that is only spaces and then ends the text, or text that is only newlines,
+    // cannot be kept exactly by a block; quote it instead.
+    // A block cannot start with a space without an indentation indicator; keep it simple.
+    if body.is_empty()
+        || body.starts_with(' ')
+        || body.lines().any(|l| l.trim().is_empty() && !l.is_empty())
+    {
+        double_quoted(out, s);
+        return;
+    }
+    out.push('|');
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    for line in s[..body.len()].split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, level);
+            out.push_str(line);
+        }
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// True when `s` reads back as this same string, plain and unquoted, under YAML 1.1 and 1.2.
+fn plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let lower = s.to_ascii_lowercase();
+    let starts_plain = first.is_ascii_alphanumeric()
+        || matches!(first, '/' | '_')
+        || (first == '.' && !lower.starts_with(".inf") && !lower.starts_with(".nan"));
+    if !starts_plain {
+        return false;
+    }
+    if s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") {
+        return false;
+    }
+    // Only characters that are never indicators in block context.
+    if !s.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '.'
+                    | '_'
+                    | '/'
+                    | '-'
+                    | ':'
+                    | '='
+                    | '+'
+                    | '@'
+                    | '('
+                    | ')'
+                    | ','
+                    | '~'
+                    | '$'
+                    | '^'
+                    | ';'
+            )
+    }) {
+        return false;
+    }
+    if matches!(
+        lower.as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "~"
+    ) {
+        return false;
+    }
+    // Anything that might be read as a number (decimal, octal, hex, binary, floats,
+    // sexagesimal `1:30`) or a timestamp (`2024-01-02`) under either version is quoted.
+    let numeric_start = first.is_ascii_digit() || first == '.';
+    if numeric_start
+        && s.chars().all(|c| {
+            c.is_ascii_hexdigit()
+                || matches!(
+                    c,
+                    '.' | '_'
+                        | ':'
+                        | '+'
+                        | '-'
+                        | 'x'
+                        | 'X'
+                        | 'o'
+                        | 'O'
+                        | 'b'
+                        | 'B'
+                        | ' '
+                        | 'T'
+                        | 't'
+                        | 'Z'
+                        | 'z'
+                )
+        })
+    {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    fn emit(v: &Value) -> String {
+        let mut s = String::new();
+        document(&mut s, v);
+        s
+    }
+
+    #[test]
+    fn ambiguous_strings_are_quoted_and_everything_reads_back() {
+        let tricky = [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "",
+            " lead",
+            "trail ",
+            "0755",
+            "1e3",
+            "0x1F",
+            "12:30",
+            "2024-01-02",
+            "1.0",
+            ".5",
+            ".inf",
+            "-1",
+            "+1",
+            "a: b",
+            "a #b",
+            "#c",
+            "- x",
+            "*ref",
+            "&a",
+            "!tag",
+            "%x",
+            "@x",
+            "`x",
+            "{a}",
+            "[a]",
+            "'q'",
+            "\"dq\"",
+            "tab\there",
+            "bell\u{7}",
+            "one\ntwo\n",
+            "one\ntwo",
+            "lines\n\n",
+            "  indented\nblock\n",
+            "1024m",
+            "3Gi",
+            "60s",
+            "rocksdb",
+            "file:///tmp/x",
+            "http://a:8081",
+            "v1_19",
+            "key=value",
+            "a,b",
+            "kafka.confluent.svc.cluster.local:9092",
+            "ends:",
+            "ünïcode",
+        ];
+        for s in tricky {
+            let v = json!({"k": s, s: 1, "list": [s, {"in": s}]});
+            let text = emit(&v);
+            let back: Value =
+                serde_json::Value::deserialize(serde_yaml::Deserializer::from_str(&text))
+                    .unwrap_or_else(|e| panic!("{s:?}: {e}\n{text}"));
+            assert_eq!(back, v, "{s:?} did not read back:\n{text}");
+        }
+        for s in ["yes", "on", "0755", "12:30", "2024-01-02", "y"] {
+            assert!(
+                emit(&json!({"k": s})).contains(&format!("'{s}'")),
+                "{s} must be quoted"
+            );
+        }
+        for s in [
+            "1024m",
+            "3Gi",
+            "rocksdb",
+            "file:///tmp/x",
+            "flink-main-container",
+        ] {
+            assert_eq!(emit(&json!({"k": s})), format!("k: {s}\n"));
+        }
+    }
+
+    #[test]
+    fn layout_matches_kubectl_style() {
+        let v = json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "a", "labels": {}},
+            "data": {"script": "line1\nline2\n", "n": 2, "f": 1.5, "b": false, "z": null},
+            "list": [{"name": "x", "ports": [{"p": 1}]}, [], [1, 2]],
+        });
+        assert_eq!(
+            emit(&v),
+            "apiVersion: v1\ndata:\n  b: false\n  f: 1.5\n  'n': 2\n  script: |\n    line1\n    line2\n  z: null\nkind: ConfigMap\nlist:\n- name: x\n  ports:\n  - p: 1\n- []\n-\n  - 1\n  - 2\nmetadata:\n  labels: {}\n  name: a\n"
+        );
+    }
+}
