@@ -37,9 +37,12 @@ const TEMPLATED: &[&str] = &[
     "ReplicationController",
 ];
 
-/// Sets the namespace of every namespaced object.
+/// Sets the namespace of every namespaced object and, as kustomize does, renames a
+/// `Namespace` object to it.
 pub fn namespace(m: &mut Manifest, ns: &str) {
-    if !CLUSTER_SCOPED.contains(&m.kind()) {
+    if m.is("", "Namespace") {
+        m.set_name(ns);
+    } else if !CLUSTER_SCOPED.contains(&m.kind()) {
         m.set_namespace(ns);
     }
 }
