@@ -4,5 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod crds;
+pub mod grafana;
 pub mod harness;
 pub mod typed;
