@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing flinkwasm needs, skipping what is already there:
-# the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target.
+# - the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target;
+# - promtool (Debian package prometheus), which checks the Grafana dashboard's PromQL;
+# - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
+# - kubectl (its kustomize) must already be on the machine image: the overlay tests compare
+#   with it, and it is not installable from the registries this project may use.
 # Sourced by tests/run and .ci/run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,3 +15,17 @@ if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
 fi
 rustup component add rustfmt clippy --toolchain "$toolchain"
 rustup target add wasm32-wasip2 --toolchain "$toolchain"
+
+if ! command -v promtool >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+if ! python3 -c 'import helm_python' >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2'
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+    echo "tests/setup.sh: kubectl (with its kustomize) is needed by the overlay tests" >&2
+    exit 1
+fi
