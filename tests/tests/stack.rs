@@ -521,3 +521,58 @@ fn the_seeds_flink_application_is_lowered_to_the_real_shape() {
     s.write("flinkwasm.yaml", pipeline);
     s.run(&["render"], None).fails(4, "plugin flink-environment: FlinkApplication/confluent/j spec.job.state: job.state is paused; it must be running or suspended");
 }
+
+/// The README's resource table, computed from what the default stack renders.
+fn resource_table(objects: &[Value]) -> String {
+    let values = |app: &str| find(objects, "Application", app)["spec"]["source"]["helm"]["valuesObject"].clone();
+    let source = |app: &str| find(objects, "Application", app)["spec"]["source"].clone();
+    let wave = |app: &str| {
+        find(objects, "Application", app)["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let gi = |q: &Value| q.as_str().unwrap().trim_end_matches("Gi").parse::<u32>().unwrap();
+    let cpu = |q: &Value| q.as_str().unwrap().parse::<u32>().unwrap();
+    let op = values("flink-kubernetes-operator")["operatorPod"]["resources"]["limits"].clone();
+    let cmf_values = values("cmf-operator");
+    let cmf = cmf_values["resources"]["limits"].clone();
+    let pvc = cmf_values["persistence"]["dataVolumeCapacity"].as_str().unwrap().to_string();
+    let env = find(objects, "FlinkEnvironment", "default-flink-env")["spec"]["flinkApplicationDefaults"]["spec"].clone();
+    let chart = |app: &str| {
+        let s = source(app);
+        format!("`{}` {}", s["chart"].as_str().unwrap(), s["targetRevision"].as_str().unwrap())
+    };
+    format!(
+        "| Component | Deployed by (sync wave) | Chart | CPU | Memory | Storage |\n\
+         |---|---|---|---|---|---|\n\
+         | Flink Kubernetes Operator | `flink-kubernetes-operator` ({}) | {} | {} | {}Gi | - |\n\
+         | CMF | `cmf-operator` ({}) | {} | {} | {}Gi | {} (PVC) |\n\
+         | FlinkEnvironment defaults | `flink-resources` ({}) | flinkwasm CMP | {} per JobManager / TaskManager | {} per JobManager / TaskManager | - |\n\
+         | **Total (operators only)** | | | **{}** | **{}Gi** | **{}** |\n",
+        wave("flink-kubernetes-operator"),
+        chart("flink-kubernetes-operator"),
+        cpu(&op["cpu"]),
+        gi(&op["memory"]),
+        wave("cmf-operator"),
+        chart("cmf-operator"),
+        cpu(&cmf["cpu"]),
+        gi(&cmf["memory"]),
+        pvc,
+        wave("flink-resources"),
+        env["jobManager"]["resource"]["cpu"],
+        env["jobManager"]["resource"]["memory"].as_str().unwrap(),
+        cpu(&op["cpu"]) + cpu(&cmf["cpu"]),
+        gi(&op["memory"]) + gi(&cmf["memory"]),
+        pvc,
+    )
+}
+
+#[test]
+fn the_readme_shows_the_resource_table_as_flinkwasm_renders_it() {
+    let s = Scratch::new(BIN);
+    let (out, _) = render(&s, &[]);
+    let table = resource_table(&parse_stream(&out));
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(readme.contains(&table), "README.md must contain, exactly:\n{table}");
+}
