@@ -524,7 +524,9 @@ fn the_seeds_flink_application_is_lowered_to_the_real_shape() {
 
 /// The README's resource table, computed from what the default stack renders.
 fn resource_table(objects: &[Value]) -> String {
-    let values = |app: &str| find(objects, "Application", app)["spec"]["source"]["helm"]["valuesObject"].clone();
+    let values = |app: &str| {
+        find(objects, "Application", app)["spec"]["source"]["helm"]["valuesObject"].clone()
+    };
     let source = |app: &str| find(objects, "Application", app)["spec"]["source"].clone();
     let wave = |app: &str| {
         find(objects, "Application", app)["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
@@ -532,16 +534,32 @@ fn resource_table(objects: &[Value]) -> String {
             .unwrap()
             .to_string()
     };
-    let gi = |q: &Value| q.as_str().unwrap().trim_end_matches("Gi").parse::<u32>().unwrap();
+    let gi = |q: &Value| {
+        q.as_str()
+            .unwrap()
+            .trim_end_matches("Gi")
+            .parse::<u32>()
+            .unwrap()
+    };
     let cpu = |q: &Value| q.as_str().unwrap().parse::<u32>().unwrap();
     let op = values("flink-kubernetes-operator")["operatorPod"]["resources"]["limits"].clone();
     let cmf_values = values("cmf-operator");
     let cmf = cmf_values["resources"]["limits"].clone();
-    let pvc = cmf_values["persistence"]["dataVolumeCapacity"].as_str().unwrap().to_string();
-    let env = find(objects, "FlinkEnvironment", "default-flink-env")["spec"]["flinkApplicationDefaults"]["spec"].clone();
+    let pvc = cmf_values["persistence"]["dataVolumeCapacity"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let env =
+        find(objects, "FlinkEnvironment", "default-flink-env")["spec"]["flinkApplicationDefaults"]
+            ["spec"]
+            .clone();
     let chart = |app: &str| {
         let s = source(app);
-        format!("`{}` {}", s["chart"].as_str().unwrap(), s["targetRevision"].as_str().unwrap())
+        format!(
+            "`{}` {}",
+            s["chart"].as_str().unwrap(),
+            s["targetRevision"].as_str().unwrap()
+        )
     };
     format!(
         "| Component | Deployed by (sync wave) | Chart | CPU | Memory | Storage |\n\
@@ -574,5 +592,8 @@ fn the_readme_shows_the_resource_table_as_flinkwasm_renders_it() {
     let (out, _) = render(&s, &[]);
     let table = resource_table(&parse_stream(&out));
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    assert!(readme.contains(&table), "README.md must contain, exactly:\n{table}");
+    assert!(
+        readme.contains(&table),
+        "README.md must contain, exactly:\n{table}"
+    );
 }
