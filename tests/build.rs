@@ -1,4 +1,5 @@
-//! Builds the test-only guest plugins and tells the tests where they are.
+//! Builds the test-only guest plugins (the hostile probe) and the example team plugin, and
+//! tells the tests where they are.
 
 use std::path::PathBuf;
 
@@ -9,13 +10,24 @@ fn main() {
     };
     match flinkwasm_guest_build::build(
         workspace,
-        &["probe"],
-        &["wit", "plugins/sdk", "tests/plugins/probe"],
+        &["probe", "team-overlay"],
+        &[
+            "wit",
+            "plugins/sdk",
+            "tests/plugins/probe",
+            "plugins/examples/team-overlay",
+        ],
     ) {
-        Ok(files) => println!(
-            "cargo:rustc-env=FLINKWASM_PROBE_WASM={}",
-            files[0].display()
-        ),
+        Ok(files) => {
+            println!(
+                "cargo:rustc-env=FLINKWASM_PROBE_WASM={}",
+                files[0].display()
+            );
+            println!(
+                "cargo:rustc-env=FLINKWASM_TEAM_OVERLAY_WASM={}",
+                files[1].display()
+            );
+        }
         Err(e) => panic!("{e}"),
     }
 }

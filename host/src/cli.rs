@@ -47,6 +47,39 @@ pub enum Command {
     /// Show and check plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Argo CD Config Management Plugin commands (see charts/argocd-cmp/plugin.yaml).
+    #[command(subcommand)]
+    Argocd(ArgocdCommand),
+    /// KRM function for kustomize and kpt: a ResourceList on stdin, a ResourceList on stdout.
+    /// Also what the binary does when it is invoked as `flinkwasm-krm`.
+    Krm(KrmArgs),
+}
+
+/// `flinkwasm argocd ...`.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// `generate`: render the app's directory with the repo-server's environment
+    /// (ARGOCD_APP_*, ARGOCD_ENV_*, KUBE_VERSION, KUBE_API_VERSIONS, ARGOCD_APP_PARAMETERS).
+    Generate {
+        /// The app's directory (Argo CD runs the command there).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// `parameters.dynamic`: print the parameter announcement (JSON) for the Argo CD UI.
+    Parameters {
+        /// The app's directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// `flinkwasm krm`.
+#[derive(Debug, Args)]
+pub struct KrmArgs {
+    /// The pipeline file or directory; the functionConfig's `pipeline` wins, else
+    /// ./flinkwasm.yaml if present, else the built-in one.
+    #[arg(long, short = 'p', env = "FLINKWASM_PIPELINE")]
+    pub pipeline: Option<PathBuf>,
 }
 
 /// Target overrides shared by the commands.
@@ -134,12 +167,35 @@ pub enum PluginsCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Create a new plugin crate on the SDK (builds to a component for wasm32-wasip2).
+    New {
+        /// The plugin's name (lower-case, dashes).
+        name: String,
+        /// Where to create the crate's directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Use the SDK from this local checkout (plugins/sdk) instead of the flinkwasm Git
+        /// repository.
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line, runs the command and returns the exit code. Nothing is written to
 /// stdout unless the command succeeds.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // kustomize runs an exec function by path, without arguments: installed (or linked) as
+    // `flinkwasm-krm`, the binary is the KRM function.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .map(str::to_string);
+    if invoked_as.as_deref() == Some("flinkwasm-krm") {
+        args.insert(1, "krm".into());
+    }
+    let cli = Cli::parse_from(args);
     init_logging(cli.log_level.as_deref(), cli.log_format);
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -173,6 +229,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Render(args) => render_cmd(&args),
         Command::PostRender(args) => post_render_cmd(&args),
         Command::Plugins(cmd) => plugins_cmd(cmd),
+        Command::Argocd(cmd) => argocd_cmd(cmd),
+        Command::Krm(args) => krm_cmd(&args),
     }
 }
 
@@ -193,7 +251,9 @@ fn render_cmd(args: &RenderArgs) -> Result<()> {
         mode: wit::Mode::Render,
         cluster: args.target.cluster.clone(),
         target: args.target.target(),
+        defaults: Target::default(),
         only: args.plugins.clone(),
+        overrides: Default::default(),
     };
     let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
     if rendered.objects.is_empty() {
@@ -209,12 +269,17 @@ fn render_cmd(args: &RenderArgs) -> Result<()> {
     }
 }
 
+/// A pipeline named by a file or directory, else `./flinkwasm.yaml`, else the built-in one.
+fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
+    match path {
+        Some(p) if p.is_dir() => PipelineFile::load(p),
+        Some(p) => PipelineFile::load_file(p),
+        None => PipelineFile::load(Path::new(".")),
+    }
+}
+
 fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
-    let (pipeline, base) = match &args.pipeline {
-        Some(p) if p.is_dir() => PipelineFile::load(p)?,
-        Some(p) => PipelineFile::load_file(p)?,
-        None => PipelineFile::load(Path::new("."))?,
-    };
+    let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -226,7 +291,9 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         mode: wit::Mode::PostRender,
         cluster: args.target.cluster.clone(),
         target: args.target.target(),
+        defaults: Target::default(),
         only: args.plugins.clone(),
+        overrides: Default::default(),
     };
     let rendered = render::run(&rt, &pipeline, &base, &opts, objects)?;
     if rendered.objects.is_empty() && given > 0 {
@@ -235,6 +302,78 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         )));
     }
     write_stdout(stream::write(&rendered.objects)?.as_bytes())
+}
+
+fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    match cmd {
+        ArgocdCommand::Generate { dir } => {
+            let inputs = crate::argocd::inputs(&env)?;
+            let (pipeline, base) = PipelineFile::load(&dir)?;
+            let rt = runtime()?;
+            let opts = Options {
+                mode: wit::Mode::ArgocdCmp,
+                cluster: inputs.cluster,
+                target: inputs.target,
+                defaults: inputs.defaults,
+                only: inputs.only,
+                overrides: inputs.overrides,
+            };
+            let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
+            // Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
+            if rendered.objects.is_empty() {
+                return Err(error::plugin(format!(
+                    "the pipeline produced no objects for cluster {}; refusing to print an empty \
+                     stream (Argo CD would prune everything the app owns)",
+                    rendered.cluster
+                )));
+            }
+            write_stdout(stream::write(&rendered.objects)?.as_bytes())
+        }
+        ArgocdCommand::Parameters { dir } => {
+            let (pipeline, base) = PipelineFile::load(&dir)?;
+            let rt = runtime()?;
+            let mut described = Vec::new();
+            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
+                let name = spec.display_name();
+                let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
+                let Started { info, .. } =
+                    render::start(&rt, &name, &spec.source(i, &base)?, limits)?;
+                let schema =
+                    serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
+                described.push((name, info.description, schema));
+            }
+            let doc = crate::argocd::announcement(&pipeline, &described);
+            write_stdout((serde_json::to_string(&doc)? + "\n").as_bytes())
+        }
+    }
+}
+
+fn krm_cmd(args: &KrmArgs) -> Result<()> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    let list = crate::krm::parse(&input)?;
+    let path = list
+        .config
+        .pipeline
+        .as_ref()
+        .map(PathBuf::from)
+        .or_else(|| args.pipeline.clone());
+    let (pipeline, base) = load_pipeline(path.as_deref())?;
+    let rt = runtime()?;
+    let opts = Options {
+        mode: wit::Mode::Krm,
+        cluster: list.config.cluster.clone(),
+        target: Target::default(),
+        defaults: Target::default(),
+        only: list.config.plugins.clone(),
+        overrides: Default::default(),
+    };
+    let rendered = render::run(&rt, &pipeline, &base, &opts, list.items)?;
+    let results = crate::krm::results(&rendered.diagnostics, &rendered.objects);
+    write_stdout(crate::krm::write(rendered.objects, results).as_bytes())
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {
@@ -258,10 +397,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
 }
 
+fn new_plugin_cmd(name: &str, dir: &Path, sdk_path: Option<&Path>) -> Result<()> {
+    let sdk = match sdk_path {
+        Some(p) => crate::scaffold::Sdk::Path(p.to_path_buf()),
+        None => crate::scaffold::Sdk::Git,
+    };
+    let mut out = String::new();
+    for f in crate::scaffold::new_plugin(name, dir, &sdk)? {
+        out.push_str(&format!("created {}\n", f.display()));
+    }
+    write_stdout(out.as_bytes())
+}
+
 fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
+    if let PluginsCommand::New {
+        name,
+        dir,
+        sdk_path,
+    } = &cmd
+    {
+        return new_plugin_cmd(name, dir, sdk_path.as_deref());
+    }
     let rt = runtime()?;
     let mut out = String::new();
     match cmd {
+        // Handled above: it needs no runtime.
+        PluginsCommand::New { .. } => {}
         PluginsCommand::List { dir } => {
             out.push_str("BUILT-IN\n");
             for name in builtin::names() {

@@ -14,13 +14,16 @@
 
 #![warn(missing_docs)]
 
+pub mod argocd;
 pub mod builtin;
 pub mod cli;
 pub mod emit;
 pub mod error;
+pub mod krm;
 pub mod pipeline;
 pub mod render;
 pub mod runtime;
+pub mod scaffold;
 pub mod schema;
 pub mod source;
 pub mod stream;

@@ -9,6 +9,7 @@ use crate::source;
 use crate::stream::{self, Object};
 use anyhow::{Context as _, Result};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The Kubernetes version assumed when nothing names one (Helm's and Argo CD's are overridable).
@@ -24,8 +25,14 @@ pub struct Options {
     /// Overrides of the target (from the command line or the caller's environment); they win
     /// over the cluster's and the pipeline's values.
     pub target: Target,
+    /// Values used only where neither the cluster nor the pipeline names one (for example
+    /// the Argo CD Application's name and namespace).
+    pub defaults: Target,
     /// Run only these plugins (by pipeline name), in pipeline order; empty means all.
     pub only: Vec<String>,
+    /// Per-plugin config overrides (dotted path, string value), typed by the plugin's schema
+    /// and applied last: Argo CD Application parameters.
+    pub overrides: BTreeMap<String, Vec<(String, String)>>,
 }
 
 /// A diagnostic reported by a plugin, with the plugin's name.
@@ -91,7 +98,8 @@ pub fn run(
     let target = opts
         .target
         .or(&cluster_values.target)
-        .or(&pipeline.spec.target);
+        .or(&pipeline.spec.target)
+        .or(&opts.defaults);
     let mut api_versions = target
         .api_versions
         .clone()
@@ -113,7 +121,7 @@ pub fn run(
         .trim_start_matches('v')
         .to_string();
 
-    for name in &opts.only {
+    for name in opts.only.iter().chain(opts.overrides.keys()) {
         if !pipeline
             .spec
             .plugins
@@ -169,7 +177,13 @@ pub fn run(
             continue;
         }
 
-        let config = spec.config_for(cluster_values.config.get(&name));
+        let mut config = spec.config_for(cluster_values.config.get(&name));
+        if let Some(overrides) = opts.overrides.get(&name) {
+            let schema: Value = serde_json::from_str(&info.config_schema).unwrap_or(Value::Null);
+            for (path, raw) in overrides {
+                crate::argocd::apply_override(&name, &schema, &mut config, path, raw)?;
+            }
+        }
         schema::validate(&name, &info.config_schema, &config)?;
 
         let mut files = Vec::with_capacity(spec.files.len());
@@ -223,7 +237,11 @@ pub fn run(
         if !errors.is_empty() {
             return Err(error::plugin(errors.join("\n")));
         }
-        objects = decode_output(&name, out.manifests)?;
+        let mut returned = decode_output(&name, out.manifests)?;
+        if opts.mode == wit::Mode::PostRender {
+            keep_helm_filenames(&objects, &mut returned, &name);
+        }
+        objects = returned;
         if let Some(why) = stream::duplicates(&objects) {
             return Err(error::plugin(format!("plugin {name}: returned {why}")));
         }
@@ -233,6 +251,50 @@ pub fn run(
         diagnostics,
         cluster,
     })
+}
+
+/// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
+/// every object must carry it.
+pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+
+fn helm_filename(obj: &Object) -> Option<&str> {
+    obj.get("metadata")?
+        .get("annotations")?
+        .get(HELM_FILENAME)?
+        .as_str()
+}
+
+/// Puts Helm's file annotation back on objects a plugin returned without it: the object's own
+/// (same identity) when it had one, else `flinkwasm/<plugin>.yaml` for an object the plugin
+/// added. Does nothing for a stream without the annotation (Helm 3, plain stdin).
+fn keep_helm_filenames(before: &[Object], after: &mut [Object], plugin: &str) {
+    if !before.iter().any(|o| helm_filename(o).is_some()) {
+        return;
+    }
+    let known: std::collections::HashMap<String, String> = before
+        .iter()
+        .filter_map(|o| Some((stream::describe(o), helm_filename(o)?.to_string())))
+        .collect();
+    for obj in after.iter_mut() {
+        if helm_filename(obj).is_some() {
+            continue;
+        }
+        let file = known
+            .get(&stream::describe(obj))
+            .cloned()
+            .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
+        let meta = obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(meta) = meta {
+            let ann = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(ann) = ann {
+                ann.insert(HELM_FILENAME.to_string(), Value::String(file));
+            }
+        }
+    }
 }
 
 /// A plugin fetched, loaded, instantiated and described: what every command that runs or

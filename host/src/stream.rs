@@ -18,6 +18,14 @@ pub type Object = Map<String, Value>;
 /// `kind` and `metadata.name` (or `metadata.generateName`). `origin` names the stream in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
     let mut objects = Vec::new();
+    for (index, value) in parse_values(text, origin)?.into_iter().enumerate() {
+        push_value(value, origin, index + 1, &mut objects)?;
+    }
+    Ok(objects)
+}
+
+/// Parses a YAML or JSON stream into its documents, as they are (empty documents skipped).
+pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
     let trimmed = text.trim_start();
     // A stream of concatenated JSON values is not YAML; try it as JSON first. YAML flow
     // mappings also start with `{`, so on any JSON error fall back to YAML, whose parser
@@ -27,12 +35,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
             .into_iter::<Value>()
             .collect();
         if let Ok(values) = values {
-            for (index, value) in values.into_iter().enumerate() {
-                push_value(value, origin, index + 1, &mut objects)?;
-            }
-            return Ok(objects);
+            return Ok(values.into_iter().filter(|v| !v.is_null()).collect());
         }
     }
+    let mut values = Vec::new();
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(doc).map_err(|e| {
             let at = e
@@ -45,9 +51,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
                 strip_location(&e.to_string())
             ))
         })?;
-        push_value(value, origin, index + 1, &mut objects)?;
+        if !value.is_null() {
+            values.push(value);
+        }
     }
-    Ok(objects)
+    Ok(values)
 }
 
 /// serde_yaml appends " at line L column C" itself; the caller puts the location first.

@@ -150,3 +150,23 @@ pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
         .filter(|v| !v.is_null())
         .collect()
 }
+
+/// A path in the repository (`rel` from its root).
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+/// Copies a directory tree (as the Argo CD repo-server copies a repository, or as
+/// `helm plugin install` copies a plugin directory).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("creating the copy's directory");
+    for entry in std::fs::read_dir(from).expect("listing the directory to copy") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copying a file");
+        }
+    }
+}

@@ -3,16 +3,11 @@
 //! Applications carry do what they promise in the chart, and post-rendering the chart's own
 //! output enforces resources, namespace, labels and the data volume's protection.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream};
+use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
 
 /// `helm template`-like output of a test chart, from the real Helm engine.
 fn helm_render(chart: &str, namespace: &str, values: &Value) -> String {

@@ -1,16 +1,12 @@
 //! `cluster-overlay` against the real kustomize: the same overlays built by `kubectl kustomize`
 //! (kustomize v5.5 on this machine image) and by flinkwasm must give the same objects.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream};
+use flinkwasm_tests::harness::{Scratch, copy_dir, parse_stream, repo};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
 
 /// `kubectl kustomize DIR`, parsed; the test fails (it does not skip) without kubectl.
 fn kustomize(dir: &Path) -> Vec<Value> {
@@ -35,19 +31,6 @@ fn sorted(objects: Vec<Value>) -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -4,17 +4,12 @@
 //! Golden files are rewritten with `FLINKWASM_UPDATE_GOLDEN=1 cargo test -p flinkwasm-tests
 //! --test stack`; review the diff like any other change.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream};
+use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use flinkwasm_tests::typed;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
 
 fn render(s: &Scratch, args: &[&str]) -> (String, String) {
     let mut all = vec!["render"];

@@ -1,0 +1,270 @@
+//! Argo CD Config Management Plugin support: the repo-server's environment mapped onto a run,
+//! and the dynamic parameter announcement for the Argo CD UI.
+//!
+//! Precedence, highest first (README, "Argo CD"):
+//! 1. Application parameters (`ARGOCD_APP_PARAMETERS`): `cluster`, `plugins`, and one `map`
+//!    parameter per plugin whose keys are dotted config paths;
+//! 2. plugin environment from the Application (`ARGOCD_ENV_CLUSTER`, `ARGOCD_ENV_NAMESPACE`,
+//!    `ARGOCD_ENV_RELEASE`);
+//! 3. the cluster's facts Argo CD passes (`KUBE_VERSION`, `KUBE_API_VERSIONS`), which win over
+//!    the pipeline's assumptions;
+//! 4. the pipeline file (cluster values, then `spec.target`);
+//! 5. the Application itself (`ARGOCD_APP_NAME` as release, `ARGOCD_APP_NAMESPACE` as
+//!    namespace) where the pipeline names none.
+
+use crate::error;
+use crate::pipeline::{PipelineFile, Target};
+use anyhow::Result;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// What the environment asks of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The cluster to render.
+    pub cluster: Option<String>,
+    /// Values that win over the pipeline's (namespace, release, Kubernetes facts).
+    pub target: Target,
+    /// Values used only where the pipeline names none.
+    pub defaults: Target,
+    /// Run only these plugins.
+    pub only: Vec<String>,
+    /// Per-plugin config overrides: dotted path and the parameter's string value.
+    pub overrides: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// One entry of `ARGOCD_APP_PARAMETERS`.
+#[derive(Debug, Deserialize)]
+struct Parameter {
+    name: String,
+    #[serde(default)]
+    string: Option<String>,
+    #[serde(default)]
+    array: Option<Vec<String>>,
+    #[serde(default)]
+    map: Option<BTreeMap<String, String>>,
+}
+
+/// Reads the CMP environment through `env` (a lookup, so tests need not touch the process's).
+pub fn inputs(env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs> {
+    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    let mut inputs = Inputs {
+        cluster: non_empty("ARGOCD_ENV_CLUSTER"),
+        ..Inputs::default()
+    };
+    inputs.target.namespace = non_empty("ARGOCD_ENV_NAMESPACE");
+    inputs.target.release = non_empty("ARGOCD_ENV_RELEASE");
+    inputs.target.kube_version = non_empty("KUBE_VERSION");
+    inputs.target.api_versions = non_empty("KUBE_API_VERSIONS").map(|v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    });
+    inputs.defaults.namespace = non_empty("ARGOCD_APP_NAMESPACE");
+    inputs.defaults.release = non_empty("ARGOCD_APP_NAME");
+
+    if let Some(text) = non_empty("ARGOCD_APP_PARAMETERS") {
+        let params: Vec<Parameter> = serde_json::from_str(&text).map_err(|e| {
+            error::input(format!(
+                "ARGOCD_APP_PARAMETERS is not the JSON array Argo CD writes: {e}"
+            ))
+        })?;
+        for p in params {
+            match (p.name.as_str(), p.string, p.array, p.map) {
+                ("cluster", Some(s), None, None) => {
+                    if !s.trim().is_empty() {
+                        inputs.cluster = Some(s);
+                    }
+                }
+                ("plugins", None, Some(list), None) => inputs.only = list,
+                (plugin, None, None, Some(map)) => {
+                    inputs
+                        .overrides
+                        .entry(plugin.to_string())
+                        .or_default()
+                        .extend(map);
+                }
+                (name, ..) => {
+                    return Err(error::input(format!(
+                        "Argo CD parameter `{name}`: expected `cluster` (string), `plugins` \
+                         (array) or a plugin's name (map of config paths to values)"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+/// Sets `raw` at the dotted `path` of `config`, typed by the plugin's JSON Schema (a number,
+/// integer or boolean field gets one; anything else stays a string).
+pub fn apply_override(
+    plugin: &str,
+    schema: &Value,
+    config: &mut Value,
+    path: &str,
+    raw: &str,
+) -> Result<()> {
+    let keys: Vec<&str> = path.split('.').collect();
+    let mut node = schema;
+    for key in &keys {
+        node = node
+            .get("properties")
+            .and_then(|p| p.get(*key))
+            .unwrap_or(&Value::Null);
+    }
+    let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
+    let value = match kind {
+        "integer" | "number" | "boolean" => serde_json::from_str(raw).map_err(|_| {
+            error::input(format!(
+                "Argo CD parameter {plugin}: {path} must be of type {kind}, got `{raw}`"
+            ))
+        })?,
+        _ => Value::String(raw.to_string()),
+    };
+    let Some((last, parents)) = keys.split_last() else {
+        return Ok(());
+    };
+    let mut cur = config;
+    for key in parents {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        cur = match cur {
+            Value::Object(m) => m
+                .entry((*key).to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+            _ => unreachable!("just made an object"),
+        };
+    }
+    if !cur.is_object() {
+        *cur = Value::Object(Map::new());
+    }
+    if let Value::Object(m) = cur {
+        m.insert((*last).to_string(), value);
+    }
+    Ok(())
+}
+
+/// Scalar leaves of a config as dotted paths and their string form.
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, v, out);
+            }
+        }
+        Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        Value::Number(_) | Value::Bool(_) => {
+            out.insert(prefix.to_string(), value.to_string());
+        }
+        Value::Null | Value::Array(_) => {}
+    }
+}
+
+/// The `parameters.dynamic` announcement: `cluster`, `plugins`, and one map per plugin holding
+/// its current config (for the pipeline's default cluster) as dotted paths.
+pub fn announcement(pipeline: &PipelineFile, described: &[(String, String, Value)]) -> Value {
+    let clusters: Vec<&String> = pipeline.spec.clusters.keys().collect();
+    let default_cluster = pipeline.cluster_name(None).unwrap_or_default();
+    let mut out = vec![
+        json!({
+            "name": "cluster",
+            "title": "Cluster",
+            "tooltip": format!(
+                "The pipeline's cluster to render (its overlay and values); known: {}",
+                clusters.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            "required": false,
+            "itemType": "string",
+            "collectionType": "string",
+            "string": default_cluster,
+        }),
+        json!({
+            "name": "plugins",
+            "title": "Plugins",
+            "tooltip": "Run only these plugins of the pipeline (empty: all)",
+            "required": false,
+            "itemType": "string",
+            "collectionType": "array",
+            "array": [],
+        }),
+    ];
+    let values = pipeline.spec.clusters.get(&default_cluster);
+    for (name, description, _schema) in described {
+        let Some(spec) = pipeline
+            .spec
+            .plugins
+            .iter()
+            .find(|p| &p.display_name() == name)
+        else {
+            continue;
+        };
+        let config = spec.config_for(values.and_then(|v| v.config.get(name)));
+        let mut map = BTreeMap::new();
+        flatten("", &config, &mut map);
+        out.push(json!({
+            "name": name,
+            "title": format!("{name} config"),
+            "tooltip": format!("{description}. Keys are dotted config paths (flinkwasm plugins inspect {name})."),
+            "required": false,
+            "itemType": "string",
+            "collectionType": "map",
+            "map": map,
+        }));
+    }
+    Value::Array(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_and_parameters_map_onto_the_run() {
+        let env: BTreeMap<&str, &str> = [
+            ("ARGOCD_APP_NAME", "flink-resources"),
+            ("ARGOCD_APP_NAMESPACE", "confluent"),
+            ("ARGOCD_ENV_CLUSTER", "homelab"),
+            ("KUBE_VERSION", "1.30.2"),
+            ("KUBE_API_VERSIONS", "v1,apps/v1, monitoring.coreos.com/v1"),
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"cluster","string":"flink-demo"},{"name":"plugins","array":["monitoring"]},{"name":"monitoring","map":{"port":"9250","dashboard.enabled":"false"}}]"#,
+            ),
+        ]
+        .into();
+        let i = inputs(&|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(
+            i.cluster.as_deref(),
+            Some("flink-demo"),
+            "parameters win over env"
+        );
+        assert_eq!(i.target.kube_version.as_deref(), Some("1.30.2"));
+        assert_eq!(i.target.api_versions.as_ref().unwrap().len(), 3);
+        assert_eq!(i.defaults.release.as_deref(), Some("flink-resources"));
+        assert_eq!(i.only, ["monitoring"]);
+        let schema = json!({"properties": {"port": {"type": "integer"},
+            "dashboard": {"properties": {"enabled": {"type": "boolean"}}}}});
+        let mut config = json!({});
+        for (path, raw) in &i.overrides["monitoring"] {
+            apply_override("monitoring", &schema, &mut config, path, raw).unwrap();
+        }
+        assert_eq!(
+            config,
+            json!({"port": 9250, "dashboard": {"enabled": false}})
+        );
+        let err = apply_override("monitoring", &schema, &mut config, "port", "x").unwrap_err();
+        assert!(err.to_string().contains("port must be of type integer"));
+    }
+}
