@@ -360,3 +360,78 @@ fn a_failing_render_is_a_nonzero_exit_with_empty_stdout_never_an_empty_success()
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn the_sidecar_component_joins_the_repo_server_as_argo_cd_requires() {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(repo("tests/fixtures/argocd-install"))
+        .output()
+        .expect("kubectl is needed for this test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objects = parse_stream(&String::from_utf8(out.stdout).unwrap());
+    let cm = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    assert_eq!(cm["metadata"]["name"], "flinkwasm-cmp-plugin");
+    let shipped = std::fs::read_to_string(repo("charts/argocd-cmp/plugin.yaml")).unwrap();
+    assert_eq!(cm["data"]["plugin.yaml"], shipped.as_str());
+    let dep = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let pod = &dep["spec"]["template"]["spec"];
+    let sidecar = pod["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "flinkwasm")
+        .unwrap();
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    let mounts: BTreeMap<String, String> = sidecar["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["mountPath"].as_str().unwrap().to_string(),
+                m["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(mounts["/var/run/argocd"], "var-files");
+    assert_eq!(mounts["/home/argocd/cmp-server/plugins"], "plugins");
+    assert_eq!(
+        mounts["/home/argocd/cmp-server/config/plugin.yaml"],
+        "flinkwasm-plugin-config"
+    );
+    assert_eq!(mounts["/tmp"], "flinkwasm-tmp", "its own /tmp");
+    let cache_env = sidecar["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "FLINKWASM_CACHE_DIR")
+        .unwrap();
+    assert_eq!(
+        mounts[cache_env["value"].as_str().unwrap()],
+        "flinkwasm-cache",
+        "the cache is a volume"
+    );
+    let volumes: Vec<&str> = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    for name in mounts.values() {
+        assert!(volumes.contains(&name.as_str()), "volume {name} exists");
+    }
+    assert!(
+        pod["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "argocd-repo-server"),
+        "the repo-server is kept"
+    );
+}
