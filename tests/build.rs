@@ -1,5 +1,5 @@
-//! Builds the test-only guest plugins (the hostile probe) and the example team plugin, and
-//! tells the tests where they are.
+//! Builds the test-only guest plugins (the hostile probe, a component with a foreign import)
+//! and the example team plugin, and tells the tests where they are.
 
 use std::path::PathBuf;
 
@@ -10,12 +10,13 @@ fn main() {
     };
     match flinkwasm_guest_build::build(
         workspace,
-        &["probe", "team-overlay"],
+        &["probe", "team-overlay", "rogue-import"],
         &[
             "wit",
             "plugins/sdk",
             "tests/plugins/probe",
             "plugins/examples/team-overlay",
+            "tests/plugins/rogue-import",
         ],
     ) {
         Ok(files) => {
@@ -26,6 +27,10 @@ fn main() {
             println!(
                 "cargo:rustc-env=FLINKWASM_TEAM_OVERLAY_WASM={}",
                 files[1].display()
+            );
+            println!(
+                "cargo:rustc-env=FLINKWASM_ROGUE_IMPORT_WASM={}",
+                files[2].display()
             );
         }
         Err(e) => panic!("{e}"),

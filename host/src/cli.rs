@@ -280,10 +280,7 @@ fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
 
 fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
     let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    let input = read_stdin()?;
     let objects = stream::parse(&input, "stdin")?;
     let given = objects.len();
     let rt = runtime()?;
@@ -350,10 +347,7 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
 }
 
 fn krm_cmd(args: &KrmArgs) -> Result<()> {
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    let input = read_stdin()?;
     let list = crate::krm::parse(&input)?;
     let path = list
         .config
@@ -374,6 +368,39 @@ fn krm_cmd(args: &KrmArgs) -> Result<()> {
     let rendered = render::run(&rt, &pipeline, &base, &opts, list.items)?;
     let results = crate::krm::results(&rendered.diagnostics, &rendered.objects);
     write_stdout(crate::krm::write(rendered.objects, results).as_bytes())
+}
+
+/// The largest stream read from stdin unless `FLINKWASM_MAX_INPUT` says otherwise: far above
+/// any chart's output, and a bound on the memory a hostile stream can make the host use.
+pub const DEFAULT_MAX_INPUT: usize = 64 << 20;
+
+/// Reads stdin, refusing more than `FLINKWASM_MAX_INPUT` (default [`DEFAULT_MAX_INPUT`]) bytes.
+fn read_stdin() -> Result<String> {
+    let limit = match std::env::var("FLINKWASM_MAX_INPUT") {
+        Ok(v) => crate::pipeline::parse_bytes(&v).ok_or_else(|| {
+            error::input(format!(
+                "FLINKWASM_MAX_INPUT={v} is not a size such as 64Mi or 200000000"
+            ))
+        })?,
+        Err(_) => DEFAULT_MAX_INPUT,
+    };
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
+    if bytes.len() > limit {
+        return Err(error::input(format!(
+            "stdin is larger than {} MiB; split the stream or raise FLINKWASM_MAX_INPUT",
+            limit >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        error::input(format!(
+            "stdin is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {

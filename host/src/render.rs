@@ -213,10 +213,17 @@ pub fn run(
             config: config.to_string(),
             files,
         };
+        // A plugin with `select` sees only its objects; the host keeps the rest.
+        let given: Vec<bool> = objects
+            .iter()
+            .map(|o| spec.select.as_ref().is_none_or(|s| s.matches(o)))
+            .collect();
         // A JSON map of JSON values always serialises.
         let manifests: Vec<String> = objects
             .iter()
-            .map(serde_json::to_string)
+            .zip(&given)
+            .filter(|(_, g)| **g)
+            .map(|(o, _)| serde_json::to_string(o))
             .collect::<Result<_, _>>()
             .context("serialising the stream for a plugin")?;
         let out = instance.run(&ctx, &manifests)?;
@@ -241,7 +248,11 @@ pub fn run(
         if opts.mode == wit::Mode::PostRender {
             keep_helm_filenames(&objects, &mut returned, &name);
         }
-        objects = returned;
+        objects = if spec.select.is_some() {
+            merge_selected(&name, objects, &given, returned)?
+        } else {
+            returned
+        };
         if let Some(why) = stream::duplicates(&objects) {
             return Err(error::plugin(format!("plugin {name}: returned {why}")));
         }
@@ -251,6 +262,49 @@ pub fn run(
         diagnostics,
         cluster,
     })
+}
+
+/// The stream after a plugin that was given only some objects: the withheld ones stay where
+/// they were, the plugin's output takes the place of the first object it was given. An
+/// object returned with the identity of a withheld one is an attempt to replace what the
+/// plugin was not given, and fails the run.
+fn merge_selected(
+    plugin: &str,
+    before: Vec<Object>,
+    given: &[bool],
+    returned: Vec<Object>,
+) -> Result<Vec<Object>> {
+    let withheld: std::collections::HashSet<_> = before
+        .iter()
+        .zip(given)
+        .filter(|(_, g)| !**g)
+        .filter_map(|(o, _)| stream::identity(o))
+        .collect();
+    if let Some(forged) = returned
+        .iter()
+        .find(|o| stream::identity(o).is_some_and(|id| withheld.contains(&id)))
+    {
+        return Err(error::plugin(format!(
+            "plugin {plugin}: returned {}, an object it was not given (outside its select); \
+             a plugin may only change the objects it selects",
+            stream::describe(forged)
+        )));
+    }
+    let mut out = Vec::with_capacity(before.len() + returned.len());
+    let mut returned = Some(returned);
+    for (obj, g) in before.into_iter().zip(given) {
+        if *g {
+            if let Some(r) = returned.take() {
+                out.extend(r);
+            }
+        } else {
+            out.push(obj);
+        }
+    }
+    if let Some(r) = returned {
+        out.extend(r);
+    }
+    Ok(out)
 }
 
 /// Helm 4 splits a post-rendered stream back into its template files by this annotation, so

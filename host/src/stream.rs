@@ -159,8 +159,9 @@ pub fn describe(obj: &Object) -> String {
     }
 }
 
-/// The identity used to find duplicates: group, kind, namespace, name.
-fn identity(obj: &Object) -> Option<(String, String, String, String)> {
+/// The identity used to find duplicates: group, kind, namespace, name (`None` for an object
+/// named only by `generateName`).
+pub fn identity(obj: &Object) -> Option<(String, String, String, String)> {
     let name = str_of(obj, &["metadata", "name"]);
     if name.is_empty() {
         return None; // generateName objects are distinct by construction

@@ -1,6 +1,6 @@
 //! Bad input gets a one-line cause a user can act on, the right exit code and empty stdout.
 
-use flinkwasm_tests::harness::Scratch;
+use flinkwasm_tests::harness::{INPUT, Scratch};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
 
@@ -141,5 +141,82 @@ fn the_help_documents_the_exit_codes() {
         r.stdout.contains("Exit codes:") && r.stdout.contains("5  a plugin could not be trusted"),
         "{}",
         r.stdout
+    );
+}
+
+#[test]
+fn an_unreadable_granted_file_is_an_input_error_naming_the_file() {
+    let s = Scratch::new(BIN);
+    s.write(
+        "overlays/lab/kustomization.yaml",
+        b"resources: [\xff\xfe]\n",
+    );
+    s.write(
+        "flinkwasm.yaml",
+        "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  defaultCluster: lab\n  plugins:\n  - builtin: cluster-overlay\n    files: [overlays]\n  clusters: {lab: {}}\n",
+    );
+    s.run(&["post-render"], Some(INPUT)).fails(
+        3,
+        "plugin cluster-overlay: cannot read granted file overlays/lab/kustomization.yaml",
+    );
+    // A granted path that does not exist names itself too.
+    s.write(
+        "flinkwasm.yaml",
+        "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  plugins:\n  - builtin: cluster-overlay\n    files: [overlays/missing]\n",
+    );
+    s.run(&["post-render"], Some(INPUT))
+        .fails(3, "spec.plugins[0].files: cannot read overlays/missing");
+}
+
+#[test]
+fn a_100_mb_stream_is_refused_with_the_limit_named_and_bounded_memory() {
+    let s = Scratch::new(BIN);
+    let doc =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata: {k: v}\n";
+    let big = doc.repeat(100 * (1 << 20) / doc.len() + 1);
+    assert!(big.len() > 100 << 20);
+    let r = s.run(&["post-render"], Some(&big)).fails(
+        3,
+        "stdin is larger than 64 MiB; split the stream or raise FLINKWASM_MAX_INPUT",
+    );
+    assert!(
+        r.elapsed < std::time::Duration::from_secs(30),
+        "{:?}",
+        r.elapsed
+    );
+    let r = s.run_env(
+        &["post-render"],
+        Some(&big[..1000]),
+        &[("FLINKWASM_MAX_INPUT", "lots")],
+    );
+    r.fails(3, "FLINKWASM_MAX_INPUT=lots is not a size");
+}
+
+#[test]
+fn a_stream_that_is_not_utf8_is_refused() {
+    let s = Scratch::new(BIN);
+    let mut cmd = std::process::Command::new(BIN);
+    let out = cmd
+        .arg("post-render")
+        .current_dir(s.path())
+        .env("FLINKWASM_CACHE_DIR", &s.cache)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write as _;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \xff}\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("stdin is not UTF-8 (invalid byte at offset 48)")
     );
 }

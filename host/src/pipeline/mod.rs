@@ -7,7 +7,7 @@
 
 mod limits;
 
-pub use limits::{Limits, LimitsSpec};
+pub use limits::{Limits, LimitsSpec, parse_bytes};
 
 use crate::error;
 use anyhow::{Context as _, Result};
@@ -129,6 +129,33 @@ pub struct PluginSpec {
     /// Files (relative to the pipeline directory) granted to the plugin.
     #[serde(default)]
     pub files: Vec<String>,
+    /// Which objects the plugin is given; the others pass by it untouched, and it may not
+    /// return an object with the identity of one it was not given. Default: all.
+    #[serde(default)]
+    pub select: Option<Select>,
+}
+
+/// A plugin's view of the stream: objects matching every non-empty criterion.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Select {
+    /// API groups (`""` for core); empty means any.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Kinds; empty means any.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+impl Select {
+    /// True when the plugin is given `obj`.
+    pub fn matches(&self, obj: &serde_json::Map<String, Value>) -> bool {
+        let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+        (self.groups.is_empty() || self.groups.iter().any(|g| g == group))
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
+    }
 }
 
 /// Where a plugin's component comes from.

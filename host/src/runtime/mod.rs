@@ -84,10 +84,12 @@ impl Runtime {
             "component loaded"
         );
         let pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            // wasmtime names the missing import in the outer message (`component imports
+            // function `x`, but ...`) and the reason in the cause; keep both.
             error::integrity(format!(
                 "plugin {name}: needs an import flinkwasm does not provide (plugins may import only \
-                 flinkwasm:plugin/host and WASI): {}",
-                anyhow::Error::from(e).root_cause()
+                 flinkwasm:plugin/host and WASI): {:#}",
+                anyhow::Error::from(e)
             ))
         })?;
         let pre = bindings::PluginPre::new(pre).map_err(|e| {

@@ -34,7 +34,7 @@ impl Plugin for Probe {
             "properties": {
                 "action": {"enum": ["echo", "context", "alloc", "spin", "sleep", "output", "read-file", "write-file",
                                      "env", "net", "nondeterminism", "panic", "recurse", "log-flood", "stdout-flood",
-                                     "error", "bad-json", "non-object", "label"]},
+                                     "error", "bad-json", "non-object", "label", "rename", "delete", "forge"]},
                 "path": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0},
                 "label": {"type": "string"}
@@ -187,6 +187,20 @@ impl Plugin for Probe {
                     d = d.on(r);
                 }
                 return Err(d.into());
+            }
+            "rename" => {
+                for m in &mut manifests {
+                    let renamed = format!("{}-renamed", m.name());
+                    m.set_name(&renamed);
+                }
+            }
+            "delete" => manifests.clear(),
+            "forge" => {
+                // Returns an object it was not given: `label` names a Deployment in team-a.
+                let name: String = ctx.config_value("label").unwrap_or_else(|| "web".into());
+                let mut forged = Manifest::build("apps/v1", "Deployment", &name, Some("team-a"));
+                forged.set(&["spec", "replicas"], 0);
+                manifests.push(forged);
             }
             "bad-json" | "non-object" => {
                 // The SDK only emits valid objects, so go around it through the raw bindings.
