@@ -1,0 +1,49 @@
+//! A post-render pipeline with a transformer plugin (the built-in flink-environment, which
+//! lowers FlinkEnvironments and FlinkApplications) over arbitrary input: it either fails with
+//! an error or returns objects that write and re-read unchanged; it never panics or hangs.
+
+#![no_main]
+
+use flinkwasm::pipeline::PipelineFile;
+use flinkwasm::render::{self, Options};
+use flinkwasm::runtime::{Cache, Runtime, wit};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::new(Cache::from_env(), false).expect("a runtime"))
+}
+
+fn pipeline() -> &'static PipelineFile {
+    static P: OnceLock<PipelineFile> = OnceLock::new();
+    P.get_or_init(|| {
+        serde_yaml::from_str(
+            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: fuzz}\nspec:\n  target: {namespace: confluent}\n  plugins:\n    - builtin: flink-environment\n    - builtin: monitoring\n",
+        )
+        .expect("the fuzz pipeline")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(objects) = flinkwasm::stream::parse(text, "fuzz") else {
+        return;
+    };
+    let opts = Options {
+        mode: wit::Mode::PostRender,
+        cluster: None,
+        target: Default::default(),
+        defaults: Default::default(),
+        only: Vec::new(),
+        overrides: Default::default(),
+    };
+    let Ok(rendered) = render::run(runtime(), pipeline(), std::path::Path::new("."), &opts, objects) else {
+        return;
+    };
+    let written = flinkwasm::stream::write(&rendered.objects).expect("writing");
+    let reread = flinkwasm::stream::parse(&written, "rewritten").expect("our output parses");
+    assert_eq!(rendered.objects, reread);
+});
