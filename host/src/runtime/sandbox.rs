@@ -63,8 +63,8 @@ impl State {
         }
     }
 
-    /// Moves what the plugin wrote to stdout/stderr into the log; returns stderr's last line
-    /// (where a Rust panic message lands).
+    /// Moves what the plugin wrote to stdout/stderr into the log; returns stderr's last
+    /// meaningful line (where a Rust panic message lands, before the backtrace `note:`).
     pub fn drain_stdio(&mut self) -> Option<String> {
         let out = self.stdout.contents();
         let err = self.stderr.contents();
@@ -77,7 +77,7 @@ impl State {
         }
         err.lines()
             .rev()
-            .find(|l| !l.trim().is_empty())
+            .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
             .map(str::to_string)
     }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Prints the hostile-plugin and bad-input table for SECURITY.md and the issue notes: for each
+# attack, what happened (the first line flinkwasm printed, or what the probe saw), the exit
+# code, the wall time and the peak resident memory of the flinkwasm process.
+#   cargo build --release --locked && cargo test -p flinkwasm-tests --no-run && tests/security-table.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$PWD/target/release/flinkwasm
+guests=$PWD/target/wasm-guests/wasm32-wasip2/release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export FLINKWASM_CACHE_DIR=$work/cache
+input=$'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  replicas: 1\n'
+
+pipeline() { # NAME WASM CONFIG LIMITS
+    local dir=$work/$1
+    mkdir -p "$dir"
+    cp "$2" "$dir/plugin.wasm"
+    local digest
+    digest=$(sha256sum "$dir/plugin.wasm" | cut -d' ' -f1)
+    printf 'apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  target: {namespace: team-a}\n  plugins:\n  - name: probe\n    path: plugin.wasm\n    sha256: sha256:%s\n    config: %s\n    limits: %s\n' \
+        "$digest" "$3" "$4" >"$dir/flinkwasm.yaml"
+    echo "$dir"
+}
+
+row() { # ATTACK DIR [STDIN | @FILE]
+    local dir=$2 out err code
+    out=$work/out err=$work/err
+    set +e
+    local stdin=${3:-$input}
+    if [[ $stdin == @* ]]; then
+        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" post-render <"${stdin#@}" >"$out" 2>"$err")
+    else
+        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" post-render <<<"$stdin" >"$out" 2>"$err")
+    fi
+    code=$?
+    set -e
+    read -r secs kib < <(tail -n1 "$work/time")
+    local what
+    what=$(grep -m1 'ERROR' "$err" | sed 's/^.*ERROR //' | cut -c1-150 || true)
+    if [ -z "$what" ]; then
+        what=$(python3 -c 'import sys, yaml
+for d in yaml.safe_load_all(sys.stdin):
+    if d and d["metadata"]["name"] == "probe-report":
+        print("; ".join(f"{k}: {v}" for k, v in d["data"].items())[:150])' <"$out")
+        [ -n "$what" ] || what=$(head -n1 "$err" | cut -c1-150)
+        [ -n "$what" ] || what="ok, $(grep -c '^---' "$out" || true) objects"
+    fi
+    printf '| %s | %s | %s | %s s | %s MiB |\n' "$1" "${what//|/\\|}" "$code" "$secs" "$((kib / 1024))"
+}
+
+probe=$guests/probe.wasm
+echo '| attack or input | what happened | exit | time | peak RSS |'
+echo '|---|---|---|---|---|'
+row 'read /etc/passwd' "$(pipeline passwd "$probe" '{action: read-file, path: /etc/passwd}' '{}')"
+row 'read ~/.kube/config' "$(pipeline kube "$probe" '{action: read-file, path: /root/.kube/config}' '{}')"
+row 'write a file' "$(pipeline write "$probe" '{action: write-file, path: /tmp/flinkwasm-pwned}' '{}')"
+row 'read env and args' "$(pipeline env "$probe" '{action: env}' '{}')"
+row 'TCP, UDP and DNS' "$(pipeline net "$probe" '{action: net}' '{}')"
+row 'spin forever (500ms limit)' "$(pipeline spin "$probe" '{action: spin}' '{timeout: 500ms}')"
+row 'block in a host call (300ms)' "$(pipeline sleep "$probe" '{action: sleep}' '{timeout: 300ms}')"
+row 'allocate without bound (64Mi)' "$(pipeline alloc "$probe" '{action: alloc, size: 1073741824}' '{memory: 64Mi}')"
+row 'recurse until the stack breaks' "$(pipeline recurse "$probe" '{action: recurse}' '{}')"
+row 'return 64 MiB of output (16Mi limit)' "$(pipeline output "$probe" '{action: output, size: 67108864}' '{output: 16Mi}')"
+row 'flood the log' "$(pipeline log "$probe" '{action: log-flood}' '{}')"
+row 'flood stdout' "$(pipeline stdout "$probe" '{action: stdout-flood}' '{}')"
+row 'panic' "$(pipeline panic "$probe" '{action: panic}' '{}')"
+row 'return invalid JSON' "$(pipeline badjson "$probe" '{action: bad-json}' '{}')"
+row 'return a non-object' "$(pipeline nonobj "$probe" '{action: non-object}' '{}')"
+row 'time and randomness' "$(pipeline nondet "$probe" '{action: nondeterminism}' '{}')"
+row 'forge an object outside select' "$(pipeline forge "$probe" '{action: forge}' '{}' && printf '    select: {kinds: [ConfigMap]}\n' >>"$work/forge/flinkwasm.yaml")"
+row 'import an unknown host function' "$(pipeline rogue "$guests/rogue_import.wasm" '{}' '{}')"
+dir=$(pipeline pin "$probe" '{action: echo}' '{}')
+sed -i 's/sha256:[0-9a-f]\{8\}/sha256:00000000/' "$dir/flinkwasm.yaml"
+row 'wrong sha256 pin' "$dir"
+dir=$(pipeline trunc "$probe" '{action: echo}' '{}')
+head -c 1000 "$probe" >"$dir/plugin.wasm"
+sed -i "s/sha256:[0-9a-f]\{64\}/sha256:$(sha256sum "$dir/plugin.wasm" | cut -d' ' -f1)/" "$dir/flinkwasm.yaml"
+row 'truncated .wasm (pinned)' "$dir"
+dir=$(pipeline echo "$probe" '{action: echo}' '{}')
+row 'malformed YAML' "$dir" $'apiVersion: v1\nkind: [unclosed\n'
+row 'alias bomb' "$dir" "$(printf 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'; for i in b c d e f g h i; do printf '%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' $i $i a a a a a a a a a | sed "s/\*a/*$(printf '%s' $i | tr 'b-i' 'a-h')/g"; done; printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n')"
+python3 -c 'import sys; d="---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"; sys.stdout.write(d * (104857600 // len(d) + 1))' >"$work/big.yaml"
+row 'a 100 MB stream' "$dir" "@$work/big.yaml"
+row 'the next render after all of these' "$dir"
