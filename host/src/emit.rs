@@ -37,12 +37,38 @@ fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
+/// YAML limits an implicit key to 1024 characters; longer keys need the explicit `? key`.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+fn rendered_key(key: &str, level: usize) -> String {
+    let mut k = String::new();
+    string(&mut k, key, level, true);
+    k
+}
+
 fn mapping(out: &mut String, map: &Map<String, Value>, level: usize) {
     for (key, value) in map {
+        let k = rendered_key(key, level);
         indent(out, level);
-        string(out, key, level, true);
-        out.push(':');
-        value_after_key(out, value, level);
+        if k.len() > MAX_IMPLICIT_KEY {
+            // `? key` then `:` and the value, indented as under any key.
+            out.push_str("? ");
+            out.push_str(&k);
+            out.push('\n');
+            indent(out, level);
+            out.push(':');
+            match value {
+                Value::Array(items) if !items.is_empty() => {
+                    out.push('\n');
+                    sequence(out, items, level + 2);
+                }
+                _ => value_after_key(out, value, level),
+            }
+        } else {
+            out.push_str(&k);
+            out.push(':');
+            value_after_key(out, value, level);
+        }
     }
 }
 
@@ -71,6 +97,14 @@ fn sequence(out: &mut String, items: &[Value], level: usize) {
         indent(out, level);
         out.push('-');
         match item {
+            Value::Object(m)
+                if m.keys()
+                    .any(|k| rendered_key(k, level + 2).len() > MAX_IMPLICIT_KEY) =>
+            {
+                // A mapping with an explicit key starts on the line after the dash.
+                out.push('\n');
+                mapping(out, m, level + 2);
+            }
             Value::Object(m) if !m.is_empty() => {
                 // The first key shares the dash's line; the rest align under it.
                 let mut first = true;
@@ -354,6 +388,38 @@ mod tests {
             "flink-main-container",
         ] {
             assert_eq!(emit(&json!({"k": s})), format!("k: {s}\n"));
+        }
+    }
+
+    #[test]
+    fn keys_longer_than_yaml_allows_implicitly_are_explicit() {
+        // Found by the `stream` fuzz target: a 1,100-character key made unparsable output.
+        let long = "k".repeat(1100);
+        let multi = format!("{long}\nsecond line");
+        for v in [
+            json!({&long: 1, "b": {&long: [1, {&multi: "x"}]}}),
+            json!({"list": [{&long: {"a": 1}, "z": 2}]}),
+            json!({&multi: [1, 2]}),
+        ] {
+            let text = emit(&v);
+            let back: Value =
+                serde_json::Value::deserialize(serde_yaml::Deserializer::from_str(&text))
+                    .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back, v, "{text}");
+        }
+    }
+
+    #[test]
+    fn fuzz_regressions_read_back() {
+        for (name, text) in [(
+            "stream-long-key",
+            include_str!("../fuzz-regressions/stream-long-key.yaml"),
+        )] {
+            let objects = crate::stream::parse(text, name).expect("the regression input parses");
+            let written = crate::stream::write(&objects).unwrap();
+            let back = crate::stream::parse(&written, "rewritten")
+                .unwrap_or_else(|e| panic!("{name}: {e:#}\n{written}"));
+            assert_eq!(back, objects, "{name}");
         }
     }
 
