@@ -3,8 +3,8 @@
 # - the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target;
 # - promtool (Debian package prometheus), which checks the Grafana dashboard's PromQL;
 # - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
-# - kubectl (its kustomize) must already be on the machine image: the overlay tests compare
-#   with it, and it is not installable from the registries this project may use.
+# - kubectl (its kustomize) and kpt must already be on the machine image: the overlay, CMP and
+#   KRM tests run them, and they are not installable from the registries this project may use.
 # Sourced by tests/run and .ci/run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,7 +25,9 @@ fi
 if ! python3 -c 'import helm_python' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2'
 fi
-if ! command -v kubectl >/dev/null 2>&1; then
-    echo "tests/setup.sh: kubectl (with its kustomize) is needed by the overlay tests" >&2
-    exit 1
-fi
+for tool in kubectl kpt; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "tests/setup.sh: $tool is needed by the tests (kustomize overlays, KRM functions)" >&2
+        exit 1
+    fi
+done
