@@ -77,7 +77,7 @@ fn renders_are_byte_identical_cold_and_warm() {
     for _ in 0..100 {
         assert_eq!(s.run(&["render"], None).ok().stdout, first, "warm");
     }
-    for i in 0..5 {
+    for i in 0..20 {
         let cold = Scratch::new(BIN);
         assert_eq!(
             cold.run(&["render", s.path().to_str().unwrap()], None)
