@@ -148,8 +148,14 @@ fn inline(out: &mut String, value: &Value, level: usize) {
     }
 }
 
+/// Characters YAML treats as line breaks or byte-order marks beyond the C0/C1 controls:
+/// they cannot appear raw in a plain, single-quoted or block scalar.
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
 fn string(out: &mut String, s: &str, level: usize, key: bool) {
-    if s.chars().any(|c| c.is_control() && c != '\n') {
+    if s.chars().any(needs_escape) {
         double_quoted(out, s);
     } else if s.contains('\n') {
         if key {
@@ -175,7 +181,7 @@ fn double_quoted(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -410,10 +416,16 @@ mod tests {
     }
 
     /// Inputs cargo fuzz found (`fuzz/`), replayed here so CI keeps them fixed.
-    const FUZZ_REGRESSIONS: &[(&str, &str)] = &[(
-        "stream-long-key",
-        include_str!("../fuzz-regressions/stream-long-key.yaml"),
-    )];
+    const FUZZ_REGRESSIONS: &[(&str, &str)] = &[
+        (
+            "stream-long-key",
+            include_str!("../fuzz-regressions/stream-long-key.yaml"),
+        ),
+        (
+            "stream-line-separator",
+            include_str!("../fuzz-regressions/stream-line-separator.yaml"),
+        ),
+    ];
 
     #[test]
     fn fuzz_regressions_read_back() {
