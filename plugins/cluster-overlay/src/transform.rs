@@ -59,6 +59,21 @@ fn add_all(m: &mut Manifest, path: &[&str], pairs: &BTreeMap<String, String>) {
     }
 }
 
+/// Adds `pairs` to the pod template's `metadata.<field>` of a workload (`spec.template`) or a
+/// CronJob (`spec.jobTemplate.spec.template`); other kinds have none.
+fn add_to_pod_templates(m: &mut Manifest, field: &str, pairs: &BTreeMap<String, String>) {
+    let kind = m.kind().to_string();
+    if TEMPLATED.contains(&kind.as_str()) {
+        add_all(m, &["spec", "template", "metadata", field], pairs);
+    } else if kind == "CronJob" {
+        add_all(
+            m,
+            &["spec", "jobTemplate", "spec", "template", "metadata", field],
+            pairs,
+        );
+    }
+}
+
 /// Adds only where the parent exists (kustomize does not create selectors out of nothing for
 /// every kind).
 fn add_if_parent(m: &mut Manifest, path: &[&str], pairs: &BTreeMap<String, String>) {
@@ -81,22 +96,8 @@ pub fn labels(
     add_all(m, &["metadata", "labels"], pairs);
     let kind = m.kind().to_string();
     let group = m.group().to_string();
-    if templates && TEMPLATED.contains(&kind.as_str()) {
-        add_all(m, &["spec", "template", "metadata", "labels"], pairs);
-    }
-    if templates && kind == "CronJob" {
-        add_all(
-            m,
-            &[
-                "spec",
-                "jobTemplate",
-                "spec",
-                "template",
-                "metadata",
-                "labels",
-            ],
-            pairs,
-        );
+    if templates {
+        add_to_pod_templates(m, "labels", pairs);
     }
     if !selectors {
         return;
@@ -121,22 +122,5 @@ pub fn annotations(m: &mut Manifest, pairs: &BTreeMap<String, String>) {
         return;
     }
     add_all(m, &["metadata", "annotations"], pairs);
-    let kind = m.kind().to_string();
-    if TEMPLATED.contains(&kind.as_str()) {
-        add_all(m, &["spec", "template", "metadata", "annotations"], pairs);
-    }
-    if kind == "CronJob" {
-        add_all(
-            m,
-            &[
-                "spec",
-                "jobTemplate",
-                "spec",
-                "template",
-                "metadata",
-                "annotations",
-            ],
-            pairs,
-        );
-    }
+    add_to_pod_templates(m, "annotations", pairs);
 }

@@ -89,9 +89,10 @@ impl Plugin for Cmf {
             let source = cfg.chart.source(&config::default_chart(), cfg.values());
             manifests.push(cfg.argocd.application(&component, source));
         }
-        let mut out = Output::new(manifests);
-        out.diagnostics = diagnostics;
-        Ok(out)
+        Ok(Output {
+            manifests,
+            diagnostics,
+        })
     }
 }
 

@@ -110,9 +110,10 @@ impl Plugin for FlinkOperator {
             let source = cfg.chart.source(&config::default_chart(), values);
             manifests.push(cfg.argocd.application(&component, source));
         }
-        let mut out = Output::new(manifests);
-        out.diagnostics = diagnostics;
-        Ok(out)
+        Ok(Output {
+            manifests,
+            diagnostics,
+        })
     }
 }
 

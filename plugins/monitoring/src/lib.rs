@@ -71,9 +71,10 @@ impl Plugin for Monitoring {
                 }
             }
         }
-        let mut out = Output::new(manifests);
-        out.diagnostics = diagnostics;
-        Ok(out)
+        Ok(Output {
+            manifests,
+            diagnostics,
+        })
     }
 }
 
