@@ -234,8 +234,11 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-fn runtime() -> Result<Runtime> {
-    Runtime::new(Cache::from_env(), true)
+/// The process's runtime. It lives until the process exits and is never dropped: tearing down
+/// the loaded components (unmapping their machine code, one by one) would only delay the exit
+/// that frees everything at once.
+fn runtime() -> Result<&'static Runtime> {
+    Ok(Box::leak(Box::new(Runtime::new(Cache::from_env(), true)?)))
 }
 
 fn render_cmd(args: &RenderArgs) -> Result<()> {
@@ -255,7 +258,7 @@ fn render_cmd(args: &RenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
+    let rendered = render::run(rt, &pipeline, &base, &opts, Vec::new())?;
     if rendered.objects.is_empty() {
         return Err(error::plugin(format!(
             "the pipeline produced no objects for cluster {}",
@@ -292,7 +295,7 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(&rt, &pipeline, &base, &opts, objects)?;
+    let rendered = render::run(rt, &pipeline, &base, &opts, objects)?;
     if rendered.objects.is_empty() && given > 0 {
         return Err(error::plugin(format!(
             "the pipeline removed all {given} objects; refusing to print an empty stream"
@@ -316,7 +319,7 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
                 only: inputs.only,
                 overrides: inputs.overrides,
             };
-            let rendered = render::run(&rt, &pipeline, &base, &opts, Vec::new())?;
+            let rendered = render::run(rt, &pipeline, &base, &opts, Vec::new())?;
             // Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
             if rendered.objects.is_empty() {
                 return Err(error::plugin(format!(
@@ -335,7 +338,7 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
                 let Started { info, .. } =
-                    render::start(&rt, &name, &spec.source(i, &base)?, limits)?;
+                    render::start(rt, &name, &spec.source(i, &base)?, limits)?;
                 let schema =
                     serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
                 described.push((name, info.description, schema));
@@ -365,7 +368,7 @@ fn krm_cmd(args: &KrmArgs) -> Result<()> {
         only: list.config.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(&rt, &pipeline, &base, &opts, list.items)?;
+    let rendered = render::run(rt, &pipeline, &base, &opts, list.items)?;
     let results = crate::krm::results(&rendered.diagnostics, &rendered.objects);
     write_stdout(crate::krm::write(rendered.objects, results).as_bytes())
 }
@@ -452,12 +455,17 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
         PluginsCommand::New { .. } => {}
         PluginsCommand::List { dir } => {
             out.push_str("BUILT-IN\n");
-            for name in builtin::names() {
-                let bytes = builtin::find(name).unwrap_or_default();
+            for b in builtin::BUILTIN_COMPONENTS {
                 out.push_str(&format!(
-                    "  {name:<24} sha256:{}  {} bytes\n",
-                    crate::runtime::sha256_hex(bytes),
-                    bytes.len()
+                    "  {:<24} sha256:{}  {} bytes{}\n",
+                    b.name,
+                    b.digest,
+                    b.component.len(),
+                    if b.precompiled.is_some() {
+                        ", precompiled"
+                    } else {
+                        ""
+                    }
                 ));
             }
             let (pipeline, base) = PipelineFile::load(&dir)?;
@@ -488,7 +496,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 ),
                 None => (pipeline::Source::Builtin(name.clone()), Default::default()),
             };
-            let Started { info, digest, .. } = render::start(&rt, &name, &src, limits)?;
+            let Started { info, digest, .. } = render::start(rt, &name, &src, limits)?;
             let schema: serde_json::Value =
                 serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
             let doc = serde_json::json!({
@@ -511,7 +519,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
                 let Started { info, digest, .. } =
-                    render::start(&rt, &name, &spec.source(i, &base)?, limits)?;
+                    render::start(rt, &name, &spec.source(i, &base)?, limits)?;
                 crate::schema::validate(&name, &info.config_schema, &spec.config_for(None))?;
                 for (cluster, values) in &pipeline.spec.clusters {
                     if let Some(patch) = values.config.get(&name) {

@@ -2,8 +2,8 @@
 //! in order, validating configs, granting files and collecting diagnostics.
 
 use crate::error;
-use crate::pipeline::{Limits, PipelineFile, Source, Target};
-use crate::runtime::{Instance, Runtime, wit};
+use crate::pipeline::{Limits, PipelineFile, PluginSpec, Source, Target};
+use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::schema;
 use crate::source;
 use crate::stream::{self, Object};
@@ -158,17 +158,31 @@ pub fn run(
         }
     }
 
+    let selected: Vec<(usize, &PluginSpec, String)> = pipeline
+        .spec
+        .plugins
+        .iter()
+        .enumerate()
+        .map(|(index, spec)| (index, spec, spec.display_name()))
+        .filter(|(_, _, name)| opts.only.is_empty() || opts.only.contains(name))
+        .collect();
+    let sources = selected
+        .iter()
+        .map(|(index, spec, _)| spec.source(*index, base))
+        .collect::<Result<Vec<_>>>()?;
+    let named: Vec<(&str, &Source)> = selected
+        .iter()
+        .zip(&sources)
+        .map(|((_, _, name), source)| (name.as_str(), source))
+        .collect();
+    let loaded = load_all(rt, &named)?;
+
     let mut diagnostics = Vec::new();
-    for (index, spec) in pipeline.spec.plugins.iter().enumerate() {
-        let name = spec.display_name();
-        if !opts.only.is_empty() && !opts.only.contains(&name) {
-            continue;
-        }
+    for ((index, spec, name), (plugin, _)) in selected.into_iter().zip(loaded) {
         let at = format!("spec.plugins[{index}]");
         let limits = spec.limits.resolve(&format!("{at}.limits"))?;
-        let Started {
-            mut instance, info, ..
-        } = start(rt, &name, &spec.source(index, base)?, limits)?;
+        let mut instance = plugin.instantiate(rt, limits)?;
+        let info = instance.describe()?;
         if info.role == wit::Role::Generator && !generates {
             tracing::debug!(
                 plugin = name.as_str(),
@@ -362,22 +376,57 @@ pub struct Started<'r> {
     pub digest: String,
 }
 
-/// Fetches `source` (pin-checked), loads it (through the compile cache), instantiates it under
-/// `limits` and calls `describe()`.
+/// Fetches `source` (pin-checked), loads it (precompiled, cached or compiled), instantiates it
+/// under `limits` and calls `describe()`.
 pub fn start<'r>(
     rt: &'r Runtime,
     name: &str,
     source: &Source,
     limits: Limits,
 ) -> Result<Started<'r>> {
-    let component = source::fetch(name, source)?;
-    let plugin = rt.load(name, &component.bytes, &component.digest)?;
+    let (plugin, digest) = load(rt, name, source)?;
     let mut instance = plugin.instantiate(rt, limits)?;
     let info = instance.describe()?;
     Ok(Started {
         instance,
         info,
-        digest: component.digest,
+        digest,
+    })
+}
+
+/// Fetches `source` (pin-checked) and loads it. Returns the plugin and its component's sha256.
+fn load(rt: &Runtime, name: &str, source: &Source) -> Result<(Plugin, String)> {
+    let component = source::fetch(name, source)?;
+    let plugin = rt.load(
+        name,
+        &component.bytes,
+        &component.digest,
+        component.precompiled,
+    )?;
+    Ok((plugin, component.digest))
+}
+
+/// Loads every plugin of a pipeline at once, one thread each: loading (deserialising machine
+/// code, or compiling on a cold cache) is most of a warm render's time, and the plugins do
+/// not depend on each other until they run. The first failure in pipeline order is returned,
+/// so errors do not depend on thread timing.
+fn load_all(rt: &Runtime, plugins: &[(&str, &Source)]) -> Result<Vec<(Plugin, String)>> {
+    if plugins.len() < 2 {
+        return plugins.iter().map(|(n, s)| load(rt, n, s)).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plugins
+            .iter()
+            .map(|(name, source)| scope.spawn(move || load(rt, name, source)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(plugins)
+            .map(|(h, (name, _))| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("plugin {name}: loading it panicked"))?
+            })
+            .collect()
     })
 }
 

@@ -14,15 +14,18 @@ pub struct Trusted {
     pub bytes: Cow<'static, [u8]>,
     /// Its sha256, lower-case hex.
     pub digest: String,
+    /// A built-in's machine code, precompiled at build time.
+    pub precompiled: Option<&'static [u8]>,
 }
 
 /// The component for `source`, trusted: built in, or matching its `sha256` pin.
 pub fn fetch(plugin: &str, source: &Source) -> Result<Trusted> {
     match source {
-        Source::Builtin(name) => builtin::find(name)
-            .map(|bytes| Trusted {
-                bytes: Cow::Borrowed(bytes),
-                digest: sha256_hex(bytes),
+        Source::Builtin(name) => builtin::get(name)
+            .map(|b| Trusted {
+                bytes: Cow::Borrowed(b.component),
+                digest: b.digest.to_string(),
+                precompiled: b.precompiled,
             })
             .ok_or_else(|| {
                 error::input(format!(
@@ -47,6 +50,7 @@ pub fn fetch(plugin: &str, source: &Source) -> Result<Trusted> {
             Ok(Trusted {
                 bytes: Cow::Owned(bytes),
                 digest: actual,
+                precompiled: None,
             })
         }
     }

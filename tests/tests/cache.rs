@@ -1,12 +1,46 @@
 //! The compile cache: reused when valid, repaired when corrupt, optional when unwritable, and
-//! safe under concurrent renders from an empty cache.
+//! safe under concurrent renders from an empty cache. The compile path is exercised with a
+//! pinned plugin from a file (the team-overlay example); the built-ins are precompiled into the
+//! binary and never compiled, which the last tests pin down.
 
 use flinkwasm_tests::harness::Scratch;
 use std::path::PathBuf;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
 
+/// A pipeline of the five built-ins plus the team-overlay example, pinned by digest.
+fn with_pinned_plugin(s: &Scratch) {
+    let bytes = std::fs::read(env!("FLINKWASM_TEAM_OVERLAY_WASM")).unwrap();
+    let digest = flinkwasm::runtime::sha256_hex(&bytes);
+    s.write("plugins/team-overlay.wasm", &bytes);
+    let default = std::fs::read_to_string(flinkwasm_tests::harness::repo(
+        "host/src/pipeline/default.yaml",
+    ))
+    .unwrap();
+    let (head, clusters) = default.split_once("\n  clusters:").unwrap();
+    s.write(
+        "flinkwasm.yaml",
+        format!(
+            "{head}\n    - name: team-overlay\n      path: plugins/team-overlay.wasm\n      sha256: sha256:{digest}\n      config: {{team: payments, costCenter: CC-4711}}\n  clusters:{clusters}"
+        ),
+    );
+}
+
+/// The compile cache's entries for compiled (not built-in) components.
 fn entries(cache: &std::path::Path) -> Vec<PathBuf> {
+    all_entries(cache)
+        .into_iter()
+        .filter(|p| !is_builtin_entry(p))
+        .collect()
+}
+
+fn is_builtin_entry(p: &std::path::Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("builtin-"))
+}
+
+fn all_entries(cache: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for engine_dir in std::fs::read_dir(cache).into_iter().flatten().flatten() {
         for e in std::fs::read_dir(engine_dir.path())
@@ -24,17 +58,13 @@ fn entries(cache: &std::path::Path) -> Vec<PathBuf> {
 #[test]
 fn a_warm_cache_is_reused_and_a_corrupt_entry_is_recompiled() {
     let s = Scratch::new(BIN);
+    with_pinned_plugin(&s);
     let cold = s
         .run(&["--log-level", "flinkwasm=debug", "render"], None)
         .ok();
     assert!(cold.stderr.contains("outcome=Miss"), "{}", cold.stderr);
     let files = entries(&s.cache);
-    let components = flinkwasm::builtin::names().count();
-    assert_eq!(
-        files.len(),
-        components,
-        "one entry per component: {files:?}"
-    );
+    assert_eq!(files.len(), 1, "one entry for the pinned plugin: {files:?}");
     let warm = s
         .run(&["--log-level", "flinkwasm=debug", "render"], None)
         .ok();
@@ -75,6 +105,7 @@ fn an_unwritable_cache_directory_does_not_stop_a_render() {
     let s = Scratch::new(BIN);
     let blocker = s.write("not-a-dir", "file");
     let cache = blocker.join("cache");
+    with_pinned_plugin(&s);
     let r = s
         .run_env(
             &["render"],
@@ -83,6 +114,7 @@ fn an_unwritable_cache_directory_does_not_stop_a_render() {
         )
         .ok();
     assert!(r.stdout.contains("kind: FlinkEnvironment"));
+    assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
     assert!(
         r.stderr.contains("compile cache not written"),
         "{}",
@@ -93,6 +125,7 @@ fn an_unwritable_cache_directory_does_not_stop_a_render() {
 #[test]
 fn concurrent_renders_from_an_empty_cache_agree() {
     let s = Scratch::new(BIN);
+    with_pinned_plugin(&s);
     let runs: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..16)
             .map(|_| scope.spawn(|| s.run(&["render"], None)))
@@ -107,10 +140,10 @@ fn concurrent_renders_from_an_empty_cache_agree() {
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_eq!(&r.stdout, first);
     }
-    let files = entries(&s.cache);
+    let files = all_entries(&s.cache);
     assert_eq!(
         files.len(),
-        flinkwasm::builtin::names().count(),
+        1 + flinkwasm::builtin::names().count(),
         "one complete entry per component and no temporary files: {files:?}"
     );
     let warm = s
@@ -120,5 +153,71 @@ fn concurrent_renders_from_an_empty_cache_agree() {
         warm.stderr.contains("outcome=Hit"),
         "the entry left by the race is valid: {}",
         warm.stderr
+    );
+}
+
+#[test]
+fn built_ins_are_precompiled_and_mapped_from_the_cache_after_the_first_run() {
+    assert!(
+        flinkwasm::builtin::BUILTIN_COMPONENTS
+            .iter()
+            .all(|b| b.precompiled.is_some()),
+        "a native build embeds every built-in's machine code"
+    );
+    let s = Scratch::new(BIN);
+    let first = s
+        .run(&["--log-level", "flinkwasm=debug", "render"], None)
+        .ok();
+    let n = flinkwasm::builtin::names().count();
+    assert_eq!(
+        first.stderr.matches("outcome=Precompiled").count(),
+        n,
+        "no built-in is compiled on a first run: {}",
+        first.stderr
+    );
+    let files = all_entries(&s.cache);
+    assert_eq!(files.len(), n, "{files:?}");
+    for b in flinkwasm::builtin::BUILTIN_COMPONENTS {
+        let entry = files
+            .iter()
+            .find(|p| p.ends_with(format!("builtin-{}.cwasm", b.digest)))
+            .unwrap_or_else(|| panic!("no entry for {}: {files:?}", b.name));
+        assert_eq!(
+            std::fs::read(entry).unwrap(),
+            b.precompiled.unwrap(),
+            "the entry is a byte copy of the embedded code"
+        );
+    }
+    let second = s.run(&["render"], None).ok();
+    assert_eq!(second.stdout, first.stdout);
+
+    // A truncated entry is not mapped: the code comes from the binary, and the entry is
+    // written again whole.
+    let victim = &files[0];
+    let len = std::fs::metadata(victim).unwrap().len();
+    std::fs::write(victim, b"short").unwrap();
+    let third = s.run(&["render"], None).ok();
+    assert_eq!(third.stdout, first.stdout);
+    assert_eq!(std::fs::metadata(victim).unwrap().len(), len);
+}
+
+#[test]
+fn built_ins_render_without_any_cache_directory() {
+    let s = Scratch::new(BIN);
+    let blocker = s.write("not-a-dir", "file");
+    let cache = blocker.join("cache");
+    let r = s
+        .run_env(
+            &["--log-level", "flinkwasm=debug", "render"],
+            None,
+            &[("FLINKWASM_CACHE_DIR", cache.to_str().unwrap())],
+        )
+        .ok();
+    assert!(r.stdout.contains("kind: FlinkEnvironment"));
+    assert_eq!(
+        r.stderr.matches("outcome=Precompiled").count(),
+        flinkwasm::builtin::names().count(),
+        "{}",
+        r.stderr
     );
 }

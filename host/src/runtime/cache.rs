@@ -17,6 +17,15 @@
 //!
 //! What it does not defend against is someone who can already write the user's cache directory;
 //! such a person can already replace the flinkwasm binary. See the invariants in ARCHITECTURE.md.
+//!
+//! **Built-ins** carry their machine code in the binary (`build.rs` precompiles them). Copying it
+//! out of the binary costs a fresh page for every page of code, on every run; so the first run
+//! writes each built-in's code to `<engine-key>/builtin-<sha256>.cwasm` and later runs map that
+//! file (`Component::deserialize_file`), which shares the page cache and touches only the code
+//! that runs. Such an entry is a byte copy of part of the binary, written once (temporary file +
+//! `rename`, never rewritten in place, so a mapped entry never changes under a reader) and used
+//! only when its length matches and its directory is private to the user. A built-in never goes
+//! through the compile path and its entry is never hashed on load: that is the point.
 
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
@@ -48,6 +57,8 @@ pub enum Outcome {
     Corrupt,
     /// No usable cache directory: compiled in memory.
     Disabled,
+    /// A built-in's machine code, embedded in the binary at build time: the cache was not used.
+    Precompiled,
 }
 
 impl Cache {
@@ -148,6 +159,83 @@ impl Cache {
     }
 }
 
+impl Cache {
+    /// Loads a built-in from its machine code `code` (embedded at build time): mapped from its
+    /// cache entry when there is one, else from `code` (written to the cache for the next run).
+    /// `None` when this engine refuses the code (another CPU, say); the caller then compiles.
+    pub fn load_precompiled(
+        &self,
+        engine: &Engine,
+        code: &'static [u8],
+        digest: &str,
+        plugin: &str,
+    ) -> Option<(Component, Outcome)> {
+        if let Some(dir) = self.engine_dir(engine) {
+            let path = dir.join(format!("builtin-{digest}.cwasm"));
+            if !mappable(&dir, &path, code.len())
+                && let Err(e) = store_raw(&dir, &path, code)
+            {
+                tracing::debug!(plugin, "built-in not cached for mapping ({e:#})");
+            }
+            if mappable(&dir, &path, code.len()) {
+                // SAFETY: the file is a byte copy of `code` (see `store_raw`), which `build.rs`
+                // produced with `Engine::precompile_component` for this wasmtime and these
+                // settings; it sits in a directory only this user can write and is replaced only
+                // by `rename`, never changed in place, so it stays valid while mapped. wasmtime
+                // checks version, settings and CPU features and refuses a mismatch.
+                match unsafe { Component::deserialize_file(engine, &path) } {
+                    Ok(c) => return Some((c, Outcome::Precompiled)),
+                    Err(e) => tracing::debug!(
+                        plugin,
+                        "mapping the built-in failed ({e}); loading it from the binary"
+                    ),
+                }
+            }
+        }
+        // SAFETY: as above: `code` is this binary's own precompiled machine code.
+        match unsafe { Component::deserialize(engine, code) } {
+            Ok(c) => Some((c, Outcome::Precompiled)),
+            Err(e) => {
+                tracing::debug!(
+                    plugin,
+                    "precompiled built-in not usable here ({e}); compiling"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Whether `path` is a built-in entry that may be mapped: the right length, in a directory
+/// (and parent) no other user can write.
+fn mappable(dir: &Path, path: &Path, len: usize) -> bool {
+    let Ok(meta) = fs::metadata(path) else {
+        return false;
+    };
+    meta.is_file() && meta.len() == len as u64 && private(dir)
+}
+
+/// Whether `dir` and its parent are writable by their owner only.
+fn private(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        [Some(dir), dir.parent()]
+            .into_iter()
+            .flatten()
+            .all(|d| fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o022 == 0))
+    }
+    #[cfg(not(unix))]
+    {
+        dir.is_dir()
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then `rename`) in a private `dir`.
+fn store_raw(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(dir, path, &[bytes])
+}
+
 fn compile(engine: &Engine, bytes: &[u8], plugin: &str) -> Result<Component> {
     Component::new(engine, bytes)
         .map_err(anyhow::Error::from)
@@ -168,6 +256,13 @@ fn verified_payload(entry: &[u8]) -> Option<&[u8]> {
 }
 
 fn store(dir: &Path, path: &Path, payload: &[u8]) -> Result<()> {
+    let digest = Sha256::digest(payload);
+    write_atomically(dir, path, &[MAGIC, digest.as_slice(), payload])
+}
+
+/// Writes `parts` to `path` through a unique temporary file in `dir` (created private) and a
+/// `rename`, so readers see the old file or the whole new one.
+fn write_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> Result<()> {
     create_private_dir(dir)?;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let tmp = dir.join(format!(
@@ -179,9 +274,9 @@ fn store(dir: &Path, path: &Path, payload: &[u8]) -> Result<()> {
     let result = (|| -> Result<()> {
         let mut f =
             fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(MAGIC)?;
-        f.write_all(&Sha256::digest(payload))?;
-        f.write_all(payload)?;
+        for part in parts {
+            f.write_all(part)?;
+        }
         f.sync_all()?;
         fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
     })();

@@ -2,6 +2,7 @@
 //! cache, and every instance in its own sandboxed store with limits.
 
 mod cache;
+pub mod engine;
 mod sandbox;
 mod ticker;
 
@@ -13,7 +14,7 @@ use crate::pipeline::Limits;
 use anyhow::{Context as _, Result};
 use ticker::Ticker;
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap};
 
 /// Host bindings generated from `wit/plugin.wit`; the WIT file documents every item.
 #[allow(missing_docs)]
@@ -40,13 +41,7 @@ impl Runtime {
     /// A runtime using `cache`. With `exit_on_stuck`, a plugin blocked in a host call past its
     /// time limit ends the process (exit code 4); the CLI sets it.
     pub fn new(cache: Cache, exit_on_stuck: bool) -> Result<Runtime> {
-        let mut config = Config::new();
-        config
-            .wasm_component_model(true)
-            .epoch_interruption(true)
-            .parallel_compilation(true)
-            .max_wasm_stack(1 << 20);
-        let engine = Engine::new(&config)
+        let engine = Engine::new(&engine::config())
             .map_err(anyhow::Error::from)
             .context("creating the wasmtime engine")?;
         let mut linker = Linker::new(&engine);
@@ -72,11 +67,26 @@ impl Runtime {
         &self.cache
     }
 
-    /// Compiles (or loads from the cache) and links a plugin component. `bytes` must already be
-    /// trusted (built in, or checked against its pin) and `digest` must be their sha256.
-    pub fn load(&self, name: &str, bytes: &[u8], digest: &str) -> Result<Plugin> {
+    /// Loads and links a plugin component: from `precompiled` (a built-in's machine code,
+    /// embedded at build time) when this engine accepts it, else from the compile cache, else by
+    /// compiling. `bytes` must already be trusted (built in, or checked against its pin) and
+    /// `digest` must be their sha256.
+    pub fn load(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        digest: &str,
+        precompiled: Option<&'static [u8]>,
+    ) -> Result<Plugin> {
         let digest = digest.to_string();
-        let (component, outcome) = self.cache.load(&self.engine, bytes, &digest, name)?;
+        let embedded = precompiled.and_then(|code| {
+            self.cache
+                .load_precompiled(&self.engine, code, &digest, name)
+        });
+        let (component, outcome) = match embedded {
+            Some(loaded) => loaded,
+            None => self.cache.load(&self.engine, bytes, &digest, name)?,
+        };
         tracing::debug!(
             plugin = name,
             digest = digest.as_str(),

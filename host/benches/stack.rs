@@ -1,0 +1,541 @@
+//! flinkwasm's performance benchmark: `cargo bench -p flinkwasm --bench stack`.
+//!
+//! Every figure is measured side by side in one run, against a baseline run in the same loop
+//! (the runs alternate, so a noisy neighbour slows both), and reported as a ratio of medians:
+//!
+//! - **warm render**: `flinkwasm render` of the whole stack (five built-in plugins, default
+//!   cluster) with a warm compile cache, against `kubectl kustomize` building a static overlay
+//!   tree that holds the same objects. The tree is generated from flinkwasm's own output (a base
+//!   with every object, an overlay adding the stack's `part-of` label), and the two outputs are
+//!   checked to be the same objects before anything is timed;
+//! - **cold render**: the same render with an empty compile cache, each run;
+//! - **post-render**: a Helm-sized stream (a real-looking operator release per team plus
+//!   FlinkEnvironments and FlinkApplications, `FLINKWASM_BENCH_MB`, default 20 MB) through
+//!   `flink-operator` and `monitoring`, against a native program that only parses and re-emits
+//!   the same stream with the same YAML code (`flinkwasm::stream::parse` and `write`: this
+//!   binary, run as `stack floor`);
+//! - **peak memory** of every process (`wait4`'s `ru_maxrss`).
+//!
+//! Results go to stdout as a table and to `target/bench/stack.json` (and a line of
+//! `target/bench/history.jsonl`), with the commit, so runs on two commits can be compared; the
+//! previous result is printed beside the new one. `FLINKWASM_BENCH_RUNS` sets the runs per case.
+
+use anyhow::{Context as _, Result, ensure};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// One release of the operator chart plus its team's FlinkEnvironment, then one FlinkApplication.
+const RELEASE: &str = include_str!("operator-release.yaml");
+/// FlinkApplications per team in the post-render stream.
+const APPS_PER_TEAM: usize = 12;
+/// The stack's label that the kustomize overlay adds back.
+const PART_OF: &str = "app.kubernetes.io/part-of";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if args.first().map(String::as_str) == Some("floor") {
+        floor()
+    } else {
+        bench()
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The native floor: parse the stream on stdin and write it again, as flinkwasm does around its
+/// plugins, and nothing else.
+fn floor() -> Result<()> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading stdin")?;
+    let objects = flinkwasm::stream::parse(&text, "stdin")?;
+    drop(text);
+    let out = flinkwasm::stream::write(&objects)?;
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .context("writing stdout")
+}
+
+/// One process run: wall time and peak resident memory.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    secs: f64,
+    rss_kib: u64,
+}
+
+/// Runs `cmd` with stdin from `input` (or nothing) and stdout into `output`, and measures it.
+fn measure(cmd: &mut Command, input: Option<&Path>, output: &Path) -> Result<Sample> {
+    let stdin = match input {
+        Some(p) => {
+            Stdio::from(fs::File::open(p).with_context(|| format!("opening {}", p.display()))?)
+        }
+        None => Stdio::null(),
+    };
+    let stdout =
+        fs::File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let start = Instant::now();
+    let child = cmd
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {cmd:?}"))?;
+    let pid = libc::pid_t::try_from(child.id()).context("pid out of range")?;
+    // Read stderr before waiting so a chatty child cannot block on a full pipe.
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr {
+        e.read_to_string(&mut stderr).ok();
+    }
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value, and wait4 only writes the two out-pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    ensure!(
+        waited == pid,
+        "wait4 failed: {}",
+        std::io::Error::last_os_error()
+    );
+    ensure!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed (status {status}):\n{stderr}"
+    );
+    Ok(Sample {
+        secs,
+        rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    })
+}
+
+/// The medians of a case's samples.
+#[derive(Debug, Clone, Copy)]
+struct Median {
+    secs: f64,
+    rss_kib: u64,
+}
+
+fn median(samples: &[Sample]) -> Median {
+    let mut secs: Vec<f64> = samples.iter().map(|s| s.secs).collect();
+    let mut rss: Vec<u64> = samples.iter().map(|s| s.rss_kib).collect();
+    secs.sort_by(f64::total_cmp);
+    rss.sort_unstable();
+    Median {
+        secs: secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN),
+        rss_kib: rss.get(rss.len() / 2).copied().unwrap_or(0),
+    }
+}
+
+/// The objects of a stream, sorted by identity, for comparing two tools' outputs.
+fn objects_of(path: &Path) -> Result<Vec<Value>> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut objects = flinkwasm::stream::parse(&text, &path.display().to_string())?;
+    objects.sort_by_key(flinkwasm::stream::identity);
+    Ok(objects.into_iter().map(Value::Object).collect())
+}
+
+/// Writes the kustomize tree equivalent to flinkwasm's render in `rendered`: `base/` with one
+/// file per object (without the stack's `part-of` label) and `overlay/` adding the label back.
+fn kustomize_tree(rendered: &Path, dir: &Path) -> Result<PathBuf> {
+    let text = fs::read_to_string(rendered)?;
+    let objects = flinkwasm::stream::parse(&text, "render")?;
+    let base = dir.join("base");
+    let overlay = dir.join("overlay");
+    fs::create_dir_all(&base)?;
+    fs::create_dir_all(&overlay)?;
+    let mut resources = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    let mut part_of = None;
+    for (i, mut obj) in objects.into_iter().enumerate() {
+        let labels = obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("labels"))
+            .and_then(Value::as_object_mut)
+            .context("a rendered object has no labels")?;
+        let value = labels
+            .remove(PART_OF)
+            .context("a rendered object has no part-of label")?;
+        part_of = Some(value);
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("object")
+            .to_lowercase();
+        let file = format!("{i:02}-{kind}.yaml");
+        fs::write(base.join(&file), flinkwasm::stream::write(&[obj])?)?;
+        writeln!(resources, "  - {file}")?;
+    }
+    fs::write(base.join("kustomization.yaml"), resources)?;
+    let part_of = part_of.context("the render is empty")?;
+    let part_of = part_of.as_str().context("part-of is not a string")?;
+    fs::write(
+        overlay.join("kustomization.yaml"),
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\nlabels:\n  - pairs:\n      {PART_OF}: {part_of}\n    includeSelectors: false\n"
+        ),
+    )?;
+    Ok(overlay)
+}
+
+/// The post-render input: `megabytes` of operator releases, one per team, each with its
+/// FlinkEnvironment and FlinkApplications. Returns the number of objects.
+fn post_render_stream(path: &Path, megabytes: usize) -> Result<usize> {
+    let (release, app) = RELEASE
+        .rsplit_once("\n---\n")
+        .context("operator-release.yaml has no FlinkApplication document")?;
+    let mut out = String::with_capacity(megabytes << 20);
+    let mut objects = 0;
+    let per_release = release.matches("\n---\n").count();
+    let mut team = 0;
+    while out.len() < megabytes << 20 {
+        let (ns, operator) = if team == 0 {
+            (
+                "confluent".to_string(),
+                "flink-kubernetes-operator".to_string(),
+            )
+        } else {
+            (
+                format!("team-{team:04}"),
+                format!("team-{team:04}-operator"),
+            )
+        };
+        out.push_str(
+            &release
+                .replace("@TEAM@", &ns)
+                .replace("@OPERATOR@", &operator),
+        );
+        objects += per_release;
+        for j in 0..APPS_PER_TEAM {
+            out.push_str("\n---\n");
+            out.push_str(
+                &app.replace("@TEAM@", &ns)
+                    .replace("@APP@", &format!("{ns}-job-{j:02}")),
+            );
+            objects += 1;
+        }
+        out.push('\n');
+        team += 1;
+    }
+    fs::write(path, out)?;
+    Ok(objects)
+}
+
+/// A case's result.
+struct Row {
+    case: &'static str,
+    flinkwasm: Median,
+    baseline_name: &'static str,
+    baseline: Option<Median>,
+    /// What the ratio means, e.g. "kustomize time / flinkwasm time".
+    ratio: Option<f64>,
+    goal: String,
+    met: bool,
+}
+
+fn bench() -> Result<()> {
+    let runs: usize = std::env::var("FLINKWASM_BENCH_RUNS")
+        .ok()
+        .map(|v| v.parse().context("FLINKWASM_BENCH_RUNS is not a number"))
+        .transpose()?
+        .unwrap_or(11);
+    let megabytes: usize = std::env::var("FLINKWASM_BENCH_MB")
+        .ok()
+        .map(|v| v.parse().context("FLINKWASM_BENCH_MB is not a number"))
+        .transpose()?
+        .unwrap_or(20);
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_flinkwasm"));
+    let me = std::env::current_exe().context("finding the benchmark's own binary")?;
+    let work = tempfile::tempdir().context("creating a scratch directory")?;
+    let w = work.path();
+    let empty = w.join("stack");
+    fs::create_dir_all(&empty)?;
+    let warm_cache = w.join("cache");
+    let out = w.join("out.yaml");
+    let render = |cache: &Path| {
+        let mut c = Command::new(&bin);
+        c.arg("render")
+            .current_dir(&empty)
+            .env("FLINKWASM_CACHE_DIR", cache)
+            .env("RUST_LOG", "error");
+        c
+    };
+    eprintln!("flinkwasm: {}\nruns per case: {runs}", bin.display());
+
+    // Warm render against kubectl kustomize on the same objects.
+    measure(&mut render(&warm_cache), None, &out)?;
+    let rendered = w.join("rendered.yaml");
+    fs::copy(&out, &rendered)?;
+    let overlay = kustomize_tree(&rendered, &w.join("tree"))?;
+    let kustomize = |o: &Path| {
+        let mut c = Command::new("kubectl");
+        c.arg("kustomize").arg(o);
+        c
+    };
+    let kout = w.join("kustomize.yaml");
+    let have_kustomize = measure(&mut kustomize(&overlay), None, &kout).is_ok();
+    if have_kustomize {
+        ensure!(
+            objects_of(&kout)? == objects_of(&rendered)?,
+            "kubectl kustomize's output differs from flinkwasm's: the trees are not equivalent"
+        );
+    } else {
+        eprintln!("kubectl kustomize is not available: the warm render has no baseline");
+    }
+    let (mut warm, mut kust) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        warm.push(measure(&mut render(&warm_cache), None, &out)?);
+        if have_kustomize {
+            kust.push(measure(&mut kustomize(&overlay), None, &kout)?);
+        }
+    }
+    ensure!(
+        fs::read(&out)? == fs::read(&rendered)?,
+        "warm renders differ"
+    );
+
+    // Cold render: an empty cache every run.
+    let mut cold = Vec::new();
+    for i in 0..runs {
+        let cache = w.join(format!("cold-{i}"));
+        cold.push(measure(&mut render(&cache), None, &out)?);
+        fs::remove_dir_all(&cache).ok();
+    }
+    ensure!(
+        fs::read(&out)? == fs::read(&rendered)?,
+        "cold and warm renders differ"
+    );
+
+    // Post-render throughput against the native floor.
+    let stream = w.join("stream.yaml");
+    let objects = post_render_stream(&stream, megabytes)?;
+    let input_bytes = fs::metadata(&stream)?.len();
+    let post = || {
+        let mut c = Command::new(&bin);
+        c.args([
+            "post-render",
+            "--plugin",
+            "flink-operator",
+            "--plugin",
+            "monitoring",
+        ])
+        .args([
+            "--api-versions",
+            "cert-manager.io/v1,monitoring.coreos.com/v1",
+        ])
+        .env("FLINKWASM_CACHE_DIR", &warm_cache)
+        .env("RUST_LOG", "error");
+        c
+    };
+    let floor_cmd = || {
+        let mut c = Command::new(&me);
+        c.arg("floor");
+        c
+    };
+    let fout = w.join("floor.yaml");
+    let post_runs = runs.div_ceil(2).max(3);
+    let (mut posts, mut floors) = (Vec::new(), Vec::new());
+    for _ in 0..post_runs {
+        posts.push(measure(&mut post(), Some(&stream), &out)?);
+        floors.push(measure(&mut floor_cmd(), Some(&stream), &fout)?);
+    }
+    let post_objects = flinkwasm::stream::parse(&fs::read_to_string(&out)?, "post-render")?.len();
+    ensure!(
+        post_objects == objects,
+        "post-render returned {post_objects} objects for {objects}"
+    );
+
+    let warm_m = median(&warm);
+    let kust_m = (!kust.is_empty()).then(|| median(&kust));
+    let cold_m = median(&cold);
+    let post_m = median(&posts);
+    let floor_m = median(&floors);
+    let kust_ratio = kust_m.map(|k| warm_m.secs / k.secs);
+    let throughput = floor_m.secs / post_m.secs;
+    let mem_ratio = (post_m.rss_kib * 1024) as f64 / input_bytes as f64;
+    let rows = [
+        Row {
+            case: "render, warm cache",
+            flinkwasm: warm_m,
+            baseline_name: "kubectl kustomize",
+            baseline: kust_m,
+            ratio: kust_ratio,
+            goal: "time ≤ 1/8 of kustomize (0.125)".into(),
+            met: kust_ratio.is_some_and(|r| r <= 0.125),
+        },
+        Row {
+            case: "render, empty cache",
+            flinkwasm: cold_m,
+            baseline_name: "kubectl kustomize",
+            baseline: kust_m,
+            ratio: kust_m.map(|k| cold_m.secs / k.secs),
+            goal: "time < 1 s".into(),
+            met: cold_m.secs < 1.0,
+        },
+        Row {
+            case: "render, peak memory",
+            flinkwasm: cold_m.max_rss(warm_m),
+            baseline_name: "",
+            baseline: None,
+            ratio: None,
+            goal: "< 64 MiB".into(),
+            met: cold_m.max_rss(warm_m).rss_kib < 64 * 1024,
+        },
+        Row {
+            case: "post-render, throughput",
+            flinkwasm: post_m,
+            baseline_name: "native parse+emit",
+            baseline: Some(floor_m),
+            ratio: Some(throughput),
+            goal: "≥ 0.6 of native throughput".into(),
+            met: throughput >= 0.6,
+        },
+        Row {
+            case: "post-render, peak memory",
+            flinkwasm: post_m,
+            baseline_name: "input size",
+            baseline: None,
+            ratio: Some(mem_ratio),
+            goal: "< 4x the input".into(),
+            met: mem_ratio < 4.0,
+        },
+    ];
+
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    let mut table = String::new();
+    writeln!(
+        table,
+        "\nflinkwasm benchmark at {commit}{} (medians of {runs} runs; post-render {post_runs} runs of {:.1} MB, {objects} objects)\n",
+        if dirty { " + uncommitted changes" } else { "" },
+        input_bytes as f64 / 1e6
+    )?;
+    writeln!(
+        table,
+        "| case | flinkwasm | peak RSS | baseline | baseline time | baseline RSS | ratio | goal | met |"
+    )?;
+    writeln!(table, "|---|---|---|---|---|---|---|---|---|")?;
+    for r in &rows {
+        writeln!(
+            table,
+            "| {} | {:.3} s | {:.1} MiB | {} | {} | {} | {} | {} | {} |",
+            r.case,
+            r.flinkwasm.secs,
+            r.flinkwasm.rss_kib as f64 / 1024.0,
+            r.baseline_name,
+            r.baseline
+                .map_or("-".into(), |b| format!("{:.3} s", b.secs)),
+            r.baseline.map_or("-".into(), |b| format!(
+                "{:.1} MiB",
+                b.rss_kib as f64 / 1024.0
+            )),
+            r.ratio.map_or("-".into(), |x| format!("{x:.3}")),
+            r.goal,
+            if r.met { "yes" } else { "NO" }
+        )?;
+    }
+    writeln!(
+        table,
+        "\nratios: warm render / kustomize = {}; post-render throughput / native = {throughput:.2} ({:.1} MB/s vs {:.1} MB/s); post-render peak RSS / input = {mem_ratio:.2}",
+        kust_ratio.map_or("n/a".into(), |r| format!("{r:.3} (1/{:.0})", 1.0 / r)),
+        input_bytes as f64 / 1e6 / post_m.secs,
+        input_bytes as f64 / 1e6 / floor_m.secs,
+    )?;
+    print!("{table}");
+
+    let result = json!({
+        "commit": commit,
+        "dirty": dirty,
+        "runs": runs,
+        "postRenderBytes": input_bytes,
+        "postRenderObjects": objects,
+        "rows": rows.iter().map(|r| json!({
+            "case": r.case,
+            "seconds": r.flinkwasm.secs,
+            "peakRssKiB": r.flinkwasm.rss_kib,
+            "baseline": r.baseline_name,
+            "baselineSeconds": r.baseline.map(|b| b.secs),
+            "baselinePeakRssKiB": r.baseline.map(|b| b.rss_kib),
+            "ratio": r.ratio,
+            "goal": r.goal,
+            "met": r.met,
+        })).collect::<Vec<_>>(),
+    });
+    save(&result)
+}
+
+impl Median {
+    /// The larger peak memory of two cases, with this case's time.
+    fn max_rss(self, other: Median) -> Median {
+        Median {
+            secs: self.secs,
+            rss_kib: self.rss_kib.max(other.rss_kib),
+        }
+    }
+}
+
+/// Writes `target/bench/stack.json` and appends to `history.jsonl`, after printing how the
+/// previous result compares.
+fn save(result: &Value) -> Result<()> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("bench");
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let latest = dir.join("stack.json");
+    if let Ok(previous) = fs::read_to_string(&latest)
+        && let Ok(previous) = serde_json::from_str::<Value>(&previous)
+    {
+        println!(
+            "\ncompared with the previous run (at {}):",
+            previous["commit"]
+        );
+        let empty = Vec::new();
+        let old_rows = previous["rows"].as_array().unwrap_or(&empty);
+        for (new, old) in result["rows"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .zip(old_rows)
+        {
+            println!(
+                "  {:<26} {:>8.3} s (was {:>8.3} s)   ratio {} (was {})",
+                new["case"].as_str().unwrap_or(""),
+                new["seconds"].as_f64().unwrap_or(f64::NAN),
+                old["seconds"].as_f64().unwrap_or(f64::NAN),
+                fmt_ratio(&new["ratio"]),
+                fmt_ratio(&old["ratio"]),
+            );
+        }
+    }
+    let text = serde_json::to_string_pretty(result)?;
+    fs::write(&latest, &text).with_context(|| format!("writing {}", latest.display()))?;
+    let mut history = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("history.jsonl"))?;
+    writeln!(history, "{}", serde_json::to_string(result)?)?;
+    println!("\nresult: {}", latest.display());
+    Ok(())
+}
+
+fn fmt_ratio(v: &Value) -> String {
+    v.as_f64().map_or("-".into(), |r| format!("{r:.3}"))
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
