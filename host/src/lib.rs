@@ -7,6 +7,7 @@
 //! - [`source`] and [`builtin`]: where a plugin's component bytes come from, and their pins;
 //! - [`runtime`]: wasmtime engine, compile cache and the per-instance sandbox;
 //! - [`schema`]: plugin configuration validation;
+//! - [`secrets`]: keeping secret values out of pipeline files and rendered output;
 //! - [`render`]: running a pipeline over a stream;
 //! - [`error`]: failure classes and exit codes.
 //!
@@ -25,5 +26,6 @@ pub mod render;
 pub mod runtime;
 pub mod scaffold;
 pub mod schema;
+pub mod secrets;
 pub mod source;
 pub mod stream;

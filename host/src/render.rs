@@ -5,6 +5,7 @@ use crate::error;
 use crate::pipeline::{Limits, PipelineFile, PluginSpec, Source, Target};
 use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::schema;
+use crate::secrets;
 use crate::source;
 use crate::stream::{self, Object};
 use anyhow::{Context as _, Result};
@@ -156,6 +157,7 @@ pub fn run(
         if let Some(why) = stream::duplicates(&objects) {
             return Err(error::input(format!("spec.resources: {why}")));
         }
+        secrets::check_objects("spec.resources", &objects)?;
     }
 
     let selected: Vec<(usize, &PluginSpec, String)> = pipeline
@@ -199,6 +201,7 @@ pub fn run(
             }
         }
         schema::validate(&name, &info.config_schema, &config)?;
+        secrets::check_config(&name, &format!("{at}.config"), &config)?;
 
         let mut files = Vec::with_capacity(spec.files.len());
         for f in &spec.files {
@@ -269,6 +272,9 @@ pub fn run(
         };
         if let Some(why) = stream::duplicates(&objects) {
             return Err(error::plugin(format!("plugin {name}: returned {why}")));
+        }
+        if generates {
+            secrets::check_objects(&format!("plugin {name}"), &objects)?;
         }
     }
     Ok(Rendered {

@@ -29,10 +29,50 @@ pub struct CmfRest {
     pub endpoint: String,
     /// Optional authentication.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication: Option<serde_json::Value>,
+    pub authentication: Option<CmfRestAuthentication>,
     /// Optional TLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<serde_json::Value>,
+    pub tls: Option<SecretRef>,
+}
+
+/// `spec.cmfRest.authentication`.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CmfRestAuthentication {
+    /// `mtls` or `oauth`.
+    #[serde(rename = "type")]
+    pub kind: AuthenticationType,
+    /// OAuth client settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthClient>,
+}
+
+/// The authentication types CFK supports towards CMF.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthenticationType {
+    /// Mutual TLS.
+    Mtls,
+    /// OAuth bearer tokens.
+    Oauth,
+}
+
+/// OAuth client settings.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OAuthClient {
+    /// The Secret with the client id and secret.
+    pub secret_ref: String,
+    /// The token endpoint.
+    pub token_endpoint: String,
+}
+
+/// A reference to a Secret by name.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretRef {
+    /// The Secret's name.
+    pub secret_ref: String,
 }
 
 /// A namespace-scoped reference.

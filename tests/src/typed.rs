@@ -4,6 +4,7 @@
 
 use crate::crds;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -46,6 +47,8 @@ pub fn check(obj: &Value) -> Result<(), String> {
         ("monitoring.coreos.com/v1", "PodMonitor") => denied::<crds::PodMonitor>(obj),
         ("v1", "Service") => round_trip::<Service>(obj),
         ("v1", "ConfigMap") => round_trip::<ConfigMap>(obj),
+        ("networking.k8s.io/v1", "NetworkPolicy") => round_trip::<NetworkPolicy>(obj),
+        ("networking.k8s.io/v1", "Ingress") => round_trip::<Ingress>(obj),
         _ => Err("no typed model for this kind".to_string()),
     };
     result.map_err(|e| format!("{api} {kind} {name}: {e}"))

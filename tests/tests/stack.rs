@@ -51,19 +51,26 @@ fn differences(a: &[Value], b: &[Value]) -> BTreeSet<String> {
             _ => {}
         }
     }
-    assert_eq!(a.len(), b.len(), "both clusters render the same objects");
-    let mut out = BTreeSet::new();
-    for (x, y) in a.iter().zip(b) {
-        assert_eq!(
-            (&x["kind"], &x["metadata"]["name"]),
-            (&y["kind"], &y["metadata"]["name"])
-        );
-        let id = format!(
+    let id = |o: &Value| {
+        format!(
             "{}/{}",
-            x["kind"].as_str().unwrap(),
-            x["metadata"]["name"].as_str().unwrap()
-        );
-        walk(id, x, y, &mut out);
+            o["kind"].as_str().unwrap(),
+            o["metadata"]["name"].as_str().unwrap()
+        )
+    };
+    let mut out = BTreeSet::new();
+    for y in b {
+        match a.iter().find(|x| id(x) == id(y)) {
+            Some(x) => walk(id(x), x, y, &mut out),
+            None => {
+                out.insert(format!("{} (added)", id(y)));
+            }
+        }
+    }
+    for x in a {
+        if !b.iter().any(|y| id(x) == id(y)) {
+            out.insert(format!("{} (removed)", id(x)));
+        }
     }
     out
 }
@@ -121,19 +128,45 @@ fn both_clusters_render_the_whole_stack_pinned_by_golden_files() {
         ]
     );
     let defaults = "FlinkEnvironment/default-flink-env.spec.flinkApplicationDefaults.spec";
-    let expected: BTreeSet<String> = [
+    let values = |app: &str| format!("Application/{app}.spec.source.helm.valuesObject");
+    // flink-demo is homelab plus the seed's overlay and the security switches, and nothing else.
+    let areas: Vec<String> = vec![
+        // The seed's overlay.
         format!("{defaults}.flinkConfiguration.taskmanager.numberOfTaskSlots"),
         format!("{defaults}.jobManager.resource.memory"),
         format!("{defaults}.taskManager.resource.memory"),
         // The Application tells the flinkwasm CMP which cluster to render.
         "Application/flink-resources.spec.source.plugin.env[0].value".to_string(),
-    ]
-    .into();
-    assert_eq!(
-        differences(&h, &d),
-        expected,
-        "exactly the overlay's changes"
-    );
+        // Jobs in their own namespace, watched by the operator.
+        "FlinkEnvironment/default-flink-env.spec.kubernetesNamespace".to_string(),
+        format!("{}.watchNamespaces", values("flink-kubernetes-operator")),
+        // Kafka and Schema Registry: addresses, credentials from Secrets.
+        format!("{defaults}.podTemplate.spec"),
+        // CMF: TLS, mTLS, production mode; CFK's side of mTLS.
+        format!("{}.cmf", values("cmf-operator")),
+        format!("{}.mountedVolumes", values("cmf-operator")),
+        format!("{}.encryption", values("cmf-operator")),
+        "CMFRestClass/default.spec.cmfRest".to_string(),
+        // New objects.
+        "NetworkPolicy/flink-kubernetes-operator (added)".to_string(),
+        "NetworkPolicy/confluent-manager-for-apache-flink (added)".to_string(),
+        "Ingress/cmf-ingress (added)".to_string(),
+        "NetworkPolicy/flink-pods (added)".to_string(),
+        "NetworkPolicy/default-deny (added)".to_string(),
+    ];
+    let diff = differences(&h, &d);
+    for path in &diff {
+        assert!(
+            areas.iter().any(|a| path.starts_with(a.as_str())),
+            "flink-demo differs from homelab outside the overlay and the security switches: {path}"
+        );
+    }
+    for area in &areas {
+        assert!(
+            diff.iter().any(|p| p.starts_with(area.as_str())),
+            "flink-demo should differ from homelab at {area}: {diff:#?}"
+        );
+    }
     let env = find(&d, "FlinkEnvironment", "default-flink-env");
     let spec = &env["spec"]["flinkApplicationDefaults"]["spec"];
     assert_eq!(
@@ -198,6 +231,8 @@ fn every_object_every_pipeline_emits_fits_its_typed_model() {
         "ServiceMonitor",
         "PodMonitor",
         "ConfigMap",
+        "NetworkPolicy",
+        "Ingress",
     ]
     .iter()
     .map(|s| s.to_string())

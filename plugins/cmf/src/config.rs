@@ -27,6 +27,19 @@ pub struct Config {
     /// The license.
     #[serde(default)]
     pub license: License,
+    /// TLS on CMF's REST API.
+    pub tls: Option<crate::security::Tls>,
+    /// Who may call CMF's REST API.
+    pub authentication: Option<crate::security::Authentication>,
+    /// The database mode.
+    #[serde(default)]
+    pub sql: crate::security::Sql,
+    /// The CMF UI ingress (opt-in).
+    #[serde(default)]
+    pub ingress: crate::security::Ingress,
+    /// CMF's NetworkPolicy (opt-in).
+    #[serde(default)]
+    pub network_policy: crate::security::NetworkPolicy,
     /// Extra labels on CMF's objects.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -97,6 +110,7 @@ impl Config {
         if let Some(secret) = &self.license.secret_ref {
             values["license"] = json!({"secretRef": secret});
         }
+        crate::security::values(self, &mut values);
         if let Some(extra) = &self.values {
             merge_patch(&mut values, extra);
         }
@@ -127,6 +141,11 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret holding license.txt (default: a trial license)"}}
             },
+            "tls": crate::security::tls_schema(),
+            "authentication": crate::security::authentication_schema(),
+            "sql": crate::security::sql_schema(),
+            "ingress": crate::security::ingress_schema(),
+            "networkPolicy": crate::security::network_policy_schema(),
             "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on CMF's objects"},
             "values": {"type": "object", "description": "Further chart values, merged last"}
         }

@@ -8,8 +8,11 @@
 //! - Transforms the chart's own output (post-render): the CMF Deployment gets the same
 //!   namespace, labels and resources, and the data `PersistentVolumeClaim` is protected from
 //!   pruning and uninstall (`helm.sh/resource-policy: keep`, Argo CD `Prune=false`).
+//! - Security switches, each off by default ([`security`]): TLS, mTLS or OAuth on the REST API,
+//!   production database mode with its encryption key, the UI Ingress, the NetworkPolicy.
 
 mod config;
+mod security;
 
 use config::Config;
 use flinkwasm_sdk::prelude::*;
@@ -48,6 +51,7 @@ impl Plugin for Cmf {
             .clone()
             .unwrap_or_else(|| ctx.namespace.clone());
         let mut diagnostics = Vec::new();
+        security::check(&cfg, &mut diagnostics)?;
         let resources = cfg.resources();
         let no_extra = Default::default();
         let enforce = Enforce {
@@ -88,6 +92,10 @@ impl Plugin for Cmf {
             };
             let source = cfg.chart.source(&config::default_chart(), cfg.values());
             manifests.push(cfg.argocd.application(&component, source));
+        }
+        if ctx.mode.generates() {
+            manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));
+            manifests.extend(security::network_policy(&cfg, &namespace, COMPONENT));
         }
         Ok(Output {
             manifests,

@@ -46,6 +46,9 @@ pub struct Config {
     /// Where that Application's Argo CD reads this component from.
     #[serde(default)]
     pub source: Source,
+    /// The Flink pods' NetworkPolicy, and the namespace's default deny (opt-in).
+    #[serde(default)]
+    pub network_policy: crate::security::NetworkPolicy,
 }
 
 /// Defaults for FlinkApplications.
@@ -99,6 +102,10 @@ pub struct Source {
 pub struct Kafka {
     /// `host:port[,host:port]`.
     pub bootstrap_servers: Option<String>,
+    /// How jobs authenticate to Kafka (default: not at all).
+    pub authentication: Option<crate::security::KafkaAuthentication>,
+    /// TLS to Kafka: the Secret with the truststore (and, for mTLS, the keystore).
+    pub tls: Option<crate::security::KafkaTls>,
 }
 
 /// Schema Registry connection settings.
@@ -107,6 +114,8 @@ pub struct Kafka {
 pub struct SchemaRegistry {
     /// Base URL.
     pub url: Option<String>,
+    /// How jobs authenticate to Schema Registry (default: not at all).
+    pub authentication: Option<crate::security::RegistryAuthentication>,
 }
 
 /// JobManager / TaskManager resources.
@@ -125,8 +134,12 @@ pub struct Resources {
 pub struct CmfRestClass {
     /// Its name (default `default`).
     pub name: Option<String>,
-    /// CMF REST endpoint.
+    /// CMF REST endpoint (default the CMF Service; `https` when `tls` is set).
     pub endpoint: Option<String>,
+    /// How CFK authenticates to CMF; must match the `cmf` plugin's `authentication`.
+    pub authentication: Option<crate::security::CmfAuthentication>,
+    /// TLS to CMF: the Secret with the client's certificate and the CA.
+    pub tls: Option<crate::security::SecretRef>,
 }
 
 /// JSON Schema (draft 2020-12) of [`Config`].
@@ -150,11 +163,18 @@ pub fn schema() -> Value {
             "kubernetesNamespace": {"type": "string", "minLength": 1, "description": "Namespace where Flink pods run (default: the run's namespace)"},
             "kafka": {
                 "type": "object", "additionalProperties": false,
-                "properties": {"bootstrapServers": {"type": "string", "minLength": 1, "description": "Kafka bootstrap servers, host:port[,host:port]"}}
+                "properties": {
+                    "bootstrapServers": {"type": "string", "minLength": 1, "description": "Kafka bootstrap servers, host:port[,host:port]"},
+                    "authentication": crate::security::kafka_authentication_schema(),
+                    "tls": crate::security::kafka_tls_schema()
+                }
             },
             "schemaRegistry": {
                 "type": "object", "additionalProperties": false,
-                "properties": {"url": {"type": "string", "pattern": "^https?://", "description": "Schema Registry URL"}}
+                "properties": {
+                    "url": {"type": "string", "pattern": "^https?://", "description": "Schema Registry URL"},
+                    "authentication": crate::security::registry_authentication_schema()
+                }
             },
             "flinkConfiguration": {
                 "type": "object",
@@ -167,7 +187,9 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "description": "CMFRestClass name (default default)"},
-                    "endpoint": {"type": "string", "pattern": "^https?://", "description": "CMF REST endpoint"}
+                    "endpoint": {"type": "string", "pattern": "^https?://", "description": "CMF REST endpoint"},
+                    "authentication": crate::security::cmf_authentication_schema(),
+                    "tls": crate::security::secret_ref_schema("Secret with the client certificate and CA for TLS to CMF")
                 }
             },
             "generate": {"type": "boolean", "description": "Emit the CMFRestClass and FlinkEnvironment when the stream lacks them (default true)"},
@@ -181,6 +203,7 @@ pub fn schema() -> Value {
                 }
             },
             "argocd": flinkwasm_stack::argocd::schema(),
+            "networkPolicy": crate::security::network_policy_schema(),
             "source": {
                 "type": "object", "additionalProperties": false,
                 "description": "Where Argo CD reads the flink-resources component",

@@ -13,12 +13,18 @@
 //!   Flink version) to the real shape, in every mode.
 //!
 //! Kafka and Schema Registry addresses are not fields of the real FlinkEnvironment; they reach
-//! jobs as environment variables of the default pod template's main container.
+//! jobs as environment variables of the default pod template's main container, and so do
+//! their credentials, from named Secrets only ([`security`]). The same module fills in how CFK
+//! authenticates to CMF and emits the Flink pods' NetworkPolicy when asked.
 
 mod application;
 mod config;
 mod gitops;
 mod lower;
+mod security;
+
+/// Flink's Prometheus reporter port, which the `monitoring` plugin scrapes.
+pub const METRICS_PORT: u16 = 9249;
 
 use config::Config;
 use flinkwasm_sdk::prelude::*;

@@ -1,7 +1,7 @@
 //! Lowering the seed's FlinkEnvironment authoring form (or the plugin config) to real CFK shape,
 //! with the findings an expert would flag.
 
-use crate::config::{Config, DEFAULT_CMF_ENDPOINT, DEFAULT_KAFKA, DEFAULT_SCHEMA_REGISTRY};
+use crate::config::{Config, DEFAULT_KAFKA, DEFAULT_SCHEMA_REGISTRY};
 use flinkwasm_sdk::prelude::*;
 use std::collections::BTreeMap;
 
@@ -24,6 +24,8 @@ const KNOWN_SPEC_FIELDS: &[&str] = &[
 /// Runs the plugin over the stream.
 pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Output, Error> {
     let mut out = Output::default();
+    let cmf = crate::security::cmf_side(&manifests);
+    let mut policies = Vec::new();
     let mut have_environment = false;
     let rest_class = cfg
         .cmf_rest_class
@@ -47,7 +49,14 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             out.manifests.push(app);
         } else if m.is(SEED_GROUP, "FlinkEnvironment") {
             have_environment = true;
-            let lowered = lower(ctx, cfg, Some(&m), &rest_class, &mut out.diagnostics)?;
+            let lowered = lower(
+                ctx,
+                cfg,
+                Some(&m),
+                &rest_class,
+                &mut out.diagnostics,
+                &mut policies,
+            )?;
             out.manifests.push(lowered);
         } else if m.is("platform.confluent.io", "FlinkEnvironment") {
             have_environment = true;
@@ -82,13 +91,21 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
     if ctx.mode.generates() && cfg.generate.unwrap_or(true) {
         if !have_rest_class {
             out.manifests
-                .push(rest_class_manifest(ctx, cfg, &rest_class));
+                .push(rest_class_manifest(ctx, cfg, &rest_class, cmf.as_ref())?);
         }
         if !have_environment {
-            let env = lower(ctx, cfg, None, &rest_class, &mut out.diagnostics)?;
+            let env = lower(
+                ctx,
+                cfg,
+                None,
+                &rest_class,
+                &mut out.diagnostics,
+                &mut policies,
+            )?;
             out.manifests.push(env);
         }
     }
+    out.manifests.extend(policies);
     if ctx.mode.generates() && cfg.argocd.enabled() {
         out.manifests
             .push(crate::gitops::application(ctx, cfg, &ctx.namespace)?);
@@ -96,16 +113,16 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
     Ok(out)
 }
 
-fn rest_class_manifest(ctx: &Context, cfg: &Config, name: &str) -> Manifest {
+fn rest_class_manifest(
+    ctx: &Context,
+    cfg: &Config,
+    name: &str,
+    cmf: Option<&crate::security::CmfSide>,
+) -> Result<Manifest, Error> {
     let mut m = Manifest::build(CFK_API, "CMFRestClass", name, Some(&ctx.namespace));
     label(&mut m);
-    let endpoint = cfg
-        .cmf_rest_class
-        .endpoint
-        .as_deref()
-        .unwrap_or(DEFAULT_CMF_ENDPOINT);
-    m.set(&["spec", "cmfRest", "endpoint"], endpoint);
-    m
+    crate::security::rest_class(cfg, cmf, &mut m)?;
+    Ok(m)
 }
 
 fn label(m: &mut Manifest) {
@@ -139,6 +156,7 @@ fn lower(
     seed: Option<&Manifest>,
     rest_class: &str,
     diags: &mut Vec<Diagnostic>,
+    policies: &mut Vec<Manifest>,
 ) -> Result<Manifest, Error> {
     let name = seed
         .map(Manifest::name)
@@ -273,23 +291,39 @@ fn lower(
         );
     }
 
+    if ctx.mode.generates() {
+        let checkpoints = flink_configuration
+            .get("state.checkpoints.dir")
+            .and_then(Value::as_str);
+        policies.extend(crate::security::network_policies(
+            ctx,
+            cfg,
+            kubernetes_namespace,
+            bootstrap,
+            registry,
+            checkpoints,
+        ));
+    }
+    let secured = crate::security::pod_additions(cfg)?;
+    let mut variables = vec![
+        json!({"name": "KAFKA_BOOTSTRAP_SERVERS", "value": bootstrap}),
+        json!({"name": "SCHEMA_REGISTRY_URL", "value": registry}),
+    ];
+    variables.extend(secured.env);
+    let mut container = json!({"name": MAIN_CONTAINER, "env": variables});
+    let mut pod = json!({"containers": []});
+    if !secured.mounts.is_empty() {
+        container["volumeMounts"] = Value::Array(secured.mounts);
+        pod["volumes"] = Value::Array(secured.volumes);
+    }
+    pod["containers"] = json!([container]);
     let defaults_path = ["spec", "flinkApplicationDefaults"];
     let mut defaults = json!({
         "spec": {
             "flinkConfiguration": flink_configuration,
             "jobManager": {"resource": jm.to_json()},
             "taskManager": {"resource": tm.to_json()},
-            "podTemplate": {
-                "spec": {
-                    "containers": [{
-                        "name": MAIN_CONTAINER,
-                        "env": [
-                            {"name": "KAFKA_BOOTSTRAP_SERVERS", "value": bootstrap},
-                            {"name": "SCHEMA_REGISTRY_URL", "value": registry}
-                        ]
-                    }]
-                }
-            }
+            "podTemplate": {"spec": pod}
         }
     });
     // What the document already said under flinkApplicationDefaults wins over the generated.

@@ -32,6 +32,9 @@ pub struct Config {
     /// The admission webhook.
     #[serde(default)]
     pub webhook: Webhook,
+    /// The operator's NetworkPolicy.
+    #[serde(default)]
+    pub network_policy: NetworkPolicy,
     /// Extra labels on the operator's pods.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -40,6 +43,16 @@ pub struct Config {
     pub annotations: BTreeMap<String, String>,
     /// Further chart values, merged last (JSON merge patch).
     pub values: Option<Value>,
+}
+
+/// The operator's NetworkPolicy (opt-in).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicy {
+    /// Emit it (default false).
+    pub enabled: Option<bool>,
+    /// Namespace of the Prometheus that scrapes the operator (default `monitoring`).
+    pub prometheus_namespace: Option<String>,
 }
 
 /// Operator metrics settings.
@@ -148,6 +161,10 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": {"create": {"type": "boolean", "description": "Create the admission webhook (default: only when cert-manager.io/v1 is served)"}}
             },
+            "networkPolicy": flinkwasm_stack::netpol::schema(
+                "NetworkPolicy for the operator pods: the Kubernetes API, Flink JobManagers in the watched namespaces, DNS; metrics from Prometheus and the webhook from the API server",
+                json!({"prometheusNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the Prometheus that scrapes the operator (default monitoring)"}})
+            ),
             "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on the operator's pods"},
             "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations on the operator's pods"},
             "values": {"type": "object", "description": "Further chart values, merged last"}

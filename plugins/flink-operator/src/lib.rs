@@ -16,6 +16,7 @@ mod config;
 use config::Config;
 use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::netpol;
 use flinkwasm_stack::workload::Enforce;
 
 /// The plugin type exported to the host.
@@ -29,6 +30,8 @@ const NAME_LABEL: &str = "app.kubernetes.io/name";
 const COMPONENT: &str = "flink-kubernetes-operator";
 /// The API cert-manager serves.
 const CERT_MANAGER: &str = "cert-manager.io/v1";
+/// The port the chart's admission webhook listens on.
+const WEBHOOK_PORT: u16 = 9443;
 
 impl Plugin for FlinkOperator {
     fn info() -> Info {
@@ -110,11 +113,65 @@ impl Plugin for FlinkOperator {
             let source = cfg.chart.source(&config::default_chart(), values);
             manifests.push(cfg.argocd.application(&component, source));
         }
+        if ctx.mode.generates() && cfg.network_policy.enabled.unwrap_or(false) {
+            manifests.push(network_policy(&cfg, &namespace, webhook));
+        }
         Ok(Output {
             manifests,
             diagnostics,
         })
     }
+}
+
+/// The operator pods' NetworkPolicy: egress to the Kubernetes API, to the JobManagers' REST
+/// port in every watched namespace and to DNS; ingress to the metrics port from Prometheus and,
+/// with the webhook, to the webhook port from the API server (whose address a policy cannot
+/// name, so from anywhere).
+fn network_policy(cfg: &Config, namespace: &str, webhook: bool) -> Manifest {
+    let prometheus = cfg
+        .network_policy
+        .prometheus_namespace
+        .as_deref()
+        .unwrap_or(flinkwasm_stack::DEFAULT_PROMETHEUS_NAMESPACE);
+    let mut ingress = Vec::new();
+    if webhook {
+        ingress.push(netpol::rule(
+            "from",
+            vec![netpol::anywhere()],
+            &[WEBHOOK_PORT],
+        ));
+    }
+    if cfg.metrics.enabled.unwrap_or(true) {
+        let port = cfg.metrics.port.unwrap_or(config::METRICS_PORT);
+        ingress.push(netpol::rule(
+            "from",
+            vec![netpol::pods_in(prometheus, netpol::PROMETHEUS_PODS)],
+            &[port],
+        ));
+    }
+    let watched = cfg
+        .watch_namespaces
+        .clone()
+        .unwrap_or_else(|| vec![namespace.to_string()]);
+    let jobmanagers = watched
+        .iter()
+        .map(|ns| netpol::pods_in(ns, netpol::FLINK_JOBMANAGERS))
+        .collect();
+    let egress = vec![
+        netpol::api_server_egress(),
+        netpol::rule("to", jobmanagers, &[netpol::FLINK_REST_PORT]),
+        netpol::dns_egress(),
+    ];
+    let mut m = netpol::policy(
+        DEPLOYMENT,
+        namespace,
+        COMPONENT,
+        netpol::match_labels(netpol::OPERATOR_PODS),
+        ingress,
+        egress,
+    );
+    m.set_annotation(flinkwasm_stack::SYNC_WAVE, "116");
+    m
 }
 
 flinkwasm_sdk::export_plugin!(FlinkOperator);

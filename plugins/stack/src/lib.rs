@@ -3,6 +3,7 @@
 //! - [`argocd`]: the Argo CD `Application` each component is deployed by (sync wave, sync
 //!   options, destination) and the config block that tunes it;
 //! - [`labels`]: the labels every object of the stack carries;
+//! - [`netpol`]: NetworkPolicies: the pods each component runs as, their peers, the builder;
 //! - [`resources`]: CPU/memory settings in Kubernetes quantities, config and schema;
 //! - [`workload`]: enforcing those settings on a chart's own Deployment when post-rendering.
 //!
@@ -12,6 +13,7 @@
 
 pub mod argocd;
 pub mod labels;
+pub mod netpol;
 pub mod resources;
 pub mod workload;
 
@@ -19,3 +21,7 @@ pub mod workload;
 pub const PART_OF: &str = "confluent-platform-flink";
 /// The Helm repository of Confluent's charts.
 pub const CONFLUENT_HELM_REPO: &str = "https://packages.confluent.io/helm";
+/// The namespace of kube-prometheus-stack's Prometheus unless configured otherwise.
+pub const DEFAULT_PROMETHEUS_NAMESPACE: &str = "monitoring";
+/// Argo CD's sync-wave annotation.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";

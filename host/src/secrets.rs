@@ -1,0 +1,317 @@
+//! Keeping secret values out of what flinkwasm writes.
+//!
+//! A pipeline file and its overlays live in Git, and what `render` writes is applied by Argo CD
+//! or stored as a build artifact: neither may carry a password. Credentials reach the stack only
+//! as names of Kubernetes Secrets (`secretRef`, `secretKeyRef`); the values stay in the cluster
+//! (or in a tool made for them, such as Sealed Secrets or External Secrets).
+//!
+//! Two checks enforce this when flinkwasm assembles manifests (`render`, Argo CD):
+//! - [`check_config`]: a plugin's configuration may not hold a secret-looking key with a value
+//!   (`password`, `token`, `clientSecret`, a JAAS line with `password=`...);
+//! - [`check_objects`]: the stream, after `spec.resources` are read and after every plugin, may
+//!   not hold a Secret with `data`/`stringData`, an environment variable whose name says it is a
+//!   secret with a literal `value`, or a literal password in a JAAS setting.
+//!
+//! Neither error repeats the value it found. References are fine: `$(VAR)` and `${VAR}` are
+//! expanded by Kubernetes or the job, never by flinkwasm. Post-render is exempt: a chart may
+//! legitimately render Secrets, and Helm keeps them in the cluster, not in Git.
+
+use crate::error;
+use crate::stream::{self, Object};
+use anyhow::Result;
+use serde_json::Value;
+
+/// Key names (lower-case, without `-`/`_`/`.`) that hold a secret value.
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "clientsecret",
+    "token",
+    "accesstoken",
+    "apikey",
+    "apisecret",
+    "privatekey",
+    "jaasconfig",
+    "credentials",
+    "keystorepassword",
+    "truststorepassword",
+    "encryptionkey",
+];
+
+/// Name fragments of environment variables that hold a secret value.
+const SECRET_ENV: &[&str] = &[
+    "PASSWORD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "JAAS",
+    "CREDENTIAL",
+];
+/// Name endings of environment variables that say where or how, not what
+/// (`..._CREDENTIALS_SOURCE`, `..._PASSWORD_FILE`).
+const NOT_SECRET_ENV: &[&str] = &[
+    "_SOURCE",
+    "_LOCATION",
+    "_PATH",
+    "_FILE",
+    "_REF",
+    "_NAME",
+    "_TYPE",
+    "_MECHANISM",
+];
+
+fn normalise(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// True for a key that names a secret value (not a reference to one: `secretRef`,
+/// `passwordKey`, `secretName` and the like are names).
+fn secret_key(key: &str) -> bool {
+    let k = normalise(key);
+    if [
+        "ref", "key", "name", "file", "path", "location", "source", "property",
+    ]
+    .iter()
+    .any(|suffix| k.ends_with(suffix) && !SECRET_KEYS.iter().any(|s| normalise(s) == k))
+    {
+        return false;
+    }
+    SECRET_KEYS
+        .iter()
+        .any(|s| k == normalise(s) || k.ends_with(&normalise(s)))
+}
+
+/// True for a string that is only references (`$(VAR)`, `${VAR}`) or empty.
+fn only_references(text: &str) -> bool {
+    let mut rest = text.trim();
+    while let Some(start) = rest.find(['$']) {
+        let after = &rest[start + 1..];
+        let close = match after.chars().next() {
+            Some('(') => after.find(')'),
+            Some('{') => after.find('}'),
+            _ => return false,
+        };
+        match close {
+            Some(end) => {
+                if !rest[..start].trim().is_empty() {
+                    return false;
+                }
+                rest = &after[end + 1..];
+            }
+            None => return false,
+        }
+    }
+    rest.trim().is_empty()
+}
+
+/// A JAAS setting with a literal password (`password="hunter2"`), as opposed to one whose
+/// password is a reference.
+fn literal_jaas_password(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let Some(at) = lower.find("password=") else {
+        return false;
+    };
+    let value = text[at + "password=".len()..]
+        .trim_start_matches('"')
+        .split(['"', ';', ' '])
+        .next()
+        .unwrap_or("");
+    !value.is_empty() && !only_references(value)
+}
+
+/// Checks a plugin's configuration. `plugin` and `at` (for example `spec.plugins[1].config`)
+/// name where it came from.
+pub fn check_config(plugin: &str, at: &str, config: &Value) -> Result<()> {
+    let mut found = Vec::new();
+    walk_config(config, "config", &mut found);
+    match found.first() {
+        None => Ok(()),
+        Some(path) => Err(error::input(format!(
+            "plugin {plugin}: {path} ({at}) holds a secret value inline; a pipeline file is kept in \
+             Git, so put the value in a Kubernetes Secret and name the Secret instead \
+             (secretRef)"
+        ))),
+    }
+}
+
+fn walk_config(v: &Value, path: &str, found: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = format!("{path}.{k}");
+                match child {
+                    Value::String(s) if secret_key(k) && !only_references(s) => found.push(p),
+                    Value::String(s) if literal_jaas_password(s) => found.push(p),
+                    _ => walk_config(child, &p, found),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                walk_config(child, &format!("{path}[{i}]"), found);
+            }
+        }
+        Value::String(s) if literal_jaas_password(s) => found.push(path.to_string()),
+        _ => {}
+    }
+}
+
+/// Checks the objects of the stream. `origin` says what produced them (`spec.resources`, or
+/// `plugin cluster-overlay`).
+pub fn check_objects(origin: &str, objects: &[Object]) -> Result<()> {
+    for obj in objects {
+        if let Some(field) = secret_in_object(obj) {
+            return Err(error::input(format!(
+                "{origin}: {} {field} holds a secret value; rendered manifests are kept in Git \
+                 and applied as they are, so keep the value in a Kubernetes Secret created \
+                 outside the pipeline and refer to it (secretKeyRef, secretRef)",
+                stream::describe(obj)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The first field of `obj` that holds a secret value.
+fn secret_in_object(obj: &Object) -> Option<String> {
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+    let core = obj.get("apiVersion").and_then(Value::as_str) == Some("v1");
+    if kind == "Secret" && core {
+        for field in ["data", "stringData"] {
+            if obj
+                .get(field)
+                .and_then(Value::as_object)
+                .is_some_and(|m| !m.is_empty())
+            {
+                return Some(field.to_string());
+            }
+        }
+    }
+    let mut found = None;
+    walk_object(&Value::Object(obj.clone()), "", &mut found);
+    found
+}
+
+fn walk_object(v: &Value, path: &str, found: &mut Option<String>) {
+    if found.is_some() {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            // An environment variable: {name, value}.
+            if let (Some(Value::String(name)), Some(Value::String(value))) =
+                (map.get("name"), map.get("value"))
+            {
+                let upper = name.to_ascii_uppercase();
+                if SECRET_ENV.iter().any(|s| upper.contains(s))
+                    && !NOT_SECRET_ENV.iter().any(|s| upper.ends_with(s))
+                    && !only_references(value)
+                    && !literal_free_jaas(value)
+                {
+                    *found = Some(format!("{path}.value (variable {name})"));
+                    return;
+                }
+            }
+            for (k, child) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if let Value::String(s) = child
+                    && literal_jaas_password(s)
+                {
+                    *found = Some(p);
+                    return;
+                }
+                walk_object(child, &p, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                walk_object(child, &format!("{path}[{i}]"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JAAS line whose credentials are all references (the stack's own
+/// `KAFKA_SASL_JAAS_CONFIG`).
+fn literal_free_jaas(value: &str) -> bool {
+    value.contains("LoginModule") && !literal_jaas_password(value) && value.contains("$(")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_are_not_values() {
+        for k in [
+            "secretRef",
+            "passwordKey",
+            "secretName",
+            "usernameKey",
+            "tlsSecretRef",
+            "encryptionKeySecretRef",
+            "encryptionKeyProperty",
+        ] {
+            assert!(!secret_key(k), "{k}");
+        }
+        for k in [
+            "password",
+            "keystore-password",
+            "clientSecret",
+            "token",
+            "apiKey",
+            "sasl.jaas.config",
+            "encryptionKey",
+        ] {
+            assert!(secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn config_values_are_refused_and_references_pass() {
+        let bad = json!({"values": {"cmf": {"ssl": {"keystore-password": "hunter2"}}}});
+        let err = check_config("cmf", "spec.plugins[1].config", &bad).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("config.values.cmf.ssl.keystore-password"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        let ok = json!({"kafka": {"authentication": {"type": "plain", "secretRef": "kafka-creds", "passwordKey": "pw"}}});
+        assert!(check_config("flink-environment", "x", &ok).is_ok());
+        let jaas = json!({"flinkConfiguration": {"properties.sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";"}});
+        assert!(check_config("flink-environment", "x", &jaas).is_err());
+        let reference = json!({"flinkConfiguration": {"x": "PlainLoginModule required password=\"${KAFKA_SASL_PASSWORD}\";"}});
+        assert!(check_config("flink-environment", "x", &reference).is_ok());
+    }
+
+    #[test]
+    fn objects_with_secret_values_are_refused() {
+        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "x"}});
+        assert!(secret_in_object(secret.as_object().unwrap()).is_some());
+        let empty = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "type": "Opaque"});
+        assert!(secret_in_object(empty.as_object().unwrap()).is_none());
+        let env = json!({"kind": "FlinkEnvironment", "metadata": {"name": "e"}, "spec": {"c": [{"name": "KAFKA_PASSWORD", "value": "hunter2"}]}});
+        let field = secret_in_object(env.as_object().unwrap()).unwrap();
+        assert!(
+            field.contains("KAFKA_PASSWORD") && !field.contains("hunter2"),
+            "{field}"
+        );
+        let ours = json!({"kind": "FlinkEnvironment", "metadata": {"name": "e"}, "spec": {"c": [
+            {"name": "KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "k", "key": "password"}}},
+            {"name": "KAFKA_SASL_JAAS_CONFIG", "value": "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$(KAFKA_SASL_USERNAME)\" password=\"$(KAFKA_SASL_PASSWORD)\";"},
+            {"name": "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "value": "$(SCHEMA_REGISTRY_USERNAME):$(SCHEMA_REGISTRY_PASSWORD)"}
+        ]}});
+        assert_eq!(secret_in_object(ours.as_object().unwrap()), None);
+    }
+}

@@ -1,0 +1,342 @@
+//! CMF's security switches, each off by default: TLS and mTLS or OAuth on the REST API, the
+//! production database mode with its encryption key, the UI ingress and the NetworkPolicy.
+//!
+//! Secrets are only ever named (`secretRef`), never inlined: the chart mounts them and CMF reads
+//! them from files. The chart value names follow the CMF chart (`cmf.ssl`,
+//! `cmf.authentication`, `cmf.sql.production`, `encryption.key`, `mountedVolumes`).
+
+use crate::config::Config;
+use flinkwasm_sdk::prelude::*;
+use flinkwasm_stack::netpol;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Where the TLS Secret is mounted in the CMF pod.
+pub const TLS_MOUNT: &str = "/opt/cmf/tls";
+/// The CMF chart's Service and its port.
+pub const SERVICE: &str = "cmf-service";
+/// The Service's port (80, to container port 8080).
+pub const SERVICE_PORT: u16 = 80;
+/// CMF's container port.
+pub const CONTAINER_PORT: u16 = 8080;
+/// The key of the encryption key in its Secret, unless configured otherwise.
+pub const ENCRYPTION_KEY_PROPERTY: &str = "encryption-key";
+
+/// TLS on CMF's REST API.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tls {
+    /// A Secret holding `keystore.jks` and `truststore.jks` (and their password in
+    /// `jksPassword.txt`), mounted at `/opt/cmf/tls`.
+    pub secret_ref: String,
+}
+
+/// Authentication of CMF's REST API.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Authentication {
+    /// Clients present a certificate CMF's truststore accepts (needs `tls`).
+    Mtls,
+    /// Clients present an OAuth bearer token.
+    Oauth {
+        /// The token issuer (`iss`).
+        issuer: String,
+        /// The issuer's JWKS endpoint.
+        #[serde(rename = "jwksEndpoint")]
+        jwks_endpoint: String,
+        /// The expected audience (`aud`).
+        audience: Option<String>,
+    },
+}
+
+/// The database mode.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Sql {
+    /// Production mode (`cmf.sql.production`): encrypted secrets in the database. It cannot be
+    /// switched back.
+    pub production: Option<bool>,
+    /// The Secret holding the encryption key (required in production mode).
+    pub encryption_key_secret_ref: Option<String>,
+    /// The key in that Secret (default `encryption-key`).
+    pub encryption_key_property: Option<String>,
+}
+
+/// The CMF UI ingress.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ingress {
+    /// Emit it (default false).
+    pub enabled: Option<bool>,
+    /// The host name (required when enabled).
+    pub host: Option<String>,
+    /// The IngressClass (default: the cluster's default class).
+    pub class_name: Option<String>,
+    /// The TLS Secret for the host; none serves plain HTTP.
+    pub tls_secret_ref: Option<String>,
+    /// Extra annotations for the ingress controller.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// CMF's NetworkPolicy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicy {
+    /// Emit it (default false).
+    pub enabled: Option<bool>,
+    /// Namespaces whose pods may call CMF (default: CMF's own, where CFK runs).
+    pub client_namespaces: Option<Vec<String>>,
+    /// Namespaces where CMF reaches Flink JobManagers (default: CMF's own).
+    pub flink_namespaces: Option<Vec<String>>,
+    /// Namespace of the ingress controller, allowed when the ingress is on (default
+    /// `ingress-nginx`).
+    pub ingress_namespace: Option<String>,
+}
+
+/// Checks the switches for combinations that cannot work, before anything is emitted.
+pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) -> Result<(), Error> {
+    if matches!(cfg.authentication, Some(Authentication::Mtls)) && cfg.tls.is_none() {
+        return Err(Diagnostic::error(
+            "authentication.type mtls needs TLS: name the Secret with CMF's keystore and \
+             truststore in tls.secretRef",
+        )
+        .at("authentication.type")
+        .into());
+    }
+    if cfg.sql.production.unwrap_or(false) {
+        if cfg.sql.encryption_key_secret_ref.is_none() {
+            return Err(Diagnostic::error(
+                "sql.production needs the Secret holding the database encryption key: name it in \
+                 sql.encryptionKeySecretRef",
+            )
+            .at("sql.encryptionKeySecretRef")
+            .into());
+        }
+        diags.push(
+            Diagnostic::warning(
+                "sql.production is on: CMF encrypts its database with the key in \
+                 sql.encryptionKeySecretRef, and a database in production mode cannot be switched \
+                 back; keep that Secret backed up",
+            )
+            .at("sql.production"),
+        );
+    }
+    if cfg.ingress.enabled.unwrap_or(false) && cfg.ingress.host.is_none() {
+        return Err(Diagnostic::error("ingress.enabled needs ingress.host")
+            .at("ingress.host")
+            .into());
+    }
+    Ok(())
+}
+
+/// Adds the chart values of the switches that are on to `values`.
+pub fn values(cfg: &Config, values: &mut Value) {
+    if let Some(tls) = &cfg.tls {
+        let mut ssl = json!({
+            "keystore": format!("{TLS_MOUNT}/keystore.jks"),
+            "trust-store": format!("{TLS_MOUNT}/truststore.jks"),
+        });
+        if matches!(cfg.authentication, Some(Authentication::Mtls)) {
+            ssl["client-auth"] = json!("need");
+        }
+        values["cmf"]["ssl"] = ssl;
+        values["mountedVolumes"] = json!({
+            "volumes": [{"name": "cmf-tls", "secret": {"secretName": tls.secret_ref}}],
+            "volumeMounts": [{"name": "cmf-tls", "mountPath": TLS_MOUNT, "readOnly": true}],
+        });
+    }
+    match &cfg.authentication {
+        Some(Authentication::Mtls) => values["cmf"]["authentication"] = json!({"type": "mtls"}),
+        Some(Authentication::Oauth {
+            issuer,
+            jwks_endpoint,
+            audience,
+        }) => {
+            let mut config = json!({
+                "oauthbearer.expected.issuer": issuer,
+                "oauthbearer.jwks.endpoint.url": jwks_endpoint,
+            });
+            if let Some(aud) = audience {
+                config["oauthbearer.expected.audience"] = json!(aud);
+            }
+            values["cmf"]["authentication"] = json!({"type": "oauth", "config": config});
+        }
+        None => {}
+    }
+    if cfg.sql.production.unwrap_or(false) {
+        values["cmf"]["sql"] = json!({"production": true});
+        if let Some(secret) = &cfg.sql.encryption_key_secret_ref {
+            values["encryption"] = json!({"key": {
+                "kubernetesSecretName": secret,
+                "kubernetesSecretProperty": cfg
+                    .sql
+                    .encryption_key_property
+                    .as_deref()
+                    .unwrap_or(ENCRYPTION_KEY_PROPERTY),
+            }});
+        }
+    }
+}
+
+/// The CMF UI Ingress, in the style of CFK's Control Center ingress: one host, the CMF Service
+/// behind it, TLS at the controller, and HTTPS to the backend when CMF serves TLS itself.
+pub fn ingress(cfg: &Config, namespace: &str, component: &str) -> Option<Manifest> {
+    let settings = &cfg.ingress;
+    if !settings.enabled.unwrap_or(false) {
+        return None;
+    }
+    let host = settings.host.as_deref()?;
+    let mut m = Manifest::build(
+        "networking.k8s.io/v1",
+        "Ingress",
+        "cmf-ingress",
+        Some(namespace),
+    );
+    flinkwasm_stack::labels::generated(&mut m, component);
+    m.set_annotation(flinkwasm_stack::SYNC_WAVE, "118");
+    if cfg.tls.is_some() {
+        m.set_annotation("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS");
+    }
+    for (k, v) in &settings.annotations {
+        m.set_annotation(k, v);
+    }
+    if let Some(class) = &settings.class_name {
+        m.set(&["spec", "ingressClassName"], class.as_str());
+    }
+    if let Some(secret) = &settings.tls_secret_ref {
+        m.set(
+            &["spec", "tls"],
+            json!([{"hosts": [host], "secretName": secret}]),
+        );
+    }
+    m.set(
+        &["spec", "rules"],
+        json!([{
+            "host": host,
+            "http": {"paths": [{
+                "path": "/",
+                "pathType": "Prefix",
+                "backend": {"service": {"name": SERVICE, "port": {"number": SERVICE_PORT}}},
+            }]},
+        }]),
+    );
+    Some(m)
+}
+
+/// CMF's NetworkPolicy: its REST port from its clients (and the ingress controller), egress to
+/// the Kubernetes API, Flink JobManagers and DNS.
+pub fn network_policy(cfg: &Config, namespace: &str, component: &str) -> Option<Manifest> {
+    let np = &cfg.network_policy;
+    if !np.enabled.unwrap_or(false) {
+        return None;
+    }
+    let own = vec![namespace.to_string()];
+    let mut clients: Vec<Value> = np
+        .client_namespaces
+        .as_ref()
+        .unwrap_or(&own)
+        .iter()
+        .map(|ns| netpol::namespace(ns))
+        .collect();
+    if cfg.ingress.enabled.unwrap_or(false) {
+        clients.push(netpol::namespace(
+            np.ingress_namespace.as_deref().unwrap_or("ingress-nginx"),
+        ));
+    }
+    let jobmanagers = np
+        .flink_namespaces
+        .as_ref()
+        .unwrap_or(&own)
+        .iter()
+        .map(|ns| netpol::pods_in(ns, netpol::FLINK_JOBMANAGERS))
+        .collect();
+    let mut m = netpol::policy(
+        "confluent-manager-for-apache-flink",
+        namespace,
+        component,
+        netpol::match_labels(netpol::CMF_PODS),
+        vec![netpol::rule("from", clients, &[CONTAINER_PORT])],
+        vec![
+            netpol::api_server_egress(),
+            netpol::rule("to", jobmanagers, &[netpol::FLINK_REST_PORT]),
+            netpol::dns_egress(),
+        ],
+    );
+    m.set_annotation(flinkwasm_stack::SYNC_WAVE, "118");
+    Some(m)
+}
+
+/// Schema of `tls`.
+pub fn tls_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false, "required": ["secretRef"],
+        "description": "TLS on CMF's REST API",
+        "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret with keystore.jks, truststore.jks and jksPassword.txt, mounted at /opt/cmf/tls"}}
+    })
+}
+
+/// Schema of `authentication`.
+pub fn authentication_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Authentication of CMF's REST API: mtls (needs tls) or oauth",
+        "oneOf": [
+            {"type": "object", "additionalProperties": false, "required": ["type"],
+             "properties": {"type": {"const": "mtls"}}},
+            {"type": "object", "additionalProperties": false, "required": ["type", "issuer", "jwksEndpoint"],
+             "properties": {
+                "type": {"const": "oauth"},
+                "issuer": {"type": "string", "minLength": 1, "description": "Token issuer (iss)"},
+                "jwksEndpoint": {"type": "string", "pattern": "^https://", "description": "The issuer's JWKS endpoint"},
+                "audience": {"type": "string", "minLength": 1, "description": "Expected audience (aud)"}
+             }}
+        ]
+    })
+}
+
+/// Schema of `sql`.
+pub fn sql_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false,
+        "description": "The database mode",
+        "properties": {
+            "production": {"type": "boolean", "description": "Production mode (cmf.sql.production); cannot be switched back"},
+            "encryptionKeySecretRef": {"type": "string", "minLength": 1, "description": "Secret holding the database encryption key (required in production mode)"},
+            "encryptionKeyProperty": {"type": "string", "minLength": 1, "description": "Key in that Secret (default encryption-key)"}
+        }
+    })
+}
+
+/// Schema of `ingress`.
+pub fn ingress_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false,
+        "description": "The CMF UI ingress (opt-in)",
+        "properties": {
+            "enabled": {"type": "boolean", "description": "Emit the Ingress (default false)"},
+            "host": {"type": "string", "minLength": 1, "description": "Host name (required when enabled)"},
+            "className": {"type": "string", "minLength": 1, "description": "IngressClass (default: the cluster's default)"},
+            "tlsSecretRef": {"type": "string", "minLength": 1, "description": "TLS Secret for the host"},
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations for the ingress controller"}
+        }
+    })
+}
+
+/// Schema of `networkPolicy`.
+pub fn network_policy_schema() -> Value {
+    let names = json!({"type": "array", "items": {"type": "string", "minLength": 1}});
+    let mut client = names.clone();
+    client["description"] = json!("Namespaces whose pods may call CMF (default: CMF's own)");
+    let mut flink = names;
+    flink["description"] =
+        json!("Namespaces where CMF reaches Flink JobManagers (default: CMF's own)");
+    netpol::schema(
+        "NetworkPolicy for CMF: its REST port from its clients, the Kubernetes API, Flink JobManagers, DNS",
+        json!({
+            "clientNamespaces": client,
+            "flinkNamespaces": flink,
+            "ingressNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the ingress controller (default ingress-nginx)"}
+        }),
+    )
+}
