@@ -509,6 +509,10 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                     wit::Role::Both => "both",
                 },
                 "sha256": digest,
+                "select": info.select.as_ref().map(|s| serde_json::json!({
+                    "groups": s.groups,
+                    "kinds": s.kinds,
+                })),
                 "configSchema": schema,
             });
             out = serde_json::to_string_pretty(&doc)? + "\n";

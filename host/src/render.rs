@@ -2,7 +2,7 @@
 //! in order, validating configs, granting files and collecting diagnostics.
 
 use crate::error;
-use crate::pipeline::{Limits, PipelineFile, PluginSpec, Source, Target};
+use crate::pipeline::{Limits, PipelineFile, PluginSpec, Select, Source, Target};
 use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::schema;
 use crate::secrets;
@@ -230,11 +230,24 @@ pub fn run(
             config: config.to_string(),
             files,
         };
-        // A plugin with `select` sees only its objects; the host keeps the rest.
+        // A plugin with a `select` (the pipeline's, else its own) sees only its objects; the
+        // host keeps the rest.
+        let select = spec.select.clone().or_else(|| {
+            info.select.as_ref().map(|s| Select {
+                groups: s.groups.clone(),
+                kinds: s.kinds.clone(),
+            })
+        });
         let given: Vec<bool> = objects
             .iter()
-            .map(|o| spec.select.as_ref().is_none_or(|s| s.matches(o)))
+            .map(|o| select.as_ref().is_none_or(|s| s.matches(o)))
             .collect();
+        tracing::debug!(
+            plugin = name.as_str(),
+            given = given.iter().filter(|g| **g).count(),
+            of = objects.len(),
+            "objects passed to the plugin"
+        );
         // A JSON map of JSON values always serialises.
         let manifests: Vec<String> = objects
             .iter()
@@ -243,7 +256,21 @@ pub fn run(
             .map(|(o, _)| serde_json::to_string(o))
             .collect::<Result<_, _>>()
             .context("serialising the stream for a plugin")?;
+        let helm_files = (opts.mode == wit::Mode::PostRender)
+            .then(|| HelmFiles::of(&objects))
+            .flatten();
+        // Given the whole stream, the plugin returns the whole stream: the host's copy is not
+        // needed while it runs, and on a large stream it is most of the memory.
+        let before = if select.is_some() {
+            std::mem::take(&mut objects)
+        } else {
+            drop(std::mem::take(&mut objects));
+            Vec::new()
+        };
         let out = instance.run(&ctx, &manifests)?;
+        // The plugin's memory and the JSON copies go before the output is decoded.
+        drop(instance);
+        drop(manifests);
 
         let mut errors = Vec::new();
         for d in out.diagnostics {
@@ -262,11 +289,11 @@ pub fn run(
             return Err(error::plugin(errors.join("\n")));
         }
         let mut returned = decode_output(&name, out.manifests)?;
-        if opts.mode == wit::Mode::PostRender {
-            keep_helm_filenames(&objects, &mut returned, &name);
+        if let Some(files) = &helm_files {
+            files.restore(&mut returned, &name);
         }
-        objects = if spec.select.is_some() {
-            merge_selected(&name, objects, &given, returned)?
+        objects = if select.is_some() {
+            merge_selected(&name, before, &given, returned)?
         } else {
             returned
         };
@@ -285,9 +312,10 @@ pub fn run(
 }
 
 /// The stream after a plugin that was given only some objects: the withheld ones stay where
-/// they were, the plugin's output takes the place of the first object it was given. An
-/// object returned with the identity of a withheld one is an attempt to replace what the
-/// plugin was not given, and fails the run.
+/// they were, a returned object takes the place of the given object with its identity, given
+/// objects not returned are gone, and the objects the plugin added follow at the end. An object
+/// returned with the identity of a withheld one is an attempt to replace what the plugin was
+/// not given, and fails the run.
 fn merge_selected(
     plugin: &str,
     before: Vec<Object>,
@@ -298,11 +326,11 @@ fn merge_selected(
         .iter()
         .zip(given)
         .filter(|(_, g)| !**g)
-        .filter_map(|(o, _)| stream::identity(o))
+        .filter_map(|(o, _)| stream::identity_ref(o))
         .collect();
     if let Some(forged) = returned
         .iter()
-        .find(|o| stream::identity(o).is_some_and(|id| withheld.contains(&id)))
+        .find(|o| stream::identity_ref(o).is_some_and(|id| withheld.contains(&id)))
     {
         return Err(error::plugin(format!(
             "plugin {plugin}: returned {}, an object it was not given (outside its select); \
@@ -310,21 +338,25 @@ fn merge_selected(
             stream::describe(forged)
         )));
     }
-    let mut out = Vec::with_capacity(before.len() + returned.len());
-    let mut returned = Some(returned);
-    for (obj, g) in before.into_iter().zip(given) {
-        if *g {
-            if let Some(r) = returned.take() {
-                out.extend(r);
-            }
-        } else {
-            out.push(obj);
+    let slots: std::collections::HashMap<(String, String, String, String), usize> = before
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| given[*i])
+        .filter_map(|(i, o)| Some((stream::identity(o)?, i)))
+        .collect();
+    let mut placed: Vec<Option<Object>> = before
+        .into_iter()
+        .zip(given)
+        .map(|(o, g)| (!*g).then_some(o))
+        .collect();
+    let mut added = Vec::new();
+    for obj in returned {
+        match stream::identity(&obj).and_then(|id| slots.get(&id)) {
+            Some(&i) if placed[i].is_none() => placed[i] = Some(obj),
+            _ => added.push(obj),
         }
     }
-    if let Some(r) = returned {
-        out.extend(r);
-    }
-    Ok(out)
+    Ok(placed.into_iter().flatten().chain(added).collect())
 }
 
 /// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
@@ -338,34 +370,46 @@ fn helm_filename(obj: &Object) -> Option<&str> {
         .as_str()
 }
 
-/// Puts Helm's file annotation back on objects a plugin returned without it: the object's own
-/// (same identity) when it had one, else `flinkwasm/<plugin>.yaml` for an object the plugin
-/// added. Does nothing for a stream without the annotation (Helm 3, plain stdin).
-fn keep_helm_filenames(before: &[Object], after: &mut [Object], plugin: &str) {
-    if !before.iter().any(|o| helm_filename(o).is_some()) {
-        return;
-    }
-    let known: std::collections::HashMap<String, String> = before
-        .iter()
-        .filter_map(|o| Some((stream::describe(o), helm_filename(o)?.to_string())))
-        .collect();
-    for obj in after.iter_mut() {
-        if helm_filename(obj).is_some() {
-            continue;
+/// Helm's file annotation of every object of a stream, to put back on objects a plugin returns
+/// without it: the object's own (same identity) when it had one, else
+/// `flinkwasm/<plugin>.yaml` for an object the plugin added.
+struct HelmFiles(std::collections::HashMap<String, String>);
+
+impl HelmFiles {
+    /// The annotations of `objects`; `None` for a stream without them (Helm 3, plain stdin).
+    fn of(objects: &[Object]) -> Option<HelmFiles> {
+        if !objects.iter().any(|o| helm_filename(o).is_some()) {
+            return None;
         }
-        let file = known
-            .get(&stream::describe(obj))
-            .cloned()
-            .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
-        let meta = obj
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if let Value::Object(meta) = meta {
-            let ann = meta
-                .entry("annotations")
+        Some(HelmFiles(
+            objects
+                .iter()
+                .filter_map(|o| Some((stream::describe(o), helm_filename(o)?.to_string())))
+                .collect(),
+        ))
+    }
+
+    /// Puts the annotation back on every object of `after` that lacks it.
+    fn restore(&self, after: &mut [Object], plugin: &str) {
+        for obj in after.iter_mut() {
+            if helm_filename(obj).is_some() {
+                continue;
+            }
+            let file = self
+                .0
+                .get(&stream::describe(obj))
+                .cloned()
+                .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
+            let meta = obj
+                .entry("metadata")
                 .or_insert_with(|| Value::Object(Default::default()));
-            if let Value::Object(ann) = ann {
-                ann.insert(HELM_FILENAME.to_string(), Value::String(file));
+            if let Value::Object(meta) = meta {
+                let ann = meta
+                    .entry("annotations")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                if let Value::Object(ann) = ann {
+                    ann.insert(HELM_FILENAME.to_string(), Value::String(file));
+                }
             }
         }
     }

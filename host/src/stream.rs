@@ -8,7 +8,6 @@ use crate::error;
 use anyhow::Result;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// One Kubernetes object.
 pub type Object = Map<String, Value>;
@@ -162,6 +161,12 @@ pub fn describe(obj: &Object) -> String {
 /// The identity used to find duplicates: group, kind, namespace, name (`None` for an object
 /// named only by `generateName`).
 pub fn identity(obj: &Object) -> Option<(String, String, String, String)> {
+    identity_ref(obj)
+        .map(|(g, k, ns, n)| (g.to_string(), k.to_string(), ns.to_string(), n.to_string()))
+}
+
+/// [`identity`], borrowed from the object: no allocation, for sets over large streams.
+pub fn identity_ref(obj: &Object) -> Option<(&str, &str, &str, &str)> {
     let name = str_of(obj, &["metadata", "name"]);
     if name.is_empty() {
         return None; // generateName objects are distinct by construction
@@ -171,19 +176,20 @@ pub fn identity(obj: &Object) -> Option<(String, String, String, String)> {
         .map(|(g, _)| g)
         .unwrap_or("");
     Some((
-        group.to_string(),
-        str_of(obj, &["kind"]).to_string(),
-        str_of(obj, &["metadata", "namespace"]).to_string(),
-        name.to_string(),
+        group,
+        str_of(obj, &["kind"]),
+        str_of(obj, &["metadata", "namespace"]),
+        name,
     ))
 }
 
 /// Finds objects with the same group, kind, namespace and name. Returns a message naming each.
 pub fn duplicates(objects: &[Object]) -> Option<String> {
-    let mut seen: BTreeMap<_, usize> = BTreeMap::new();
+    let mut seen: std::collections::HashMap<_, usize> =
+        std::collections::HashMap::with_capacity(objects.len());
     let mut dups = Vec::new();
     for (i, obj) in objects.iter().enumerate() {
-        if let Some(id) = identity(obj)
+        if let Some(id) = identity_ref(obj)
             && let Some(first) = seen.insert(id, i)
         {
             dups.push(format!(

@@ -240,6 +240,18 @@ fn plugins_inspect_shows_the_schema_and_verify_checks_the_pipeline() {
         doc["configSchema"]["properties"]["kafka"]["properties"]["bootstrapServers"]["type"],
         "string"
     );
+    assert_eq!(
+        doc["select"]["kinds"],
+        serde_json::json!([
+            "FlinkEnvironment",
+            "FlinkApplication",
+            "CMFRestClass",
+            "Application"
+        ])
+    );
+    let r = s.run(&["plugins", "inspect", "cluster-overlay"], None).ok();
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["select"], Value::Null, "overlays may patch anything");
     let r = s.run(&["plugins", "verify"], None).ok();
     let verified: Vec<String> = r
         .stdout
@@ -350,4 +362,76 @@ fn logs_can_be_json_and_never_reach_stdout() {
     Scratch::new(BIN)
         .run(&["render", "no-such-dir"], None)
         .fails(3, "no-such-dir is not a directory");
+}
+
+#[test]
+fn a_plugin_sees_only_what_it_selects_and_the_stream_keeps_its_order() {
+    // flink-operator declares it needs only `apps` and `cert-manager.io` objects. A chart
+    // stream around its Deployment keeps every other object in place, untouched, and the
+    // Deployment is changed where it was.
+    let s = Scratch::new(BIN);
+    let input = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a, namespace: confluent}
+data: {k: v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: flink-kubernetes-operator, namespace: confluent}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: flink-kubernetes-operator}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: flink-kubernetes-operator}}
+    spec:
+      containers: [{name: flink-kubernetes-operator, image: op}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: flink, namespace: confluent}
+";
+    let r = s
+        .run(
+            &[
+                "--log-level",
+                "flinkwasm=debug",
+                "post-render",
+                "--plugin",
+                "flink-operator",
+            ],
+            Some(input),
+        )
+        .ok();
+    let o = parse_stream(&r.stdout);
+    let names: Vec<&str> = o
+        .iter()
+        .map(|x| x["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "flink-kubernetes-operator", "flink"]);
+    assert!(
+        r.stderr.contains("plugin=\"flink-operator\" given=1 of=3"),
+        "only the Deployment was passed: {}",
+        r.stderr
+    );
+    assert_eq!(
+        o[1]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"],
+        "3Gi"
+    );
+    assert!(
+        o[0].get("metadata").unwrap().get("labels").is_none(),
+        "the ConfigMap was not given to it"
+    );
+
+    // A pipeline's own select replaces the plugin's: given nothing, it changes nothing.
+    s.write(
+        "flinkwasm.yaml",
+        "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  target: {namespace: confluent}\n  plugins:\n    - builtin: flink-operator\n      select: {kinds: [ServiceAccount]}\n",
+    );
+    let r = s.run(&["post-render", "--pipeline", "."], Some(input)).ok();
+    let o = parse_stream(&r.stdout);
+    assert!(
+        o[1]["spec"]["template"]["spec"]["containers"][0]
+            .get("resources")
+            .is_none()
+    );
 }

@@ -104,7 +104,7 @@ impl Runtime {
         })?;
         let pre = bindings::PluginPre::new(pre).map_err(|e| {
             error::integrity(format!(
-                "plugin {name}: does not implement the flinkwasm:plugin@0.1.0 world: {}",
+                "plugin {name}: does not implement the flinkwasm:plugin@0.2.0 world: {}",
                 anyhow::Error::from(e)
             ))
         })?;

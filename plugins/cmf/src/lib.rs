@@ -42,6 +42,8 @@ impl Plugin for Cmf {
             Role::Both,
         )
         .schema(config::schema())
+        // It changes CMF's Deployment and its data volume; nothing else.
+        .select(&["apps", ""], &["Deployment", "PersistentVolumeClaim"])
     }
 
     fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {

@@ -41,6 +41,17 @@ impl Plugin for FlinkEnvironment {
             Role::Both,
         )
         .schema(config::schema())
+        // Its resources in both spellings, and the cmf Application it keeps the CMFRestClass
+        // in step with.
+        .select(
+            &["platform.confluent.io", "flink.confluent.io", "argoproj.io"],
+            &[
+                "FlinkEnvironment",
+                "FlinkApplication",
+                "CMFRestClass",
+                "Application",
+            ],
+        )
     }
 
     fn run(ctx: &Context, manifests: Vec<Manifest>) -> Result<Output, Error> {

@@ -42,6 +42,8 @@ impl Plugin for FlinkOperator {
             Role::Both,
         )
         .schema(config::schema())
+        // It changes the operator Deployment and refuses cert-manager objects; nothing else.
+        .select(&["apps", "cert-manager.io"], &[])
     }
 
     fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {

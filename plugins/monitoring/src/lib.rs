@@ -36,6 +36,12 @@ impl Plugin for Monitoring {
             Role::Both,
         )
         .schema(config::schema())
+        // The Flink resources it turns the reporter on in, and the kinds it generates (to keep
+        // the stream's own instead).
+        .select(
+            &["platform.confluent.io", "", "monitoring.coreos.com"],
+            &["FlinkEnvironment", "FlinkApplication", "Service", "ServiceMonitor", "PodMonitor", "ConfigMap"],
+        )
     }
 
     fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {

@@ -23,7 +23,7 @@
 //! flinkwasm_sdk::export_plugin!(TeamLabels);
 //! ```
 //!
-//! The contract itself is `wit/plugin.wit` (`flinkwasm:plugin@0.1.0`); this crate is the only
+//! The contract itself is `wit/plugin.wit` (`flinkwasm:plugin@0.2.0`); this crate is the only
 //! code that touches its generated bindings.
 
 #![warn(missing_docs)]

@@ -30,6 +30,8 @@ pub struct Info {
     pub config_schema: Value,
     /// What the plugin does with the stream.
     pub role: Role,
+    /// The objects `run` needs, when not all: (API groups, kinds); see [`Info::select`].
+    pub select: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl Info {
@@ -41,12 +43,25 @@ impl Info {
             description: description.to_string(),
             config_schema: serde_json::json!({"type": "object", "additionalProperties": false}),
             role,
+            select: None,
         }
     }
 
     /// Sets the JSON Schema of the configuration.
     pub fn schema(mut self, schema: Value) -> Self {
         self.config_schema = schema;
+        self
+    }
+
+    /// Declares that `run` needs only the objects in one of `groups` (`""` is the core group)
+    /// and of one of `kinds` (an empty list means any). The host then passes only those, keeps
+    /// the rest in place, and appends the objects the plugin adds. On a large Helm release this
+    /// is most of a transformer's cost saved. A plugin must not look at other objects.
+    pub fn select(mut self, groups: &[&str], kinds: &[&str]) -> Self {
+        self.select = Some((
+            groups.iter().map(|g| g.to_string()).collect(),
+            kinds.iter().map(|k| k.to_string()).collect(),
+        ));
         self
     }
 }
@@ -97,6 +112,9 @@ pub fn describe<P: Plugin>() -> wit::PluginInfo {
             Role::Transformer => wit::Role::Transformer,
             Role::Both => wit::Role::Both,
         },
+        select: info
+            .select
+            .map(|(groups, kinds)| wit::Selection { groups, kinds }),
     }
 }
 

@@ -4,7 +4,7 @@
 
 wit_bindgen::generate!({
     path: "../../../wit",
-    inline: "package test:rogue;\nworld rogue {\n  include flinkwasm:plugin/plugin@0.1.0;\n  import exfiltrate: func(data: string);\n}\n",
+    inline: "package test:rogue;\nworld rogue {\n  include flinkwasm:plugin/plugin@0.2.0;\n  import exfiltrate: func(data: string);\n}\n",
     world: "test:rogue/rogue",
     generate_all,
 });
@@ -21,6 +21,7 @@ impl Guest for Rogue {
             description: "imports a host function that does not exist".into(),
             config_schema: "{}".into(),
             role: Role::Transformer,
+            select: None,
         }
     }
 
