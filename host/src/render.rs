@@ -256,8 +256,9 @@ pub fn run(
             .map(|(o, _)| serde_json::to_string(o))
             .collect::<Result<_, _>>()
             .context("serialising the stream for a plugin")?;
+        // Only a given object can come back with its identity, so only theirs are remembered.
         let helm_files = (opts.mode == wit::Mode::PostRender)
-            .then(|| HelmFiles::of(&objects))
+            .then(|| HelmFiles::of(&objects, &given))
             .flatten();
         // Given the whole stream, the plugin returns the whole stream: the host's copy is not
         // needed while it runs, and on a large stream it is most of the memory.
@@ -338,21 +339,28 @@ fn merge_selected(
             stream::describe(forged)
         )));
     }
-    let slots: std::collections::HashMap<(String, String, String, String), usize> = before
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| given[*i])
-        .filter_map(|(i, o)| Some((stream::identity(o)?, i)))
-        .collect();
+    // Where each returned object goes: the slot of the given object with its identity.
+    let slots: Vec<Option<usize>> = {
+        let given_at: std::collections::HashMap<_, usize> = before
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| given[*i])
+            .filter_map(|(i, o)| Some((stream::identity_ref(o)?, i)))
+            .collect();
+        returned
+            .iter()
+            .map(|o| stream::identity_ref(o).and_then(|id| given_at.get(&id).copied()))
+            .collect()
+    };
     let mut placed: Vec<Option<Object>> = before
         .into_iter()
         .zip(given)
         .map(|(o, g)| (!*g).then_some(o))
         .collect();
     let mut added = Vec::new();
-    for obj in returned {
-        match stream::identity(&obj).and_then(|id| slots.get(&id)) {
-            Some(&i) if placed[i].is_none() => placed[i] = Some(obj),
+    for (obj, slot) in returned.into_iter().zip(slots) {
+        match slot {
+            Some(i) if placed[i].is_none() => placed[i] = Some(obj),
             _ => added.push(obj),
         }
     }
@@ -376,15 +384,19 @@ fn helm_filename(obj: &Object) -> Option<&str> {
 struct HelmFiles(std::collections::HashMap<String, String>);
 
 impl HelmFiles {
-    /// The annotations of `objects`; `None` for a stream without them (Helm 3, plain stdin).
-    fn of(objects: &[Object]) -> Option<HelmFiles> {
+    /// The annotations of the given objects of a stream; `None` for a stream without them
+    /// (Helm 3, plain stdin). Only a given object can come back with its identity, so only
+    /// theirs are remembered.
+    fn of(objects: &[Object], given: &[bool]) -> Option<HelmFiles> {
         if !objects.iter().any(|o| helm_filename(o).is_some()) {
             return None;
         }
         Some(HelmFiles(
             objects
                 .iter()
-                .filter_map(|o| Some((stream::describe(o), helm_filename(o)?.to_string())))
+                .zip(given)
+                .filter(|(_, g)| **g)
+                .filter_map(|(o, _)| Some((stream::describe(o), helm_filename(o)?.to_string())))
                 .collect(),
         ))
     }
