@@ -1,11 +1,11 @@
 //! The command line: argument parsing, logging setup and the commands. `main` only calls
 //! [`main`] here.
 
+use crate::builtin;
 use crate::error::{self, EXIT_CODES_HELP};
 use crate::pipeline::{self, PipelineFile, Target};
-use crate::render::{self, Options, Started};
+use crate::render::{self, Input, Options, Started};
 use crate::runtime::{Cache, Runtime, wit};
-use crate::{builtin, stream};
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read as _, Write as _};
@@ -258,14 +258,14 @@ fn render_cmd(args: &RenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(rt, &pipeline, &base, &opts, Vec::new())?;
-    if rendered.objects.is_empty() {
+    let mut rendered = render::run(rt, &pipeline, &base, &opts, Input::None)?;
+    if rendered.stream.is_empty() {
         return Err(error::plugin(format!(
             "the pipeline produced no objects for cluster {}",
             rendered.cluster
         )));
     }
-    let text = stream::write(&rendered.objects)?;
+    let text = rendered.stream.to_yaml()?;
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes()),
         None => write_stdout(text.as_bytes()),
@@ -284,8 +284,6 @@ fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
 fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
     let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
     let input = read_stdin()?;
-    let objects = stream::parse(&input, "stdin")?;
-    let given = objects.len();
     let rt = runtime()?;
     let opts = Options {
         mode: wit::Mode::PostRender,
@@ -295,13 +293,25 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(rt, &pipeline, &base, &opts, objects)?;
-    if rendered.objects.is_empty() && given > 0 {
+    let input = Input::Text {
+        text: input,
+        origin: "stdin".into(),
+    };
+    let mut rendered = render::run(rt, &pipeline, &base, &opts, input)?;
+    if rendered.stream.is_empty() && rendered.input_objects > 0 {
         return Err(error::plugin(format!(
-            "the pipeline removed all {given} objects; refusing to print an empty stream"
+            "the pipeline removed all {} objects; refusing to print an empty stream",
+            rendered.input_objects
         )));
     }
-    write_stdout(stream::write(&rendered.objects)?.as_bytes())
+    // Every object becomes YAML before the first byte goes out: stdout is all or nothing.
+    rendered.stream.finish()?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    rendered
+        .stream
+        .write_to(&mut out)
+        .and_then(|()| out.flush().map_err(anyhow::Error::from))
+        .context("writing stdout")
 }
 
 fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
@@ -319,16 +329,16 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
                 only: inputs.only,
                 overrides: inputs.overrides,
             };
-            let rendered = render::run(rt, &pipeline, &base, &opts, Vec::new())?;
+            let mut rendered = render::run(rt, &pipeline, &base, &opts, Input::None)?;
             // Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
-            if rendered.objects.is_empty() {
+            if rendered.stream.is_empty() {
                 return Err(error::plugin(format!(
                     "the pipeline produced no objects for cluster {}; refusing to print an empty \
                      stream (Argo CD would prune everything the app owns)",
                     rendered.cluster
                 )));
             }
-            write_stdout(stream::write(&rendered.objects)?.as_bytes())
+            write_stdout(rendered.stream.to_yaml()?.as_bytes())
         }
         ArgocdCommand::Parameters { dir } => {
             let (pipeline, base) = PipelineFile::load(&dir)?;
@@ -368,9 +378,10 @@ fn krm_cmd(args: &KrmArgs) -> Result<()> {
         only: list.config.plugins.clone(),
         overrides: Default::default(),
     };
-    let rendered = render::run(rt, &pipeline, &base, &opts, list.items)?;
-    let results = crate::krm::results(&rendered.diagnostics, &rendered.objects);
-    write_stdout(crate::krm::write(rendered.objects, results).as_bytes())
+    let rendered = render::run(rt, &pipeline, &base, &opts, Input::Objects(list.items))?;
+    let objects = rendered.stream.objects()?;
+    let results = crate::krm::results(&rendered.diagnostics, &objects);
+    write_stdout(crate::krm::write(objects, results).as_bytes())
 }
 
 /// The largest stream read from stdin unless `FLINKWASM_MAX_INPUT` says otherwise: far above

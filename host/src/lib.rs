@@ -9,6 +9,7 @@
 //! - [`schema`]: plugin configuration validation;
 //! - [`secrets`]: keeping secret values out of pipeline files and rendered output;
 //! - [`render`]: running a pipeline over a stream;
+//! - [`held`]: the stream as a run holds it, objects as JSON or final YAML text;
 //! - [`error`]: failure classes and exit codes.
 //!
 //! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
@@ -20,6 +21,7 @@ pub mod builtin;
 pub mod cli;
 pub mod emit;
 pub mod error;
+pub mod held;
 pub mod krm;
 pub mod pipeline;
 pub mod render;

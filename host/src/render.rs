@@ -2,13 +2,14 @@
 //! in order, validating configs, granting files and collecting diagnostics.
 
 use crate::error;
+use crate::held::{Entry, Held, Id};
 use crate::pipeline::{Limits, PipelineFile, PluginSpec, Select, Source, Target};
 use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::schema;
 use crate::secrets;
 use crate::source;
 use crate::stream::{self, Object};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,24 +71,62 @@ impl Reported {
     }
 }
 
+/// Where a run's input stream comes from.
+#[derive(Debug)]
+pub enum Input {
+    /// No input (render, Argo CD: the pipeline's resources and plugins make the stream).
+    None,
+    /// Objects already parsed and checked (a KRM `ResourceList`'s items).
+    Objects(Vec<Object>),
+    /// A YAML or JSON stream (Helm's rendered chart), read one object at a time after the
+    /// plugins are described: an object no plugin selects is written out as it is read.
+    Text {
+        /// The stream.
+        text: String,
+        /// Its name in errors, for example `stdin`.
+        origin: String,
+    },
+}
+
 /// What a pipeline run produced.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Rendered {
     /// The output stream.
-    pub objects: Vec<Object>,
+    pub stream: Held,
+    /// The number of objects the input had.
+    pub input_objects: usize,
     /// Every diagnostic, in plugin order.
     pub diagnostics: Vec<Reported>,
     /// The cluster rendered.
     pub cluster: String,
 }
 
+/// A plugin of the run, started and described, waiting for its turn.
+struct Ready<'r> {
+    index: usize,
+    spec: &'r PluginSpec,
+    name: String,
+    instance: Instance<'r>,
+    info: wit::PluginInfo,
+    /// The objects it is given: the pipeline's `select`, else its own, else all.
+    select: Option<Select>,
+}
+
+impl Ready<'_> {
+    fn selects(&self, group: &str, kind: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|s| s.matches_type(group, kind))
+    }
+}
+
 /// Runs `pipeline` (whose relative paths start at `base`) over `input`.
-pub fn run(
-    rt: &Runtime,
-    pipeline: &PipelineFile,
+pub fn run<'r>(
+    rt: &'r Runtime,
+    pipeline: &'r PipelineFile,
     base: &Path,
     opts: &Options,
-    input: Vec<Object>,
+    input: Input,
 ) -> Result<Rendered> {
     let cluster = pipeline.cluster_name(opts.cluster.as_deref())?;
     let cluster_values = pipeline
@@ -143,8 +182,28 @@ pub fn run(
     }
 
     let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
-    let mut objects = input;
-    if let Some(why) = stream::duplicates(&objects) {
+    let plugins = start_all(rt, pipeline, base, opts, generates)?;
+
+    // The input, held as JSON where a plugin will be given it and as final YAML elsewhere.
+    let selected = |id: &Id| plugins.iter().any(|p| p.selects(&id.group, &id.kind));
+    let hold = |obj: &Object| Entry::new(obj, selected);
+    let mut stream = Held::new();
+    match input {
+        Input::None => {}
+        Input::Objects(objects) => {
+            for obj in &objects {
+                stream.push(hold(obj)?);
+            }
+        }
+        Input::Text { text, origin } => {
+            stream::visit(&text, &origin, |obj| {
+                stream.push(hold(&obj)?);
+                Ok(())
+            })?;
+        }
+    }
+    let input_objects = stream.len();
+    if let Some(why) = stream.duplicates() {
         return Err(error::input(format!("input: {why}")));
     }
     if generates {
@@ -152,47 +211,28 @@ pub fn run(
             let path = confined(base, res, "spec.resources")?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| error::input(format!("spec.resources: cannot read {res}: {e}")))?;
-            objects.extend(stream::parse(&text, res)?);
+            stream::visit(&text, res, |obj| {
+                secrets::check_objects("spec.resources", std::slice::from_ref(&obj))?;
+                stream.push(hold(&obj)?);
+                Ok(())
+            })?;
         }
-        if let Some(why) = stream::duplicates(&objects) {
+        if let Some(why) = stream.duplicates() {
             return Err(error::input(format!("spec.resources: {why}")));
         }
-        secrets::check_objects("spec.resources", &objects)?;
     }
 
-    let selected: Vec<(usize, &PluginSpec, String)> = pipeline
-        .spec
-        .plugins
-        .iter()
-        .enumerate()
-        .map(|(index, spec)| (index, spec, spec.display_name()))
-        .filter(|(_, _, name)| opts.only.is_empty() || opts.only.contains(name))
-        .collect();
-    let sources = selected
-        .iter()
-        .map(|(index, spec, _)| spec.source(*index, base))
-        .collect::<Result<Vec<_>>>()?;
-    let named: Vec<(&str, &Source)> = selected
-        .iter()
-        .zip(&sources)
-        .map(|((_, _, name), source)| (name.as_str(), source))
-        .collect();
-    let loaded = load_all(rt, &named)?;
-
     let mut diagnostics = Vec::new();
-    for ((index, spec, name), (plugin, _)) in selected.into_iter().zip(loaded) {
+    for plugin in plugins {
+        let Ready {
+            index,
+            spec,
+            name,
+            mut instance,
+            info,
+            select,
+        } = plugin;
         let at = format!("spec.plugins[{index}]");
-        let limits = spec.limits.resolve(&format!("{at}.limits"))?;
-        let mut instance = plugin.instantiate(rt, limits)?;
-        let info = instance.describe()?;
-        if info.role == wit::Role::Generator && !generates {
-            tracing::debug!(
-                plugin = name.as_str(),
-                "generator skipped outside render mode"
-            );
-            continue;
-        }
-
         let mut config = spec.config_for(cluster_values.config.get(&name));
         if let Some(overrides) = opts.overrides.get(&name) {
             let schema: Value = serde_json::from_str(&info.config_schema).unwrap_or(Value::Null);
@@ -230,46 +270,29 @@ pub fn run(
             config: config.to_string(),
             files,
         };
-        // A plugin with a `select` (the pipeline's, else its own) sees only its objects; the
-        // host keeps the rest.
-        let select = spec.select.clone().or_else(|| {
-            info.select.as_ref().map(|s| Select {
-                groups: s.groups.clone(),
-                kinds: s.kinds.clone(),
+        // A plugin with a `select` sees only its objects; the host keeps the rest.
+        let given: Vec<bool> = stream
+            .ids()
+            .map(|id| {
+                select
+                    .as_ref()
+                    .is_none_or(|s| s.matches_type(&id.group, &id.kind))
             })
-        });
-        let given: Vec<bool> = objects
-            .iter()
-            .map(|o| select.as_ref().is_none_or(|s| s.matches(o)))
             .collect();
         tracing::debug!(
             plugin = name.as_str(),
             given = given.iter().filter(|g| **g).count(),
-            of = objects.len(),
+            of = given.len(),
             "objects passed to the plugin"
         );
-        // A JSON map of JSON values always serialises.
-        let manifests: Vec<String> = objects
-            .iter()
-            .zip(&given)
-            .filter(|(_, g)| **g)
-            .map(|(o, _)| serde_json::to_string(o))
-            .collect::<Result<_, _>>()
-            .context("serialising the stream for a plugin")?;
         // Only a given object can come back with its identity, so only theirs are remembered.
         let helm_files = (opts.mode == wit::Mode::PostRender)
-            .then(|| HelmFiles::of(&objects, &given))
+            .then(|| stream.helm_files(&given))
             .flatten();
-        // Given the whole stream, the plugin returns the whole stream: the host's copy is not
-        // needed while it runs, and on a large stream it is most of the memory.
-        let before = if select.is_some() {
-            std::mem::take(&mut objects)
-        } else {
-            drop(std::mem::take(&mut objects));
-            Vec::new()
-        };
+        // The given objects' JSON moves to the plugin: the host keeps no copy while it runs.
+        let manifests = stream.take_given(&given)?;
         let out = instance.run(&ctx, &manifests)?;
-        // The plugin's memory and the JSON copies go before the output is decoded.
+        // The plugin's memory and the JSON it was given go before its output is read.
         drop(instance);
         drop(manifests);
 
@@ -289,143 +312,119 @@ pub fn run(
         if !errors.is_empty() {
             return Err(error::plugin(errors.join("\n")));
         }
-        let mut returned = decode_output(&name, out.manifests)?;
+        let mut returned = out
+            .manifests
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                Entry::returned(text).map_err(|why| {
+                    error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         if let Some(files) = &helm_files {
-            files.restore(&mut returned, &name);
-        }
-        objects = if select.is_some() {
-            merge_selected(&name, before, &given, returned)?
-        } else {
-            returned
-        };
-        if let Some(why) = stream::duplicates(&objects) {
-            return Err(error::plugin(format!("plugin {name}: returned {why}")));
+            Held::restore_helm_files(&mut returned, files, &name)?;
         }
         if generates {
-            secrets::check_objects(&format!("plugin {name}"), &objects)?;
+            for entry in &returned {
+                secrets::check_objects(
+                    &format!("plugin {name}"),
+                    std::slice::from_ref(&entry.object()?),
+                )?;
+            }
+        }
+        if select.is_some() {
+            stream.merge(&name, &given, returned)?;
+        } else {
+            stream.replace(returned);
+        }
+        if let Some(why) = stream.duplicates() {
+            return Err(error::plugin(format!("plugin {name}: returned {why}")));
         }
     }
     Ok(Rendered {
-        objects,
+        stream,
+        input_objects,
         diagnostics,
         cluster,
     })
 }
 
-/// The stream after a plugin that was given only some objects: the withheld ones stay where
-/// they were, a returned object takes the place of the given object with its identity, given
-/// objects not returned are gone, and the objects the plugin added follow at the end. An object
-/// returned with the identity of a withheld one is an attempt to replace what the plugin was
-/// not given, and fails the run.
-fn merge_selected(
-    plugin: &str,
-    before: Vec<Object>,
-    given: &[bool],
-    returned: Vec<Object>,
-) -> Result<Vec<Object>> {
-    let withheld: std::collections::HashSet<_> = before
+/// Loads, instantiates and describes every plugin of the run at once, one thread each, and
+/// drops generators outside render modes. The first failure in pipeline order is returned, so
+/// errors do not depend on thread timing.
+fn start_all<'r>(
+    rt: &'r Runtime,
+    pipeline: &'r PipelineFile,
+    base: &Path,
+    opts: &Options,
+    generates: bool,
+) -> Result<Vec<Ready<'r>>> {
+    let chosen: Vec<(usize, &PluginSpec, String)> = pipeline
+        .spec
+        .plugins
         .iter()
-        .zip(given)
-        .filter(|(_, g)| !**g)
-        .filter_map(|(o, _)| stream::identity_ref(o))
+        .enumerate()
+        .map(|(index, spec)| (index, spec, spec.display_name()))
+        .filter(|(_, _, name)| opts.only.is_empty() || opts.only.contains(name))
         .collect();
-    if let Some(forged) = returned
-        .iter()
-        .find(|o| stream::identity_ref(o).is_some_and(|id| withheld.contains(&id)))
-    {
-        return Err(error::plugin(format!(
-            "plugin {plugin}: returned {}, an object it was not given (outside its select); \
-             a plugin may only change the objects it selects",
-            stream::describe(forged)
-        )));
+    let mut jobs = Vec::with_capacity(chosen.len());
+    for (index, spec, name) in &chosen {
+        let limits = spec
+            .limits
+            .resolve(&format!("spec.plugins[{index}].limits"))?;
+        jobs.push((name.as_str(), spec.source(*index, base)?, limits));
     }
-    // Where each returned object goes: the slot of the given object with its identity.
-    let slots: Vec<Option<usize>> = {
-        let given_at: std::collections::HashMap<_, usize> = before
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| given[*i])
-            .filter_map(|(i, o)| Some((stream::identity_ref(o)?, i)))
-            .collect();
-        returned
-            .iter()
-            .map(|o| stream::identity_ref(o).and_then(|id| given_at.get(&id).copied()))
-            .collect()
+    let started: Vec<Started<'r>> = if jobs.len() < 2 {
+        jobs.iter()
+            .map(|(name, source, limits)| start(rt, name, source, *limits))
+            .collect::<Result<_>>()?
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .iter()
+                .map(|(name, source, limits)| scope.spawn(move || start(rt, name, source, *limits)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(&jobs)
+                .map(|(h, (name, _, _))| {
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("plugin {name}: starting it panicked"))?
+                })
+                .collect::<Result<Vec<_>>>()
+        })?
     };
-    let mut placed: Vec<Option<Object>> = before
-        .into_iter()
-        .zip(given)
-        .map(|(o, g)| (!*g).then_some(o))
-        .collect();
-    let mut added = Vec::new();
-    for (obj, slot) in returned.into_iter().zip(slots) {
-        match slot {
-            Some(i) if placed[i].is_none() => placed[i] = Some(obj),
-            _ => added.push(obj),
+    let mut ready = Vec::with_capacity(started.len());
+    for ((index, spec, name), Started { instance, info, .. }) in chosen.into_iter().zip(started) {
+        if info.role == wit::Role::Generator && !generates {
+            tracing::debug!(
+                plugin = name.as_str(),
+                "generator skipped outside render mode"
+            );
+            continue;
         }
+        let select = spec.select.clone().or_else(|| {
+            info.select.as_ref().map(|s| Select {
+                groups: s.groups.clone(),
+                kinds: s.kinds.clone(),
+            })
+        });
+        ready.push(Ready {
+            index,
+            spec,
+            name,
+            instance,
+            info,
+            select,
+        });
     }
-    Ok(placed.into_iter().flatten().chain(added).collect())
+    Ok(ready)
 }
 
 /// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
 /// every object must carry it.
 pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
-
-fn helm_filename(obj: &Object) -> Option<&str> {
-    obj.get("metadata")?
-        .get("annotations")?
-        .get(HELM_FILENAME)?
-        .as_str()
-}
-
-/// Helm's file annotation of every object of a stream, to put back on objects a plugin returns
-/// without it: the object's own (same identity) when it had one, else
-/// `flinkwasm/<plugin>.yaml` for an object the plugin added.
-struct HelmFiles(std::collections::HashMap<String, String>);
-
-impl HelmFiles {
-    /// The annotations of the given objects of a stream; `None` for a stream without them
-    /// (Helm 3, plain stdin). Only a given object can come back with its identity, so only
-    /// theirs are remembered.
-    fn of(objects: &[Object], given: &[bool]) -> Option<HelmFiles> {
-        if !objects.iter().any(|o| helm_filename(o).is_some()) {
-            return None;
-        }
-        Some(HelmFiles(
-            objects
-                .iter()
-                .zip(given)
-                .filter(|(_, g)| **g)
-                .filter_map(|(o, _)| Some((stream::describe(o), helm_filename(o)?.to_string())))
-                .collect(),
-        ))
-    }
-
-    /// Puts the annotation back on every object of `after` that lacks it.
-    fn restore(&self, after: &mut [Object], plugin: &str) {
-        for obj in after.iter_mut() {
-            if helm_filename(obj).is_some() {
-                continue;
-            }
-            let file = self
-                .0
-                .get(&stream::describe(obj))
-                .cloned()
-                .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
-            let meta = obj
-                .entry("metadata")
-                .or_insert_with(|| Value::Object(Default::default()));
-            if let Value::Object(meta) = meta {
-                let ann = meta
-                    .entry("annotations")
-                    .or_insert_with(|| Value::Object(Default::default()));
-                if let Value::Object(ann) = ann {
-                    ann.insert(HELM_FILENAME.to_string(), Value::String(file));
-                }
-            }
-        }
-    }
-}
 
 /// A plugin fetched, loaded, instantiated and described: what every command that runs or
 /// inspects a plugin starts from.
@@ -466,59 +465,6 @@ fn load(rt: &Runtime, name: &str, source: &Source) -> Result<(Plugin, String)> {
         component.precompiled,
     )?;
     Ok((plugin, component.digest))
-}
-
-/// Loads every plugin of a pipeline at once, one thread each: loading (deserialising machine
-/// code, or compiling on a cold cache) is most of a warm render's time, and the plugins do
-/// not depend on each other until they run. The first failure in pipeline order is returned,
-/// so errors do not depend on thread timing.
-fn load_all(rt: &Runtime, plugins: &[(&str, &Source)]) -> Result<Vec<(Plugin, String)>> {
-    if plugins.len() < 2 {
-        return plugins.iter().map(|(n, s)| load(rt, n, s)).collect();
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = plugins
-            .iter()
-            .map(|(name, source)| scope.spawn(move || load(rt, name, source)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(plugins)
-            .map(|(h, (name, _))| {
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("plugin {name}: loading it panicked"))?
-            })
-            .collect()
-    })
-}
-
-/// Parses a plugin's returned manifests, each of which must be a Kubernetes object.
-fn decode_output(plugin: &str, manifests: Vec<String>) -> Result<Vec<Object>> {
-    manifests
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let value: Value = serde_json::from_str(&text).map_err(|e| {
-                error::plugin(format!(
-                    "plugin {plugin}: returned manifest {} is not JSON: {e}",
-                    i + 1
-                ))
-            })?;
-            let Value::Object(obj) = value else {
-                return Err(error::plugin(format!(
-                    "plugin {plugin}: returned manifest {} is not a JSON object",
-                    i + 1
-                )));
-            };
-            stream::validate(&obj).map_err(|why| {
-                error::plugin(format!(
-                    "plugin {plugin}: returned manifest {}: {why}",
-                    i + 1
-                ))
-            })?;
-            Ok(obj)
-        })
-        .collect()
 }
 
 /// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):

@@ -17,44 +17,81 @@ pub type Object = Map<String, Value>;
 /// `kind` and `metadata.name` (or `metadata.generateName`). `origin` names the stream in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
     let mut objects = Vec::new();
-    for (index, value) in parse_values(text, origin)?.into_iter().enumerate() {
-        push_value(value, origin, index + 1, &mut objects)?;
-    }
+    visit(text, origin, |obj| {
+        objects.push(obj);
+        Ok(())
+    })?;
     Ok(objects)
+}
+
+/// [`parse`], one object at a time: `f` gets each object as soon as its document is read, so
+/// a large YAML stream is never held as parsed values all at once.
+pub fn visit(text: &str, origin: &str, mut f: impl FnMut(Object) -> Result<()>) -> Result<()> {
+    let mut push = |value: Value, index: usize| -> Result<()> {
+        let mut objects = Vec::new();
+        push_value(value, origin, index, &mut objects)?;
+        objects.into_iter().try_for_each(&mut f)
+    };
+    if let Some(values) = json_values(text) {
+        for (index, value) in values.into_iter().enumerate() {
+            push(value, index + 1)?;
+        }
+        return Ok(());
+    }
+    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value = yaml_document(doc, origin, index)?;
+        if !value.is_null() {
+            push(value, index + 1)?;
+        }
+    }
+    Ok(())
 }
 
 /// Parses a YAML or JSON stream into its documents, as they are (empty documents skipped).
 pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
-    let trimmed = text.trim_start();
-    // A stream of concatenated JSON values is not YAML; try it as JSON first. YAML flow
-    // mappings also start with `{`, so on any JSON error fall back to YAML, whose parser
-    // reads JSON documents too and gives the better message.
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let values: std::result::Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
-            .into_iter::<Value>()
-            .collect();
-        if let Ok(values) = values {
-            return Ok(values.into_iter().filter(|v| !v.is_null()).collect());
-        }
+    if let Some(values) = json_values(text) {
+        return Ok(values);
     }
     let mut values = Vec::new();
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = Value::deserialize(doc).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(" at line {} column {}", l.line(), l.column()))
-                .unwrap_or_default();
-            error::input(format!(
-                "{origin}: document {}: invalid YAML{at}: {}",
-                index + 1,
-                strip_location(&e.to_string())
-            ))
-        })?;
+        let value = yaml_document(doc, origin, index)?;
         if !value.is_null() {
             values.push(value);
         }
     }
     Ok(values)
+}
+
+/// A stream of concatenated JSON values is not YAML, so a stream that looks like JSON is read
+/// as JSON first. YAML flow mappings also start with `{`, so on any JSON error this gives
+/// `None` and the caller reads YAML, whose parser reads JSON documents too and gives the
+/// better message. Nulls are dropped like empty documents.
+fn json_values(text: &str) -> Option<Vec<Value>> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
+        return None;
+    }
+    let values: std::result::Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect();
+    values
+        .ok()
+        .map(|values| values.into_iter().filter(|v| !v.is_null()).collect())
+}
+
+/// Document `index` (from 0) of a YAML stream as a value; an error names its line and column.
+fn yaml_document(doc: serde_yaml::Deserializer<'_>, origin: &str, index: usize) -> Result<Value> {
+    Value::deserialize(doc).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" at line {} column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        error::input(format!(
+            "{origin}: document {}: invalid YAML{at}: {}",
+            index + 1,
+            strip_location(&e.to_string())
+        ))
+    })
 }
 
 /// serde_yaml appends " at line L column C" itself; the caller puts the location first.
@@ -71,16 +108,16 @@ fn push_value(value: Value, origin: &str, index: usize, out: &mut Vec<Object>) -
             }
             Ok(())
         }
-        Value::Object(obj) => {
+        Value::Object(mut obj) => {
             let is_list = obj
                 .get("kind")
                 .and_then(Value::as_str)
                 .is_some_and(|k| k.ends_with("List"))
                 && obj.get("items").is_some_and(Value::is_array);
             if is_list {
-                if let Some(Value::Array(items)) = obj.get("items") {
+                if let Some(Value::Array(items)) = obj.remove("items") {
                     for item in items {
-                        push_value(item.clone(), origin, index, out)?;
+                        push_value(item, origin, index, out)?;
                     }
                 }
                 return Ok(());

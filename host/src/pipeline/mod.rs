@@ -148,11 +148,8 @@ pub struct Select {
 }
 
 impl Select {
-    /// True when the plugin is given `obj`.
-    pub fn matches(&self, obj: &serde_json::Map<String, Value>) -> bool {
-        let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+    /// True when the plugin is given objects of `kind` in API group `group`.
+    pub fn matches_type(&self, group: &str, kind: &str) -> bool {
         (self.groups.is_empty() || self.groups.iter().any(|g| g == group))
             && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
     }

@@ -147,9 +147,9 @@ impl Plugin {
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(Ticker::ticks(limits.timeout));
-        runtime.ticker.arm(&self.name, limits.timeout);
+        let armed = runtime.ticker.arm(&self.name, limits.timeout);
         let bindings = self.pre.instantiate(&mut store);
-        runtime.ticker.disarm();
+        runtime.ticker.disarm(armed);
         let mut instance = Instance {
             name: self.name.clone(),
             limits,
@@ -188,11 +188,17 @@ impl Instance<'_> {
         };
         self.store
             .set_epoch_deadline(Ticker::ticks(self.limits.timeout));
-        self.runtime.ticker.arm(&self.name, self.limits.timeout);
+        let armed = self.runtime.ticker.arm(&self.name, self.limits.timeout);
         let result = f(&bindings, &mut self.store);
-        self.runtime.ticker.disarm();
+        self.runtime.ticker.disarm(armed);
         match result {
             Ok(v) => {
+                tracing::debug!(
+                    plugin = self.name.as_str(),
+                    call = what,
+                    memory_peak = self.store.data().limiter.memory_peak,
+                    "plugin call returned"
+                );
                 self.store.data_mut().drain_stdio();
                 self.store.data_mut().log.finish();
                 self.bindings = Some(bindings);

@@ -51,6 +51,7 @@ impl State {
             limiter: Limiter {
                 memory_bytes: limits.memory_bytes,
                 memory_hit: false,
+                memory_peak: 0,
             },
             log: LogSink {
                 plugin: plugin.to_string(),
@@ -110,6 +111,8 @@ pub struct Limiter {
     memory_bytes: usize,
     /// Set when a memory growth was refused.
     pub memory_hit: bool,
+    /// The largest linear memory granted, in bytes (logged at debug level after each call).
+    pub memory_peak: usize,
 }
 
 impl ResourceLimiter for Limiter {
@@ -126,6 +129,7 @@ impl ResourceLimiter for Limiter {
                 self.memory_bytes
             );
         }
+        self.memory_peak = self.memory_peak.max(desired);
         Ok(true)
     }
 

@@ -4,8 +4,10 @@
 //! passes traps with `Trap::Interrupt`. Epochs cannot interrupt a call blocked inside the host
 //! (for example a WASI sleep); for that the watchdog, when enabled, ends the process with exit
 //! code 4 once a call is [`GRACE`] past its limit, before anything was written to stdout.
+//! Plugins start in parallel, so several calls may be armed at once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,11 +18,19 @@ pub const TICK: Duration = Duration::from_millis(5);
 /// How long past its limit a call may stay blocked in the host before the watchdog fires.
 pub const GRACE: Duration = Duration::from_secs(2);
 
+/// A call the watchdog guards: its deadline, plugin and limit.
+type Armed = (Instant, String, Duration);
+
 #[derive(Default)]
 struct Shared {
     stop: AtomicBool,
-    armed: Mutex<Option<(Instant, String, Duration)>>,
+    next: AtomicU64,
+    armed: Mutex<HashMap<u64, Armed>>,
 }
+
+/// An armed call; give it back to [`Ticker::disarm`] when the call returns.
+#[must_use]
+pub struct Token(u64);
 
 /// Owns the ticker thread; stops it on drop.
 pub struct Ticker {
@@ -37,10 +47,15 @@ impl Ticker {
                 thread::sleep(TICK);
                 engine.increment_epoch();
                 if exit_on_stuck {
-                    let armed = theirs.armed.lock().map(|a| a.clone()).unwrap_or(None);
-                    if let Some((deadline, plugin, limit)) = armed
-                        && Instant::now() > deadline
-                    {
+                    let now = Instant::now();
+                    let late = theirs.armed.lock().ok().and_then(|armed| {
+                        armed
+                            .values()
+                            .filter(|(deadline, _, _)| now > *deadline)
+                            .min_by_key(|(deadline, _, _)| *deadline)
+                            .cloned()
+                    });
+                    if let Some((_, plugin, limit)) = late {
                         eprintln!(
                             "error: plugin {plugin}: timed out after {limit:?} (blocked in a host call past its limit; stopped by the watchdog)"
                         );
@@ -58,16 +73,21 @@ impl Ticker {
     }
 
     /// Arms the watchdog for a call into `plugin` limited to `limit`.
-    pub fn arm(&self, plugin: &str, limit: Duration) {
+    pub fn arm(&self, plugin: &str, limit: Duration) -> Token {
+        let token = self.shared.next.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut a) = self.shared.armed.lock() {
-            *a = Some((Instant::now() + limit + GRACE, plugin.to_string(), limit));
+            a.insert(
+                token,
+                (Instant::now() + limit + GRACE, plugin.to_string(), limit),
+            );
         }
+        Token(token)
     }
 
-    /// Disarms the watchdog after a call returns.
-    pub fn disarm(&self) {
+    /// Disarms the watchdog for a call that returned.
+    pub fn disarm(&self, token: Token) {
         if let Ok(mut a) = self.shared.armed.lock() {
-            *a = None;
+            a.remove(&token.0);
         }
     }
 }

@@ -143,9 +143,10 @@ pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutp
 
 fn run_inner<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> Result<Output, Error> {
     let ctx = Context::from_wit(ctx)?;
+    // Each text is dropped once decoded, so the stream is not held twice.
     let mut decoded = Vec::with_capacity(manifests.len());
-    for (index, text) in manifests.iter().enumerate() {
-        let value: Value = serde_json::from_str(text)
+    for (index, text) in manifests.into_iter().enumerate() {
+        let value: Value = serde_json::from_str(&text)
             .map_err(|e| Error::new(format!("manifest {index} is not JSON: {e}")))?;
         let manifest = Manifest::from_value(value)
             .ok_or_else(|| Error::new(format!("manifest {index} is not a JSON object")))?;
