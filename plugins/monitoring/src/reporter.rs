@@ -37,38 +37,38 @@ pub fn enable(
         let reference = m.reference();
         let field = |key: &str| format!("{}[\"{key}\"]", path.join("."));
         let environment = m.kind() == "FlinkEnvironment";
-        let conf = m.entry(path);
-        if conf.is_null() && !environment {
+        let not_a_map = || -> Error {
+            Diagnostic::error("flinkConfiguration must be a map of strings")
+                .on(reference.clone())
+                .at(path.join("."))
+                .into()
+        };
+        if !environment {
+            // Applications are only checked: read without keeping them parsed, so a release
+            // with thousands of them costs the plugin their text, not their values.
+            let Some(conf) = m.peek(path).filter(|c| !c.is_null()) else {
+                continue;
+            };
+            let conf = conf.as_object().ok_or_else(not_a_map)?;
+            if let Some(set) = conf.get(PORT_KEY) {
+                port_mismatch(set, &port, &reference, &field(PORT_KEY), diags);
+            }
             continue;
         }
-        let Some(conf) = conf.as_object_mut() else {
-            return Err(
-                Diagnostic::error("flinkConfiguration must be a map of strings")
-                    .on(reference)
-                    .at(path.join("."))
-                    .into(),
-            );
-        };
-        if let Some(set) = conf.get(PORT_KEY) {
-            let set = set
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| set.to_string());
-            // A range such as 9249-9250 (two processes in one pod) starts at the scraped port.
-            if set.split('-').next() != Some(port.as_str()) {
-                diags.push(
-                    Diagnostic::warning(format!(
-                        "the Prometheus reporter listens on {set}, but the metrics Service scrapes \
-                         {port}; these pods will not be scraped"
-                    ))
-                    .on(reference.clone())
-                    .at(field(PORT_KEY)),
-                );
-            }
-        } else if environment {
-            conf.insert(PORT_KEY.into(), Value::from(port.as_str()));
+        let conf = m.entry(path);
+        if conf.is_null() {
+            *conf = Value::Object(Default::default());
         }
-        if environment && !conf.contains_key(FACTORY_KEY) {
+        let Some(conf) = conf.as_object_mut() else {
+            return Err(not_a_map());
+        };
+        match conf.get(PORT_KEY) {
+            Some(set) => port_mismatch(set, &port, &reference, &field(PORT_KEY), diags),
+            None => {
+                conf.insert(PORT_KEY.into(), Value::from(port.as_str()));
+            }
+        }
+        if !conf.contains_key(FACTORY_KEY) {
             conf.insert(FACTORY_KEY.into(), Value::from(FACTORY));
             diags.push(
                 Diagnostic::info(format!(
@@ -88,4 +88,29 @@ pub fn enable(
         )));
     }
     Ok(())
+}
+
+/// Warns when the reporter port `set` is not the scraped `port` (a range such as 9249-9250,
+/// two processes in one pod, must start at it).
+fn port_mismatch(
+    set: &Value,
+    port: &str,
+    reference: &ResourceRef,
+    field: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let set = set
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| set.to_string());
+    if set.split('-').next() != Some(port) {
+        diags.push(
+            Diagnostic::warning(format!(
+                "the Prometheus reporter listens on {set}, but the metrics Service scrapes \
+                 {port}; these pods will not be scraped"
+            ))
+            .on(reference.clone())
+            .at(field),
+        );
+    }
 }

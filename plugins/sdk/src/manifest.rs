@@ -1,6 +1,9 @@
 //! One Kubernetes object as a plugin sees it, with typed access to its identity and metadata.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::cell::OnceCell;
 
 /// Names one Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,29 +19,123 @@ pub struct ResourceRef {
 }
 
 /// A Kubernetes object: a JSON object with `apiVersion`, `kind` and `metadata`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Manifest(Map<String, Value>);
+///
+/// An object the host gave is kept as the JSON text it came in until something needs more than
+/// its identity and metadata; one that nothing changed goes back as that same text. A plugin
+/// that only checks most of its objects (and reads them with [`Manifest::peek`]) therefore
+/// never holds them parsed, which on a large Helm release is most of its memory.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The whole object, once parsed (always set when `text` is `None`).
+    map: OnceCell<Map<String, Value>>,
+    /// The object as the host gave it, while nothing changed it.
+    text: Option<String>,
+    /// `apiVersion`, `kind` and `metadata` read from `text` (used while `map` is unset).
+    head: Head,
+}
+
+/// The identity and labels of an object kept as text (everything else is skipped unparsed).
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Head {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Value,
+    #[serde(default)]
+    kind: Value,
+    #[serde(default)]
+    metadata: HeadMeta,
+}
+
+/// The part of `metadata` in [`Head`].
+#[derive(Debug, Clone, Default, Deserialize)]
+struct HeadMeta {
+    #[serde(default)]
+    name: Value,
+    #[serde(default)]
+    namespace: Value,
+    /// Where the labels are in the text: plugins pick objects by them, so they are parsed
+    /// on first use, not copied.
+    #[serde(skip)]
+    labels: Option<(u32, u32)>,
+    #[serde(skip)]
+    labels_parsed: OnceCell<Value>,
+}
+
+/// Where `metadata.labels` is in an object's text, read beside [`Head`].
+#[derive(Deserialize)]
+struct LabelsAt<'a> {
+    #[serde(default, borrow)]
+    metadata: Option<MetaLabelsAt<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MetaLabelsAt<'a> {
+    #[serde(default, borrow)]
+    labels: Option<&'a RawValue>,
+}
+
+/// The byte range of `part`, a slice of `text`.
+fn range_in(text: &str, part: &str) -> Option<(u32, u32)> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= text.len()).then_some((u32::try_from(start).ok()?, u32::try_from(end).ok()?))
+}
+
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_map() == other.as_map()
+    }
+}
 
 impl Manifest {
     /// Wraps a JSON object. Use [`Manifest::from_value`] for a value that may not be an object.
     pub fn new(object: Map<String, Value>) -> Self {
-        Manifest(object)
+        Manifest {
+            map: OnceCell::from(object),
+            text: None,
+            head: Head::default(),
+        }
     }
 
     /// Wraps a JSON value, which must be an object.
     pub fn from_value(value: Value) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(Manifest(map)),
+            Value::Object(map) => Some(Manifest::new(map)),
             _ => None,
         }
+    }
+
+    /// An object from the JSON text the host gave: checked to be one JSON object, but parsed
+    /// only when something needs more than its identity and metadata. Errors say why.
+    pub fn from_json(text: String) -> Result<Self, String> {
+        if !text.trim_start().starts_with('{') {
+            return Err(match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                Ok(_) => "is not a JSON object".to_string(),
+                Err(e) => format!("is not JSON: {e}"),
+            });
+        }
+        // Reading the head checks the whole text's syntax; the host gives objects nested at
+        // most 128 deep (the contract), so the full parse later cannot fail either.
+        let mut head: Head =
+            serde_json::from_str(&text).map_err(|e| format!("is not JSON: {e}"))?;
+        let at: LabelsAt<'_> =
+            serde_json::from_str(&text).map_err(|e| format!("is not JSON: {e}"))?;
+        head.metadata.labels = at
+            .metadata
+            .and_then(|m| m.labels)
+            .and_then(|raw| range_in(&text, raw.get()));
+        Ok(Manifest {
+            map: OnceCell::new(),
+            text: Some(text),
+            head,
+        })
     }
 
     /// A new object with `apiVersion`, `kind`, `metadata.name` and, if given,
     /// `metadata.namespace`.
     pub fn build(api_version: &str, kind: &str, name: &str, namespace: Option<&str>) -> Self {
-        let mut m = Manifest(Map::new());
-        m.0.insert("apiVersion".into(), api_version.into());
-        m.0.insert("kind".into(), kind.into());
+        let mut m = Manifest::new(Map::new());
+        m.set_api_version(api_version);
+        m.as_map_mut().insert("kind".into(), kind.into());
         m.set_name(name);
         if let Some(ns) = namespace {
             m.set_namespace(ns);
@@ -46,31 +143,108 @@ impl Manifest {
         m
     }
 
-    /// The underlying JSON object.
+    /// The underlying JSON object (parsed now if it was kept as text).
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+        self.map.get_or_init(|| match &self.text {
+            Some(text) => match serde_json::from_str(text) {
+                Ok(Value::Object(map)) => map,
+                // `from_json` checked the text is one object; the host bounds its depth.
+                _ => unreachable!("manifest text was checked when it was decoded"),
+            },
+            None => Map::new(),
+        })
     }
 
-    /// The underlying JSON object, mutably.
+    /// The underlying JSON object, mutably; the object is then written out anew.
     pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.0
+        self.as_map();
+        self.text = None;
+        match self.map.get_mut() {
+            Some(map) => map,
+            None => unreachable!("as_map just set it"),
+        }
     }
 
     /// Unwraps into a JSON value.
     pub fn into_value(self) -> Value {
-        Value::Object(self.0)
+        self.as_map();
+        Value::Object(self.map.into_inner().unwrap_or_default())
+    }
+
+    /// The object as JSON text: the host's own text when nothing changed it.
+    pub fn into_json(self) -> String {
+        match self.text {
+            Some(text) => text,
+            None => self.into_value().to_string(),
+        }
     }
 
     fn str_at(&self, path: &[&str]) -> Option<&str> {
         self.get(path).and_then(Value::as_str)
     }
 
+    /// The value at `path` when it is an identity field and the object is kept as text.
+    fn head_value(&self, path: &[&str]) -> Option<&Value> {
+        if self.map.get().is_some() {
+            return None;
+        }
+        match path {
+            ["apiVersion"] => Some(&self.head.api_version),
+            ["kind"] => Some(&self.head.kind),
+            ["metadata", "name"] => Some(&self.head.metadata.name),
+            ["metadata", "namespace"] => Some(&self.head.metadata.namespace),
+            ["metadata", "labels"] => Some(self.head_labels()),
+            ["metadata", "labels", key] => {
+                Some(self.head_labels().get(*key).unwrap_or(&Value::Null))
+            }
+            _ => None,
+        }
+    }
+
+    /// The labels of an object kept as text, parsed on first use.
+    fn head_labels(&self) -> &Value {
+        self.head.metadata.labels_parsed.get_or_init(|| {
+            let text = self.text.as_deref().unwrap_or("");
+            self.head
+                .metadata
+                .labels
+                .and_then(|(start, end)| text.get(start as usize..end as usize))
+                .and_then(|raw| serde_json::from_str(raw).ok())
+                .unwrap_or(Value::Null)
+        })
+    }
+
     /// The value at a path of object keys, for example `["spec", "job", "jarURI"]`.
     pub fn get(&self, path: &[&str]) -> Option<&Value> {
+        if let Some(v) = self.head_value(path) {
+            return (!v.is_null()).then_some(v);
+        }
         let (first, rest) = path.split_first()?;
-        let mut cur = self.0.get(*first)?;
+        let mut cur = self.as_map().get(*first)?;
         for key in rest {
             cur = cur.as_object()?.get(*key)?;
+        }
+        Some(cur)
+    }
+
+    /// The value at a path, read without keeping the object parsed: for checking an object
+    /// the plugin does not change. A plugin that reads many objects this way holds only
+    /// their text.
+    pub fn peek(&self, path: &[&str]) -> Option<Value> {
+        let (first, rest) = path.split_first()?;
+        if self.map.get().is_some() || self.head_value(path).is_some() {
+            return self.get(path).cloned();
+        }
+        let text = self.text.as_deref()?;
+        let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text) else {
+            return None;
+        };
+        let mut cur = map.remove(*first)?;
+        for key in rest {
+            cur = match cur {
+                Value::Object(mut m) => m.remove(*key)?,
+                _ => return None,
+            };
         }
         Some(cur)
     }
@@ -78,7 +252,7 @@ impl Manifest {
     /// The value at a path of object keys, creating empty objects on the way (and replacing
     /// non-objects in the way).
     pub fn entry(&mut self, path: &[&str]) -> &mut Value {
-        let mut cur: &mut Map<String, Value> = &mut self.0;
+        let mut cur: &mut Map<String, Value> = self.as_map_mut();
         let Some((last, parents)) = path.split_last() else {
             unreachable!("Manifest::entry needs a non-empty path")
         };
@@ -105,7 +279,7 @@ impl Manifest {
     /// Removes and returns the value at a path.
     pub fn remove(&mut self, path: &[&str]) -> Option<Value> {
         let (last, parents) = path.split_last()?;
-        let mut cur = &mut self.0;
+        let mut cur = self.as_map_mut();
         for key in parents {
             cur = cur.get_mut(*key)?.as_object_mut()?;
         }
@@ -142,7 +316,8 @@ impl Manifest {
 
     /// Sets `apiVersion`.
     pub fn set_api_version(&mut self, api_version: &str) {
-        self.0.insert("apiVersion".into(), api_version.into());
+        self.as_map_mut()
+            .insert("apiVersion".into(), api_version.into());
     }
 
     /// Sets `metadata.name`.
@@ -275,5 +450,44 @@ mod tests {
         let core = Manifest::build("v1", "Service", "s", None);
         assert_eq!(core.group(), "");
         assert_eq!(core.namespace(), None);
+    }
+
+    #[test]
+    fn text_is_kept_until_changed() {
+        let text = r#"{"apiVersion":"v1","data":{"k":"v"},"kind":"ConfigMap","metadata":{"labels":{"a":"b"},"name":"c"}}"#;
+        let m = Manifest::from_json(text.to_string()).unwrap();
+        assert!(m.is("", "ConfigMap"));
+        assert_eq!(
+            (m.name(), m.namespace(), m.api_version()),
+            ("c", None, "v1")
+        );
+        assert_eq!(m.peek(&["data", "k"]), Some(json!("v")));
+        assert!(
+            m.map.get().is_none(),
+            "identity, labels and peek do not parse"
+        );
+        assert_eq!(m.get(&["data", "k"]), Some(&json!("v")));
+        assert_eq!(
+            m.clone().into_json(),
+            text,
+            "read, not changed: the same text"
+        );
+        let mut changed = m;
+        changed.set(&["data", "k"], "w");
+        assert_eq!(
+            changed.clone().into_json(),
+            text.replace(r#""v""#, r#""w""#)
+        );
+        assert_eq!(changed.name(), "c");
+
+        assert_eq!(
+            Manifest::from_json("[1, 2]".into()).unwrap_err(),
+            "is not a JSON object"
+        );
+        assert!(
+            Manifest::from_json("{".into())
+                .unwrap_err()
+                .starts_with("is not JSON")
+        );
     }
 }

@@ -123,11 +123,7 @@ pub fn describe<P: Plugin>() -> wit::PluginInfo {
 pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutput {
     match run_inner::<P>(ctx, manifests) {
         Ok(out) => wit::RunOutput {
-            manifests: out
-                .manifests
-                .into_iter()
-                .map(|m| m.into_value().to_string())
-                .collect(),
+            manifests: out.manifests.into_iter().map(Manifest::into_json).collect(),
             diagnostics: out
                 .diagnostics
                 .into_iter()
@@ -143,14 +139,13 @@ pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutp
 
 fn run_inner<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> Result<Output, Error> {
     let ctx = Context::from_wit(ctx)?;
-    // Each text is dropped once decoded, so the stream is not held twice.
+    // Each object stays the text it came in until the plugin needs more than its identity.
     let mut decoded = Vec::with_capacity(manifests.len());
     for (index, text) in manifests.into_iter().enumerate() {
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::new(format!("manifest {index} is not JSON: {e}")))?;
-        let manifest = Manifest::from_value(value)
-            .ok_or_else(|| Error::new(format!("manifest {index} is not a JSON object")))?;
-        decoded.push(manifest);
+        decoded.push(
+            Manifest::from_json(text)
+                .map_err(|why| Error::new(format!("manifest {index} {why}")))?,
+        );
     }
     P::run(&ctx, decoded)
 }
