@@ -283,7 +283,6 @@ fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
 
 fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
     let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
-    let input = read_stdin()?;
     let rt = runtime()?;
     let opts = Options {
         mode: wit::Mode::PostRender,
@@ -293,8 +292,9 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let input = Input::Text {
-        text: input,
+    let input = Input::Reader {
+        reader: Box::new(std::io::stdin().lock()),
+        limit: max_input()?,
         origin: "stdin".into(),
     };
     let mut rendered = render::run(rt, &pipeline, &base, &opts, input)?;
@@ -388,16 +388,21 @@ fn krm_cmd(args: &KrmArgs) -> Result<()> {
 /// any chart's output, and a bound on the memory a hostile stream can make the host use.
 pub const DEFAULT_MAX_INPUT: usize = 64 << 20;
 
-/// Reads stdin, refusing more than `FLINKWASM_MAX_INPUT` (default [`DEFAULT_MAX_INPUT`]) bytes.
-fn read_stdin() -> Result<String> {
-    let limit = match std::env::var("FLINKWASM_MAX_INPUT") {
+/// The most bytes read from stdin: `FLINKWASM_MAX_INPUT`, else [`DEFAULT_MAX_INPUT`].
+fn max_input() -> Result<usize> {
+    match std::env::var("FLINKWASM_MAX_INPUT") {
         Ok(v) => crate::pipeline::parse_bytes(&v).ok_or_else(|| {
             error::input(format!(
                 "FLINKWASM_MAX_INPUT={v} is not a size such as 64Mi or 200000000"
             ))
-        })?,
-        Err(_) => DEFAULT_MAX_INPUT,
-    };
+        }),
+        Err(_) => Ok(DEFAULT_MAX_INPUT),
+    }
+}
+
+/// Reads stdin, refusing more than `FLINKWASM_MAX_INPUT` (default [`DEFAULT_MAX_INPUT`]) bytes.
+fn read_stdin() -> Result<String> {
+    let limit = max_input()?;
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(limit as u64 + 1)

@@ -15,70 +15,125 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 
-/// What the host knows of an object without parsing it again.
+/// What the host knows of an object without parsing it again: group, kind, namespace,
+/// name, `generateName` and Helm's file annotation, in one allocation (a large release has
+/// tens of thousands of objects).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Id {
-    /// API group, `""` for the core group.
-    pub group: String,
-    /// Kind.
-    pub kind: String,
-    /// `metadata.namespace`, `""` when unset.
-    pub namespace: String,
-    /// `metadata.name`, `""` for an object named only by `generateName`.
-    pub name: String,
-    /// `metadata.generateName`, `""` when unset.
-    pub generate_name: String,
-    /// Helm's `postrenderer.helm.sh/postrender-filename` annotation, if set.
-    pub helm_file: Option<String>,
+    /// The fields one after another.
+    text: Box<str>,
+    /// Where each field ends in `text`.
+    ends: [u32; 6],
+    /// Whether the object has Helm's file annotation (the last field).
+    has_helm_file: bool,
 }
 
 impl Id {
     /// The identity of a parsed object that passed [`stream::validate`].
     pub fn of(obj: &Object) -> Id {
         let meta = obj.get("metadata").and_then(Value::as_object);
-        let text = |m: Option<&serde_json::Map<String, Value>>, key: &str| {
+        fn text<'a>(m: Option<&'a Object>, key: &str) -> &'a str {
             m.and_then(|m| m.get(key))
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .to_string()
-        };
-        let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        Id {
-            group: api.rsplit_once('/').map(|(g, _)| g).unwrap_or("").into(),
-            kind: text(Some(obj), "kind"),
-            namespace: text(meta, "namespace"),
-            name: text(meta, "name"),
-            generate_name: text(meta, "generateName"),
-            helm_file: meta
-                .and_then(|m| m.get("annotations"))
-                .and_then(|a| a.get(HELM_FILENAME))
-                .and_then(Value::as_str)
-                .map(str::to_string),
         }
+        let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let helm_file = meta
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(HELM_FILENAME))
+            .and_then(Value::as_str);
+        Id::new(
+            [
+                api.rsplit_once('/').map(|(g, _)| g).unwrap_or(""),
+                text(Some(obj), "kind"),
+                text(meta, "namespace"),
+                text(meta, "name"),
+                text(meta, "generateName"),
+            ],
+            helm_file,
+        )
+    }
+
+    fn new(fields: [&str; 5], helm_file: Option<&str>) -> Id {
+        let mut text = String::new();
+        let mut ends = [0u32; 6];
+        for (i, field) in fields.iter().chain([&helm_file.unwrap_or("")]).enumerate() {
+            text.push_str(field);
+            // Streams are bounded far below 4 GiB (FLINKWASM_MAX_INPUT), so are their fields.
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        Id {
+            text: text.into_boxed_str(),
+            ends,
+            has_helm_file: helm_file.is_some(),
+        }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// API group, `""` for the core group.
+    pub fn group(&self) -> &str {
+        self.field(0)
+    }
+
+    /// Kind.
+    pub fn kind(&self) -> &str {
+        self.field(1)
+    }
+
+    /// `metadata.namespace`, `""` when unset.
+    pub fn namespace(&self) -> &str {
+        self.field(2)
+    }
+
+    /// `metadata.name`, `""` for an object named only by `generateName`.
+    pub fn name(&self) -> &str {
+        self.field(3)
+    }
+
+    /// `metadata.generateName`, `""` when unset.
+    pub fn generate_name(&self) -> &str {
+        self.field(4)
+    }
+
+    /// Helm's `postrenderer.helm.sh/postrender-filename` annotation, if set.
+    pub fn helm_file(&self) -> Option<&str> {
+        self.has_helm_file.then(|| self.field(5))
+    }
+
+    /// The same identity with Helm's file annotation set to `file`.
+    fn with_helm_file(&self, file: &str) -> Id {
+        Id::new(
+            [
+                self.group(),
+                self.kind(),
+                self.namespace(),
+                self.name(),
+                self.generate_name(),
+            ],
+            Some(file),
+        )
     }
 
     /// Group, kind, namespace and name: what makes two objects the same object (`None` for
     /// an object named only by `generateName`, distinct by construction).
     pub fn key(&self) -> Option<(&str, &str, &str, &str)> {
-        (!self.name.is_empty()).then_some((
-            self.group.as_str(),
-            self.kind.as_str(),
-            self.namespace.as_str(),
-            self.name.as_str(),
-        ))
+        (!self.name().is_empty())
+            .then(|| (self.group(), self.kind(), self.namespace(), self.name()))
     }
 
     /// `Kind/namespace/name` (or `Kind/name`) for messages, like [`stream::describe`].
     pub fn describe(&self) -> String {
-        let name = if self.name.is_empty() {
-            &self.generate_name
-        } else {
-            &self.name
+        let name = match self.name() {
+            "" => self.generate_name(),
+            name => name,
         };
-        if self.namespace.is_empty() {
-            format!("{}/{name}", self.kind)
-        } else {
-            format!("{}/{}/{name}", self.kind, self.namespace)
+        match self.namespace() {
+            "" => format!("{}/{name}", self.kind()),
+            ns => format!("{}/{ns}/{name}", self.kind()),
         }
     }
 }
@@ -105,8 +160,7 @@ impl Entry {
     pub fn new(obj: &Object, selected: impl FnOnce(&Id) -> bool) -> Result<Entry> {
         let id = Id::of(obj);
         let body = if selected(&id) {
-            // A JSON map of JSON values always serialises.
-            Body::Json(serde_json::to_string(obj).map_err(anyhow::Error::from)?)
+            Body::Json(json_of(obj)?)
         } else {
             Body::Yaml(yaml_of(obj))
         };
@@ -125,6 +179,11 @@ impl Entry {
             });
         }
         let head: Head = serde_json::from_str(&text).map_err(|e| format!(" is not JSON: {e}"))?;
+        // Reading the head checks the whole text's syntax but not its depth; the full parse
+        // when the object is written out must not fail.
+        if depth(&text) > MAX_DEPTH {
+            return Err(format!(" is nested deeper than {MAX_DEPTH} levels"));
+        }
         let mut obj = Object::new();
         for (key, value) in [
             ("apiVersion", head.api_version),
@@ -169,7 +228,7 @@ impl Entry {
             }
         }
         *text = serde_json::to_string(&obj).map_err(anyhow::Error::from)?;
-        self.id.helm_file = Some(file);
+        self.id = self.id.with_helm_file(&file);
         Ok(())
     }
 
@@ -204,10 +263,65 @@ struct Head {
     metadata: Option<Value>,
 }
 
+/// The deepest nesting serde_json parses (its recursion limit).
+const MAX_DEPTH: usize = 128;
+
+/// The deepest nesting of arrays and objects in JSON text (strings skipped).
+fn depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+// Texts are written into one reused buffer and then copied to an allocation of their exact
+// size: growing each text in place would leave a trail of freed smaller buffers between the
+// long-lived ones, and on a large stream that fragmentation is a third of the peak memory.
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The object as compact JSON, in an exactly sized allocation.
+fn json_of(obj: &Object) -> Result<String> {
+    SCRATCH.with_borrow_mut(|buf| {
+        buf.clear();
+        // A JSON map of JSON values always serialises, as UTF-8.
+        serde_json::to_writer(&mut *buf, obj).map_err(anyhow::Error::from)?;
+        String::from_utf8(buf.clone()).map_err(anyhow::Error::from)
+    })
+}
+
+/// The object as its final YAML document (`---` line included), in an exactly sized
+/// allocation.
 fn yaml_of(obj: &Object) -> String {
-    let mut out = String::from("---\n");
-    crate::emit::mapping_document(&mut out, obj);
-    out
+    YAML_SCRATCH.with_borrow_mut(|out| {
+        out.clear();
+        out.push_str("---\n");
+        crate::emit::mapping_document(out, obj);
+        out.clone()
+    })
+}
+
+thread_local! {
+    static YAML_SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// The stream of a pipeline run, in order.
@@ -279,33 +393,33 @@ impl Held {
             .collect()
     }
 
-    /// Helm's file annotation of each given object, by `Kind/namespace/name`; `None` when
-    /// the stream has none (Helm 3, plain stdin).
-    pub fn helm_files(&self, given: &[bool]) -> Option<HashMap<String, String>> {
-        if !self.ids().any(|id| id.helm_file.is_some()) {
-            return None;
-        }
-        Some(
-            self.entries
-                .iter()
-                .zip(given)
-                .filter(|(_, g)| **g)
-                .filter_map(|(e, _)| Some((e.id.describe(), e.id.helm_file.clone()?)))
-                .collect(),
-        )
-    }
-
-    /// Puts Helm's file annotation back on every returned object without one: the given
-    /// object's (same identity) when it had one, else `flinkwasm/<plugin>.yaml`.
+    /// Puts Helm's file annotation back on every object a plugin returned without one: the
+    /// annotation of the given object with its identity (`given` marks what the plugin was
+    /// given; their entries keep their identities while it runs), else
+    /// `flinkwasm/<plugin>.yaml`. Nothing to do for a stream without them (Helm 3, plain
+    /// stdin), and nothing is built while the plugin runs.
     pub fn restore_helm_files(
+        &self,
+        given: &[bool],
         returned: &mut [Entry],
-        files: &HashMap<String, String>,
         plugin: &str,
     ) -> Result<()> {
-        for entry in returned.iter_mut().filter(|e| e.id.helm_file.is_none()) {
+        if returned.iter().all(|e| e.id.helm_file().is_some())
+            || !self.ids().any(|id| id.helm_file().is_some())
+        {
+            return Ok(());
+        }
+        let files: HashMap<String, &str> = self
+            .entries
+            .iter()
+            .zip(given)
+            .filter(|(_, g)| **g)
+            .filter_map(|(e, _)| Some((e.id.describe(), e.id.helm_file()?)))
+            .collect();
+        for entry in returned.iter_mut().filter(|e| e.id.helm_file().is_none()) {
             let file = files
                 .get(&entry.id.describe())
-                .cloned()
+                .map(|f| f.to_string())
                 .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
             entry.set_helm_file(file)?;
         }
@@ -438,7 +552,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.id.key(), Some(("apps", "Deployment", "n", "d")));
-        assert_eq!(e.id.helm_file.as_deref(), Some("t/d.yaml"));
+        assert_eq!(e.id.helm_file(), Some("t/d.yaml"));
         assert_eq!(
             Entry::returned("[1]".into()).unwrap_err(),
             " is not a JSON object"
@@ -451,6 +565,16 @@ mod tests {
             Entry::returned("{oops".into())
                 .unwrap_err()
                 .starts_with(" is not JSON")
+        );
+        let deep = format!(
+            r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"a"}},"x":{}1{}}}"#,
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        assert!(
+            Entry::returned(deep)
+                .unwrap_err()
+                .contains("deeper than 128")
         );
         assert_eq!(
             Entry::returned(r#"{"kind":"X","metadata":{"name":"a"}}"#.into()).unwrap_err(),

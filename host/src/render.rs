@@ -72,17 +72,19 @@ impl Reported {
 }
 
 /// Where a run's input stream comes from.
-#[derive(Debug)]
 pub enum Input {
     /// No input (render, Argo CD: the pipeline's resources and plugins make the stream).
     None,
     /// Objects already parsed and checked (a KRM `ResourceList`'s items).
     Objects(Vec<Object>),
-    /// A YAML or JSON stream (Helm's rendered chart), read one object at a time after the
-    /// plugins are described: an object no plugin selects is written out as it is read.
-    Text {
+    /// A YAML or JSON stream (Helm's rendered chart on stdin), read in pieces and one object
+    /// at a time after the plugins are described: an object no plugin selects is written out
+    /// as it is read.
+    Reader {
         /// The stream.
-        text: String,
+        reader: Box<dyn std::io::Read>,
+        /// The most bytes it may have.
+        limit: usize,
         /// Its name in errors, for example `stdin`.
         origin: String,
     },
@@ -185,7 +187,7 @@ pub fn run<'r>(
     let plugins = start_all(rt, pipeline, base, opts, generates)?;
 
     // The input, held as JSON where a plugin will be given it and as final YAML elsewhere.
-    let selected = |id: &Id| plugins.iter().any(|p| p.selects(&id.group, &id.kind));
+    let selected = |id: &Id| plugins.iter().any(|p| p.selects(id.group(), id.kind()));
     let hold = |obj: &Object| Entry::new(obj, selected);
     let mut stream = Held::new();
     match input {
@@ -195,8 +197,12 @@ pub fn run<'r>(
                 stream.push(hold(obj)?);
             }
         }
-        Input::Text { text, origin } => {
-            stream::visit(&text, &origin, |obj| {
+        Input::Reader {
+            reader,
+            limit,
+            origin,
+        } => {
+            crate::reader::visit(reader, limit, &origin, |obj| {
                 stream.push(hold(&obj)?);
                 Ok(())
             })?;
@@ -276,7 +282,7 @@ pub fn run<'r>(
             .map(|id| {
                 select
                     .as_ref()
-                    .is_none_or(|s| s.matches_type(&id.group, &id.kind))
+                    .is_none_or(|s| s.matches_type(id.group(), id.kind()))
             })
             .collect();
         tracing::debug!(
@@ -285,10 +291,6 @@ pub fn run<'r>(
             of = given.len(),
             "objects passed to the plugin"
         );
-        // Only a given object can come back with its identity, so only theirs are remembered.
-        let helm_files = (opts.mode == wit::Mode::PostRender)
-            .then(|| stream.helm_files(&given))
-            .flatten();
         // The given objects' JSON moves to the plugin: the host keeps no copy while it runs.
         let manifests = stream.take_given(&given)?;
         let out = instance.run(&ctx, &manifests)?;
@@ -322,8 +324,8 @@ pub fn run<'r>(
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        if let Some(files) = &helm_files {
-            Held::restore_helm_files(&mut returned, files, &name)?;
+        if opts.mode == wit::Mode::PostRender {
+            stream.restore_helm_files(&given, &mut returned, &name)?;
         }
         if generates {
             for entry in &returned {

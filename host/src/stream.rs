@@ -27,24 +27,55 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
 /// [`parse`], one object at a time: `f` gets each object as soon as its document is read, so
 /// a large YAML stream is never held as parsed values all at once.
 pub fn visit(text: &str, origin: &str, mut f: impl FnMut(Object) -> Result<()>) -> Result<()> {
-    let mut push = |value: Value, index: usize| -> Result<()> {
-        let mut objects = Vec::new();
-        push_value(value, origin, index, &mut objects)?;
-        objects.into_iter().try_for_each(&mut f)
-    };
     if let Some(values) = json_values(text) {
         for (index, value) in values.into_iter().enumerate() {
-            push(value, index + 1)?;
+            push_each(value, origin, index + 1, &mut f)?;
         }
         return Ok(());
     }
+    visit_yaml(text, origin, Position::default(), f).map(|_| ())
+}
+
+/// Where a piece of a longer YAML stream starts: lines and documents before it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Position {
+    /// Lines before the piece.
+    pub lines: usize,
+    /// Documents before the piece.
+    pub documents: usize,
+}
+
+/// Visits the objects of a YAML piece that starts at `at` of its stream (errors give the
+/// stream's document numbers and lines). Returns the number of documents in the piece.
+pub(crate) fn visit_yaml(
+    text: &str,
+    origin: &str,
+    at: Position,
+    mut f: impl FnMut(Object) -> Result<()>,
+) -> Result<usize> {
+    let mut documents = 0;
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = yaml_document(doc, origin, index)?;
+        let number = at.documents + index + 1;
+        documents = index + 1;
+        let value =
+            Value::deserialize(doc).map_err(|e| yaml_error(&e, origin, number, at.lines))?;
         if !value.is_null() {
-            push(value, index + 1)?;
+            push_each(value, origin, number, &mut f)?;
         }
     }
-    Ok(())
+    Ok(documents)
+}
+
+/// Hands each object of document `index` (a `List` is flattened) to `f`.
+fn push_each(
+    value: Value,
+    origin: &str,
+    index: usize,
+    f: &mut impl FnMut(Object) -> Result<()>,
+) -> Result<()> {
+    let mut objects = Vec::new();
+    push_value(value, origin, index, &mut objects)?;
+    objects.into_iter().try_for_each(f)
 }
 
 /// Parses a YAML or JSON stream into its documents, as they are (empty documents skipped).
@@ -54,7 +85,7 @@ pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
     }
     let mut values = Vec::new();
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = yaml_document(doc, origin, index)?;
+        let value = Value::deserialize(doc).map_err(|e| yaml_error(&e, origin, index + 1, 0))?;
         if !value.is_null() {
             values.push(value);
         }
@@ -66,7 +97,7 @@ pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
 /// as JSON first. YAML flow mappings also start with `{`, so on any JSON error this gives
 /// `None` and the caller reads YAML, whose parser reads JSON documents too and gives the
 /// better message. Nulls are dropped like empty documents.
-fn json_values(text: &str) -> Option<Vec<Value>> {
+pub(crate) fn json_values(text: &str) -> Option<Vec<Value>> {
     let trimmed = text.trim_start();
     if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
         return None;
@@ -79,19 +110,17 @@ fn json_values(text: &str) -> Option<Vec<Value>> {
         .map(|values| values.into_iter().filter(|v| !v.is_null()).collect())
 }
 
-/// Document `index` (from 0) of a YAML stream as a value; an error names its line and column.
-fn yaml_document(doc: serde_yaml::Deserializer<'_>, origin: &str, index: usize) -> Result<Value> {
-    Value::deserialize(doc).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {} column {}", l.line(), l.column()))
-            .unwrap_or_default();
-        error::input(format!(
-            "{origin}: document {}: invalid YAML{at}: {}",
-            index + 1,
-            strip_location(&e.to_string())
-        ))
-    })
+/// An invalid YAML document as an input error naming document `number` and its line
+/// (`lines` before the piece it was read from).
+fn yaml_error(e: &serde_yaml::Error, origin: &str, number: usize, lines: usize) -> anyhow::Error {
+    let at = e
+        .location()
+        .map(|l| format!(" at line {} column {}", lines + l.line(), l.column()))
+        .unwrap_or_default();
+    error::input(format!(
+        "{origin}: document {number}: invalid YAML{at}: {}",
+        strip_location(&e.to_string())
+    ))
 }
 
 /// serde_yaml appends " at line L column C" itself; the caller puts the location first.
