@@ -246,7 +246,7 @@ pub fn run<'r>(
                 crate::argocd::apply_override(&name, &schema, &mut config, path, raw)?;
             }
         }
-        schema::validate(&name, &info.config_schema, &config)?;
+        schema::validate_cached(rt.cache(), &name, &info.config_schema, &config)?;
         secrets::check_config(&name, &format!("{at}.config"), &config)?;
 
         let mut files = Vec::with_capacity(spec.files.len());

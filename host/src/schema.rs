@@ -1,9 +1,42 @@
 //! Validating a plugin's configuration against the JSON Schema its `describe()` returns.
 
 use crate::error;
+use crate::runtime::Cache;
 use anyhow::Result;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// [`validate`], skipped for a schema and config that passed before on this machine (recorded
+/// in `cache`, keyed by their sha256 and flinkwasm's version). Compiling a schema, which
+/// jsonschema starts by checking against its meta-schema, is about a quarter of a warm render;
+/// the result depends only on the two texts, so it is remembered like compiled code is.
+pub fn validate_cached(cache: &Cache, plugin: &str, schema: &str, config: &Value) -> Result<()> {
+    let key = check_key(schema, config);
+    if cache.passed(&key) {
+        return Ok(());
+    }
+    validate(plugin, schema, config)?;
+    cache.record_pass(&key);
+    Ok(())
+}
+
+/// The name [`validate_cached`] records a passed check under: the sha256 of flinkwasm's
+/// version, the schema text and the config's canonical JSON.
+pub fn check_key(schema: &str, config: &Value) -> String {
+    let config_text = config.to_string();
+    let mut h = Sha256::new();
+    for part in [
+        "flinkwasm config check",
+        env!("CARGO_PKG_VERSION"),
+        schema,
+        config_text.as_str(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("config-{}", crate::runtime::hex(&h.finalize()))
+}
 
 /// Checks `config` against `schema` (JSON text; empty means "an empty object only"). Every
 /// violation is listed, each with the dotted path of the key, as one input error.

@@ -42,7 +42,13 @@ fn is_builtin_entry(p: &std::path::Path) -> bool {
 
 fn all_entries(cache: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for engine_dir in std::fs::read_dir(cache).into_iter().flatten().flatten() {
+    // `checks/` holds passed config checks, not compiled code.
+    for engine_dir in std::fs::read_dir(cache)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|d| d.file_name() != "checks")
+    {
         for e in std::fs::read_dir(engine_dir.path())
             .into_iter()
             .flatten()
@@ -219,5 +225,70 @@ fn built_ins_render_without_any_cache_directory() {
         flinkwasm::builtin::names().count(),
         "{}",
         r.stderr
+    );
+}
+
+/// The passed-check markers in the cache.
+fn checks(cache: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(cache.join("checks"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_config_check_is_remembered_only_when_it_passed_and_only_in_a_private_directory() {
+    const HEAD: &str = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  plugins:\n  - builtin: monitoring\n";
+    let s = Scratch::new(BIN);
+    s.write(
+        "flinkwasm.yaml",
+        format!("{HEAD}    config: {{port: 9249}}\n"),
+    );
+    s.run(&["render"], None).ok();
+    let first = checks(&s.cache);
+    assert_eq!(first.len(), 1, "{first:?}");
+    s.run(&["render"], None).ok();
+    assert_eq!(
+        checks(&s.cache),
+        first,
+        "a passed check is reused, not recorded again"
+    );
+
+    // A config that fails is refused every time and never recorded.
+    s.write(
+        "flinkwasm.yaml",
+        format!("{HEAD}    config: {{port: 9249, prot: 1}}\n"),
+    );
+    for _ in 0..2 {
+        s.run(&["render"], None).fails(
+            3,
+            "plugin monitoring: invalid config: config.prot: unknown key",
+        );
+    }
+    assert_eq!(checks(&s.cache), first);
+
+    // A record planted for the failing config is not trusted where others can write.
+    let info = s.run(&["plugins", "inspect", "monitoring"], None).ok();
+    let info: serde_json::Value = serde_json::from_str(&info.stdout).expect("inspect JSON");
+    let schema = serde_json::to_string(&info["configSchema"]).expect("schema text");
+    let bad = serde_json::json!({"port": 9249, "prot": 1});
+    let key = flinkwasm::schema::check_key(&schema, &bad);
+    let dir = s.cache.join("checks");
+    std::fs::write(dir.join(&key), b"").expect("planting a record");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    s.run(&["render"], None)
+        .fails(3, "config.prot: unknown key");
+    // The same record in a private directory is what a passed check leaves, and is used (so
+    // the key above is the one flinkwasm computes): the host skips its check and the plugin's
+    // own config parsing refuses the key instead.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    s.run(&["render"], None).fails(
+        4,
+        "plugin monitoring: invalid plugin configuration: unknown field `prot`",
     );
 }

@@ -91,6 +91,36 @@ impl Cache {
         self.dir.as_deref()
     }
 
+    /// Whether the check named `key` passed before: a marker in the private cache. For checks
+    /// whose result depends only on what the key was hashed from (a plugin config validated
+    /// against its schema); an unusable cache answers no, which only costs the check.
+    pub fn passed(&self, key: &str) -> bool {
+        self.checks_dir()
+            .is_some_and(|dir| private(&dir) && dir.join(key).is_file())
+    }
+
+    /// Records that the check named `key` passed. Trouble is logged, never an error: a
+    /// missing marker only means the check runs again.
+    pub fn record_pass(&self, key: &str) {
+        let Some(dir) = self.checks_dir() else {
+            return;
+        };
+        let path = dir.join(key);
+        let result = create_private_dir(&dir).and_then(|()| {
+            // An empty file: its name is the record, so a torn write cannot make one up.
+            let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
+            fs::write(&tmp, b"").with_context(|| format!("creating {}", tmp.display()))?;
+            fs::rename(&tmp, &path).with_context(|| format!("renaming into {}", path.display()))
+        });
+        if let Err(e) = result {
+            tracing::debug!("check not recorded in the cache ({e:#})");
+        }
+    }
+
+    fn checks_dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("checks"))
+    }
+
     /// The directory for this engine's entries.
     fn engine_dir(&self, engine: &Engine) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
