@@ -26,12 +26,6 @@ fn pipeline() -> &'static PipelineFile {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let Ok(objects) = flinkwasm::stream::parse(text, "fuzz") else {
-        return;
-    };
     let opts = Options {
         mode: wit::Mode::PostRender,
         cluster: None,
@@ -40,10 +34,18 @@ fuzz_target!(|data: &[u8]| {
         only: Vec::new(),
         overrides: Default::default(),
     };
-    let Ok(rendered) = render::run(runtime(), pipeline(), std::path::Path::new("."), &opts, objects) else {
+    let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let written = flinkwasm::stream::write(&rendered.objects).expect("writing");
+    let input = render::Input::Text {
+        text: text.to_string(),
+        origin: "fuzz".into(),
+    };
+    let Ok(mut rendered) = render::run(runtime(), pipeline(), std::path::Path::new("."), &opts, input) else {
+        return;
+    };
+    let objects = rendered.stream.objects().expect("held objects parse");
+    let written = rendered.stream.to_yaml().expect("writing");
     let reread = flinkwasm::stream::parse(&written, "rewritten").expect("our output parses");
-    assert_eq!(rendered.objects, reread);
+    assert_eq!(objects, reread);
 });

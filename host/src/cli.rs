@@ -283,6 +283,8 @@ fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
 
 fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
     let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
+    // Read whole first: a stream over the limit is refused before any work.
+    let input = read_stdin()?;
     let rt = runtime()?;
     let opts = Options {
         mode: wit::Mode::PostRender,
@@ -292,9 +294,8 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         only: args.plugins.clone(),
         overrides: Default::default(),
     };
-    let input = Input::Reader {
-        reader: Box::new(std::io::stdin().lock()),
-        limit: max_input()?,
+    let input = Input::Text {
+        text: input,
         origin: "stdin".into(),
     };
     let mut rendered = render::run(rt, &pipeline, &base, &opts, input)?;

@@ -518,11 +518,6 @@ impl Held {
     pub fn objects(&self) -> Result<Vec<Object>> {
         self.entries.iter().map(Entry::object).collect()
     }
-
-    /// The entries, for a plugin's checks.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //!
 //! The binary is a thin shell over [`cli::main`]. The work is done by:
 //! - [`stream`]: YAML/JSON manifest streams in, canonical YAML out;
-//! - [`reader`]: a stream read from a pipe in pieces cut at document markers;
 //! - [`pipeline`]: the `flinkwasm.yaml` model, limits and the built-in default pipeline;
 //! - [`source`] and [`builtin`]: where a plugin's component bytes come from, and their pins;
 //! - [`runtime`]: wasmtime engine, compile cache and the per-instance sandbox;
@@ -25,7 +24,6 @@ pub mod error;
 pub mod held;
 pub mod krm;
 pub mod pipeline;
-pub mod reader;
 pub mod render;
 pub mod runtime;
 pub mod scaffold;

@@ -77,14 +77,12 @@ pub enum Input {
     None,
     /// Objects already parsed and checked (a KRM `ResourceList`'s items).
     Objects(Vec<Object>),
-    /// A YAML or JSON stream (Helm's rendered chart on stdin), read in pieces and one object
-    /// at a time after the plugins are described: an object no plugin selects is written out
-    /// as it is read.
-    Reader {
+    /// A YAML or JSON stream (Helm's rendered chart on stdin), parsed one object at a time
+    /// after the plugins are described: an object no plugin selects is written out as it is
+    /// read, and the text is dropped once parsed.
+    Text {
         /// The stream.
-        reader: Box<dyn std::io::Read>,
-        /// The most bytes it may have.
-        limit: usize,
+        text: String,
         /// Its name in errors, for example `stdin`.
         origin: String,
     },
@@ -197,12 +195,8 @@ pub fn run<'r>(
                 stream.push(hold(obj)?);
             }
         }
-        Input::Reader {
-            reader,
-            limit,
-            origin,
-        } => {
-            crate::reader::visit(reader, limit, &origin, |obj| {
+        Input::Text { text, origin } => {
+            stream::visit(&text, &origin, |obj| {
                 stream.push(hold(&obj)?);
                 Ok(())
             })?;

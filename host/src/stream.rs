@@ -38,20 +38,33 @@ pub fn visit(text: &str, origin: &str, mut f: impl FnMut(Object) -> Result<()>) 
 
 /// Where a piece of a longer YAML stream starts: lines and documents before it.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Position {
+struct Position {
     /// Lines before the piece.
-    pub lines: usize,
+    lines: usize,
     /// Documents before the piece.
-    pub documents: usize,
+    documents: usize,
 }
 
 /// Visits the objects of a YAML piece that starts at `at` of its stream (errors give the
 /// stream's document numbers and lines). Returns the number of documents in the piece.
-pub(crate) fn visit_yaml(
+fn visit_yaml(
     text: &str,
     origin: &str,
     at: Position,
     mut f: impl FnMut(Object) -> Result<()>,
+) -> Result<usize> {
+    yaml_documents(text, origin, at, |number, value| {
+        push_each(value, origin, number, &mut f)
+    })
+}
+
+/// Calls `f` with each non-empty document of a YAML piece that starts at `at` of its stream,
+/// and the document's number in the stream. Returns the number of documents in the piece.
+fn yaml_documents(
+    text: &str,
+    origin: &str,
+    at: Position,
+    mut f: impl FnMut(usize, Value) -> Result<()>,
 ) -> Result<usize> {
     let mut documents = 0;
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
@@ -60,7 +73,7 @@ pub(crate) fn visit_yaml(
         let value =
             Value::deserialize(doc).map_err(|e| yaml_error(&e, origin, number, at.lines))?;
         if !value.is_null() {
-            push_each(value, origin, number, &mut f)?;
+            f(number, value)?;
         }
     }
     Ok(documents)
@@ -84,12 +97,10 @@ pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
         return Ok(values);
     }
     let mut values = Vec::new();
-    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = Value::deserialize(doc).map_err(|e| yaml_error(&e, origin, index + 1, 0))?;
-        if !value.is_null() {
-            values.push(value);
-        }
-    }
+    yaml_documents(text, origin, Position::default(), |_, value| {
+        values.push(value);
+        Ok(())
+    })?;
     Ok(values)
 }
 
@@ -97,7 +108,7 @@ pub fn parse_values(text: &str, origin: &str) -> Result<Vec<Value>> {
 /// as JSON first. YAML flow mappings also start with `{`, so on any JSON error this gives
 /// `None` and the caller reads YAML, whose parser reads JSON documents too and gives the
 /// better message. Nulls are dropped like empty documents.
-pub(crate) fn json_values(text: &str) -> Option<Vec<Value>> {
+fn json_values(text: &str) -> Option<Vec<Value>> {
     let trimmed = text.trim_start();
     if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
         return None;

@@ -1,6 +1,6 @@
-//! A large Helm release through `post-render`: stdin is read in pieces cut at document
-//! markers, objects no plugin selects are written as they are read, the rest pass through the
-//! plugins as text. Whatever the plugins leave alone must come out as it went in, in order,
+//! A large Helm release through `post-render`: the stream is parsed one object at a time,
+//! objects no plugin selects are written as they are read, the rest pass through the plugins
+//! as text. Whatever the plugins leave alone must come out as it went in, in order,
 //! and errors far into the stream must name the stream's own document and line.
 
 use flinkwasm_tests::harness::{Scratch, parse_stream};
@@ -26,7 +26,7 @@ fn release(teams: usize) -> String {
 
 #[test]
 fn objects_the_plugins_leave_alone_come_out_as_they_went_in() {
-    // About 4 MiB: several pieces of stdin.
+    // About 4 MiB.
     let input = release(3500);
     assert!(input.len() > 3 << 20);
     let s = Scratch::new(BIN);
