@@ -578,6 +578,19 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_are_found_by_group_kind_namespace_name() {
+        let objs = stream::parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n", "s").unwrap();
+        let mut held = Held::new();
+        for o in &objs {
+            held.push(Entry::new(o, |_| false).unwrap());
+        }
+        assert_eq!(
+            held.duplicates().unwrap(),
+            "duplicate objects: ConfigMap/x/a (objects 1 and 3)"
+        );
+    }
+
+    #[test]
     fn merge_keeps_withheld_in_place_and_refuses_forgery() {
         let a = obj("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}");
         let b = obj("{apiVersion: v1, kind: Secret, metadata: {name: b}}");

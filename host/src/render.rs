@@ -224,6 +224,11 @@ pub fn run<'r>(
 
     let mut diagnostics = Vec::new();
     for plugin in plugins {
+        // A plugin with a `select` sees only its objects; the host keeps the rest.
+        let given: Vec<bool> = stream
+            .ids()
+            .map(|id| plugin.selects(id.group(), id.kind()))
+            .collect();
         let Ready {
             index,
             spec,
@@ -270,15 +275,6 @@ pub fn run<'r>(
             config: config.to_string(),
             files,
         };
-        // A plugin with a `select` sees only its objects; the host keeps the rest.
-        let given: Vec<bool> = stream
-            .ids()
-            .map(|id| {
-                select
-                    .as_ref()
-                    .is_none_or(|s| s.matches_type(id.group(), id.kind()))
-            })
-            .collect();
         tracing::debug!(
             plugin = name.as_str(),
             given = given.iter().filter(|g| **g).count(),

@@ -235,7 +235,7 @@ pub fn describe(obj: &Object) -> String {
     }
 }
 
-/// The identity used to find duplicates: group, kind, namespace, name (`None` for an object
+/// The identity that makes two objects the same object: group, kind, namespace, name (`None` for an object
 /// named only by `generateName`).
 pub fn identity(obj: &Object) -> Option<(String, String, String, String)> {
     identity_ref(obj)
@@ -258,26 +258,6 @@ pub fn identity_ref(obj: &Object) -> Option<(&str, &str, &str, &str)> {
         str_of(obj, &["metadata", "namespace"]),
         name,
     ))
-}
-
-/// Finds objects with the same group, kind, namespace and name. Returns a message naming each.
-pub fn duplicates(objects: &[Object]) -> Option<String> {
-    let mut seen: std::collections::HashMap<_, usize> =
-        std::collections::HashMap::with_capacity(objects.len());
-    let mut dups = Vec::new();
-    for (i, obj) in objects.iter().enumerate() {
-        if let Some(id) = identity_ref(obj)
-            && let Some(first) = seen.insert(id, i)
-        {
-            dups.push(format!(
-                "{} (objects {} and {})",
-                describe(obj),
-                first + 1,
-                i + 1
-            ));
-        }
-    }
-    (!dups.is_empty()).then(|| format!("duplicate objects: {}", dups.join(", ")))
 }
 
 /// Writes objects as a YAML stream: `---` before each document, keys sorted.
@@ -334,15 +314,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.ends_with("missing apiVersion"), "{err}");
-    }
-
-    #[test]
-    fn duplicates_are_found_by_group_kind_namespace_name() {
-        let objs = parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n", "s").unwrap();
-        assert_eq!(
-            duplicates(&objs).unwrap(),
-            "duplicate objects: ConfigMap/x/a (objects 1 and 3)"
-        );
     }
 
     #[test]
