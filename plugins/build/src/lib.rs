@@ -80,7 +80,9 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
         }
     }
     // Small, fast-to-compile guests: size-optimised, no debug info.
-    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
+        .env("CARGO_PROFILE_RELEASE_LTO", "true")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
