@@ -191,52 +191,71 @@ fn secret_in_object(obj: &Object) -> Option<String> {
             }
         }
     }
-    let mut found = None;
-    walk_object(&Value::Object(obj.clone()), "", &mut found);
-    found
+    let mut at = Vec::new();
+    walk_map(obj, &mut at)
 }
 
-fn walk_object(v: &Value, path: &str, found: &mut Option<String>) {
-    if found.is_some() {
-        return;
+/// A step of the path to a field: a key or an array index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The dotted path of `at` (`spec.containers[0].env`): built only for a finding.
+fn dotted(at: &[Step]) -> String {
+    let mut path = String::new();
+    for step in at {
+        match step {
+            Step::Key(k) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
     }
+    path
+}
+
+fn walk_map<'a>(map: &'a Object, at: &mut Vec<Step<'a>>) -> Option<String> {
+    // An environment variable: {name, value}.
+    if let (Some(Value::String(name)), Some(Value::String(value))) =
+        (map.get("name"), map.get("value"))
+    {
+        let upper = name.to_ascii_uppercase();
+        if SECRET_ENV.iter().any(|s| upper.contains(s))
+            && !NOT_SECRET_ENV.iter().any(|s| upper.ends_with(s))
+            && !only_references(value)
+            && !literal_free_jaas(value)
+        {
+            return Some(format!("{}.value (variable {name})", dotted(at)));
+        }
+    }
+    for (k, child) in map {
+        at.push(Step::Key(k));
+        let found = match child {
+            Value::String(s) if literal_jaas_password(s) => Some(dotted(at)),
+            _ => walk(child, at),
+        };
+        at.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn walk<'a>(v: &'a Value, at: &mut Vec<Step<'a>>) -> Option<String> {
     match v {
-        Value::Object(map) => {
-            // An environment variable: {name, value}.
-            if let (Some(Value::String(name)), Some(Value::String(value))) =
-                (map.get("name"), map.get("value"))
-            {
-                let upper = name.to_ascii_uppercase();
-                if SECRET_ENV.iter().any(|s| upper.contains(s))
-                    && !NOT_SECRET_ENV.iter().any(|s| upper.ends_with(s))
-                    && !only_references(value)
-                    && !literal_free_jaas(value)
-                {
-                    *found = Some(format!("{path}.value (variable {name})"));
-                    return;
-                }
-            }
-            for (k, child) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                if let Value::String(s) = child
-                    && literal_jaas_password(s)
-                {
-                    *found = Some(p);
-                    return;
-                }
-                walk_object(child, &p, found);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                walk_object(child, &format!("{path}[{i}]"), found);
-            }
-        }
-        _ => {}
+        Value::Object(map) => walk_map(map, at),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, child)| {
+            at.push(Step::Index(i));
+            let found = walk(child, at);
+            at.pop();
+            found
+        }),
+        _ => None,
     }
 }
 
