@@ -4,8 +4,9 @@
 use crate::builtin;
 use crate::error::{self, EXIT_CODES_HELP};
 use crate::pipeline::{self, PipelineFile, Target};
-use crate::render::{self, Input, Options, Started};
+use crate::render::{self, Input, Options};
 use crate::runtime::{Cache, Runtime, wit};
+use crate::start::{self, Started};
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read as _, Write as _};
@@ -349,7 +350,7 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
                 let Started { info, .. } =
-                    render::start(rt, &name, &spec.source(i, &base)?, limits)?;
+                    start::start(rt, &name, &spec.source(i, &base)?, limits)?;
                 let schema =
                     serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
                 described.push((name, info.description, schema));
@@ -513,7 +514,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 ),
                 None => (pipeline::Source::Builtin(name.clone()), Default::default()),
             };
-            let Started { info, digest, .. } = render::start(rt, &name, &src, limits)?;
+            let Started { info, digest, .. } = start::start(rt, &name, &src, limits)?;
             let schema: serde_json::Value =
                 serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
             let doc = serde_json::json!({
@@ -540,7 +541,7 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 let name = spec.display_name();
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
                 let Started { info, digest, .. } =
-                    render::start(rt, &name, &spec.source(i, &base)?, limits)?;
+                    start::start(rt, &name, &spec.source(i, &base)?, limits)?;
                 crate::schema::validate(&name, &info.config_schema, &spec.config_for(None))?;
                 for (cluster, values) in &pipeline.spec.clusters {
                     if let Some(patch) = values.config.get(&name) {

@@ -30,4 +30,5 @@ pub mod scaffold;
 pub mod schema;
 pub mod secrets;
 pub mod source;
+pub mod start;
 pub mod stream;

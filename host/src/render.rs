@@ -3,11 +3,11 @@
 
 use crate::error;
 use crate::held::{Entry, Held, Id};
-use crate::pipeline::{Limits, PipelineFile, PluginSpec, Select, Source, Target};
-use crate::runtime::{Instance, Plugin, Runtime, wit};
+use crate::pipeline::{PipelineFile, Target};
+use crate::runtime::{Runtime, wit};
 use crate::schema;
 use crate::secrets;
-use crate::source;
+use crate::start::{self, Loader, Ready};
 use crate::stream::{self, Object};
 use anyhow::Result;
 use serde_json::Value;
@@ -101,25 +101,6 @@ pub struct Rendered {
     pub cluster: String,
 }
 
-/// A plugin of the run, started and described, waiting for its turn.
-struct Ready<'r> {
-    index: usize,
-    spec: &'r PluginSpec,
-    name: String,
-    instance: Instance<'r>,
-    info: wit::PluginInfo,
-    /// The objects it is given: the pipeline's `select`, else its own, else all.
-    select: Option<Select>,
-}
-
-impl Ready<'_> {
-    fn selects(&self, group: &str, kind: &str) -> bool {
-        self.select
-            .as_ref()
-            .is_none_or(|s| s.matches_type(group, kind))
-    }
-}
-
 /// Runs `pipeline` (whose relative paths start at `base`) over `input`.
 pub fn run<'r>(
     rt: &'r Runtime,
@@ -182,7 +163,7 @@ pub fn run<'r>(
     }
 
     let generates = matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp);
-    let plugins = start_all(rt, pipeline, base, opts, generates)?;
+    let mut plugins = start::plan(rt, pipeline, base, opts, generates)?;
 
     // The input, held as JSON where a plugin will be given it and as final YAML elsewhere.
     let selected = |id: &Id| plugins.iter().any(|p| p.selects(id.group(), id.kind()));
@@ -223,117 +204,123 @@ pub fn run<'r>(
     }
 
     let mut diagnostics = Vec::new();
-    for plugin in plugins {
-        // A plugin with a `select` sees only its objects; the host keeps the rest.
-        let given: Vec<bool> = stream
-            .ids()
-            .map(|id| plugin.selects(id.group(), id.kind()))
-            .collect();
-        let Ready {
-            index,
-            spec,
-            name,
-            mut instance,
-            info,
-            select,
-        } = plugin;
-        let at = format!("spec.plugins[{index}]");
-        let mut config = spec.config_for(cluster_values.config.get(&name));
-        if let Some(overrides) = opts.overrides.get(&name) {
-            let schema: Value = serde_json::from_str(&info.config_schema).unwrap_or(Value::Null);
-            for (path, raw) in overrides {
-                crate::argocd::apply_override(&name, &schema, &mut config, path, raw)?;
+    std::thread::scope(|scope| -> Result<()> {
+        let mut loader = Loader::spawn(scope, rt, &mut plugins);
+        for plugin in plugins {
+            // A plugin with a `select` sees only its objects; the host keeps the rest.
+            let given: Vec<bool> = stream
+                .ids()
+                .map(|id| plugin.selects(id.group(), id.kind()))
+                .collect();
+            let Ready {
+                index,
+                spec,
+                name,
+                info,
+                select,
+                start,
+            } = plugin;
+            let at = format!("spec.plugins[{index}]");
+            let mut config = spec.config_for(cluster_values.config.get(&name));
+            if let Some(overrides) = opts.overrides.get(&name) {
+                let schema: Value =
+                    serde_json::from_str(&info.config_schema).unwrap_or(Value::Null);
+                for (path, raw) in overrides {
+                    crate::argocd::apply_override(&name, &schema, &mut config, path, raw)?;
+                }
             }
-        }
-        schema::validate_cached(rt.cache(), &name, &info.config_schema, &config)?;
-        secrets::check_config(&name, &format!("{at}.config"), &config)?;
+            schema::validate_cached(rt.cache(), &name, &info.config_schema, &config)?;
+            secrets::check_config(&name, &format!("{at}.config"), &config)?;
 
-        let mut files = Vec::with_capacity(spec.files.len());
-        for f in &spec.files {
-            let path = confined(base, f, &format!("{at}.files"))?;
-            for (rel, full) in expand(&path, f)? {
-                let content = std::fs::read_to_string(&full).map_err(|e| {
-                    error::input(format!(
-                        "plugin {name}: cannot read granted file {rel}: {e}"
-                    ))
-                })?;
-                files.push(wit::GrantedFile { path: rel, content });
+            let mut files = Vec::with_capacity(spec.files.len());
+            for f in &spec.files {
+                let path = confined(base, f, &format!("{at}.files"))?;
+                for (rel, full) in expand(&path, f)? {
+                    let content = std::fs::read_to_string(&full).map_err(|e| {
+                        error::input(format!(
+                            "plugin {name}: cannot read granted file {rel}: {e}"
+                        ))
+                    })?;
+                    files.push(wit::GrantedFile { path: rel, content });
+                }
             }
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files.dedup_by(|a, b| a.path == b.path);
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+            files.dedup_by(|a, b| a.path == b.path);
 
-        let ctx = wit::Context {
-            cluster: cluster.clone(),
-            namespace: namespace.clone(),
-            release: release.clone(),
-            mode: opts.mode,
-            capabilities: wit::Capabilities {
-                kube_version: kube_version.clone(),
-                api_versions: api_versions.clone(),
-            },
-            config: config.to_string(),
-            files,
-        };
-        tracing::debug!(
-            plugin = name.as_str(),
-            given = given.iter().filter(|g| **g).count(),
-            of = given.len(),
-            "objects passed to the plugin"
-        );
-        // The given objects' JSON moves to the plugin: the host keeps no copy while it runs.
-        let manifests = stream.take_given(&given)?;
-        let out = instance.run(&ctx, &manifests)?;
-        // The plugin's memory and the JSON it was given go before its output is read.
-        drop(instance);
-        drop(manifests);
-
-        let mut errors = Vec::new();
-        for d in out.diagnostics {
-            let r = Reported {
-                plugin: name.clone(),
-                diagnostic: d,
+            let ctx = wit::Context {
+                cluster: cluster.clone(),
+                namespace: namespace.clone(),
+                release: release.clone(),
+                mode: opts.mode,
+                capabilities: wit::Capabilities {
+                    kube_version: kube_version.clone(),
+                    api_versions: api_versions.clone(),
+                },
+                config: config.to_string(),
+                files,
             };
-            match r.diagnostic.severity {
-                wit::Severity::Error => errors.push(r.line()),
-                wit::Severity::Warning => tracing::warn!("{}", r.line()),
-                wit::Severity::Info => tracing::info!("{}", r.line()),
+            tracing::debug!(
+                plugin = name.as_str(),
+                given = given.iter().filter(|g| **g).count(),
+                of = given.len(),
+                "objects passed to the plugin"
+            );
+            // The given objects' JSON moves to the plugin: the host keeps no copy while it runs.
+            let manifests = stream.take_given(&given)?;
+            let mut instance = loader.instance(&name, start)?;
+            let out = instance.run(&ctx, &manifests)?;
+            // The plugin's memory and the JSON it was given go before its output is read.
+            drop(instance);
+            drop(manifests);
+
+            let mut errors = Vec::new();
+            for d in out.diagnostics {
+                let r = Reported {
+                    plugin: name.clone(),
+                    diagnostic: d,
+                };
+                match r.diagnostic.severity {
+                    wit::Severity::Error => errors.push(r.line()),
+                    wit::Severity::Warning => tracing::warn!("{}", r.line()),
+                    wit::Severity::Info => tracing::info!("{}", r.line()),
+                }
+                diagnostics.push(r);
             }
-            diagnostics.push(r);
-        }
-        if !errors.is_empty() {
-            return Err(error::plugin(errors.join("\n")));
-        }
-        let mut returned = out
-            .manifests
-            .into_iter()
-            .enumerate()
-            .map(|(i, text)| {
-                Entry::returned(text).map_err(|why| {
-                    error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
+            if !errors.is_empty() {
+                return Err(error::plugin(errors.join("\n")));
+            }
+            let mut returned = out
+                .manifests
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    Entry::returned(text).map_err(|why| {
+                        error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if opts.mode == wit::Mode::PostRender {
-            stream.restore_helm_files(&given, &mut returned, &name)?;
-        }
-        if generates {
-            for entry in &returned {
-                secrets::check_objects(
-                    &format!("plugin {name}"),
-                    std::slice::from_ref(&entry.object()?),
-                )?;
+                .collect::<Result<Vec<_>>>()?;
+            if opts.mode == wit::Mode::PostRender {
+                stream.restore_helm_files(&given, &mut returned, &name)?;
+            }
+            if generates {
+                for entry in &returned {
+                    secrets::check_objects(
+                        &format!("plugin {name}"),
+                        std::slice::from_ref(&entry.object()?),
+                    )?;
+                }
+            }
+            if select.is_some() {
+                stream.merge(&name, &given, returned)?;
+            } else {
+                stream.replace(returned);
+            }
+            if let Some(why) = stream.duplicates() {
+                return Err(error::plugin(format!("plugin {name}: returned {why}")));
             }
         }
-        if select.is_some() {
-            stream.merge(&name, &given, returned)?;
-        } else {
-            stream.replace(returned);
-        }
-        if let Some(why) = stream.duplicates() {
-            return Err(error::plugin(format!("plugin {name}: returned {why}")));
-        }
-    }
+        Ok(())
+    })?;
     Ok(Rendered {
         stream,
         input_objects,
@@ -342,122 +329,9 @@ pub fn run<'r>(
     })
 }
 
-/// Loads, instantiates and describes every plugin of the run at once, one thread each, and
-/// drops generators outside render modes. The first failure in pipeline order is returned, so
-/// errors do not depend on thread timing.
-fn start_all<'r>(
-    rt: &'r Runtime,
-    pipeline: &'r PipelineFile,
-    base: &Path,
-    opts: &Options,
-    generates: bool,
-) -> Result<Vec<Ready<'r>>> {
-    let chosen: Vec<(usize, &PluginSpec, String)> = pipeline
-        .spec
-        .plugins
-        .iter()
-        .enumerate()
-        .map(|(index, spec)| (index, spec, spec.display_name()))
-        .filter(|(_, _, name)| opts.only.is_empty() || opts.only.contains(name))
-        .collect();
-    let mut jobs = Vec::with_capacity(chosen.len());
-    for (index, spec, name) in &chosen {
-        let limits = spec
-            .limits
-            .resolve(&format!("spec.plugins[{index}].limits"))?;
-        jobs.push((name.as_str(), spec.source(*index, base)?, limits));
-    }
-    let started: Vec<Started<'r>> = if jobs.len() < 2 {
-        jobs.iter()
-            .map(|(name, source, limits)| start(rt, name, source, *limits))
-            .collect::<Result<_>>()?
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = jobs
-                .iter()
-                .map(|(name, source, limits)| scope.spawn(move || start(rt, name, source, *limits)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(&jobs)
-                .map(|(h, (name, _, _))| {
-                    h.join()
-                        .map_err(|_| anyhow::anyhow!("plugin {name}: starting it panicked"))?
-                })
-                .collect::<Result<Vec<_>>>()
-        })?
-    };
-    let mut ready = Vec::with_capacity(started.len());
-    for ((index, spec, name), Started { instance, info, .. }) in chosen.into_iter().zip(started) {
-        if info.role == wit::Role::Generator && !generates {
-            tracing::debug!(
-                plugin = name.as_str(),
-                "generator skipped outside render mode"
-            );
-            continue;
-        }
-        let select = spec.select.clone().or_else(|| {
-            info.select.as_ref().map(|s| Select {
-                groups: s.groups.clone(),
-                kinds: s.kinds.clone(),
-            })
-        });
-        ready.push(Ready {
-            index,
-            spec,
-            name,
-            instance,
-            info,
-            select,
-        });
-    }
-    Ok(ready)
-}
-
 /// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
 /// every object must carry it.
 pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
-
-/// A plugin fetched, loaded, instantiated and described: what every command that runs or
-/// inspects a plugin starts from.
-pub struct Started<'r> {
-    /// The running instance.
-    pub instance: Instance<'r>,
-    /// What `describe()` said.
-    pub info: wit::PluginInfo,
-    /// The component's sha256, lower-case hex.
-    pub digest: String,
-}
-
-/// Fetches `source` (pin-checked), loads it (precompiled, cached or compiled), instantiates it
-/// under `limits` and calls `describe()`.
-pub fn start<'r>(
-    rt: &'r Runtime,
-    name: &str,
-    source: &Source,
-    limits: Limits,
-) -> Result<Started<'r>> {
-    let (plugin, digest) = load(rt, name, source)?;
-    let mut instance = plugin.instantiate(rt, limits)?;
-    let info = instance.describe()?;
-    Ok(Started {
-        instance,
-        info,
-        digest,
-    })
-}
-
-/// Fetches `source` (pin-checked) and loads it. Returns the plugin and its component's sha256.
-fn load(rt: &Runtime, name: &str, source: &Source) -> Result<(Plugin, String)> {
-    let component = source::fetch(name, source)?;
-    let plugin = rt.load(
-        name,
-        &component.bytes,
-        &component.digest,
-        component.precompiled,
-    )?;
-    Ok((plugin, component.digest))
-}
 
 /// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):
 /// a pipeline from a repository may not read the machine's other files.

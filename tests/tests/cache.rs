@@ -228,16 +228,22 @@ fn built_ins_render_without_any_cache_directory() {
     );
 }
 
-/// The passed-check markers in the cache.
-fn checks(cache: &std::path::Path) -> Vec<String> {
+/// The records in the cache whose names start with `prefix`.
+fn records(cache: &std::path::Path, prefix: &str) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(cache.join("checks"))
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
         .collect();
     out.sort();
     out
+}
+
+/// The passed-check markers in the cache.
+fn checks(cache: &std::path::Path) -> Vec<String> {
+    records(cache, "config-")
 }
 
 #[test]
@@ -290,5 +296,59 @@ fn a_config_check_is_remembered_only_when_it_passed_and_only_in_a_private_direct
     s.run(&["render"], None).fails(
         4,
         "plugin monitoring: invalid plugin configuration: unknown field `prot`",
+    );
+}
+
+#[test]
+fn a_description_is_remembered_per_component_and_only_trusted_in_a_private_directory() {
+    const PIPELINE: &str = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  plugins:\n  - builtin: monitoring\n";
+    const ENV: &str = "apiVersion: platform.confluent.io/v1\nkind: FlinkEnvironment\nmetadata: {name: env, namespace: confluent}\nspec:\n  kubernetesNamespace: confluent\n  flinkApplicationDefaults:\n    spec:\n      flinkConfiguration: {taskmanager.numberOfTaskSlots: \"1\"}\n";
+    let s = Scratch::new(BIN);
+    s.write("flinkwasm.yaml", PIPELINE);
+    let debug = ["--log-level", "flinkwasm=debug", "post-render"];
+    // A first run asks the plugin and records its answer; the second reads the record.
+    let first = s.run(&debug, Some(ENV)).ok();
+    assert!(!first.stderr.contains("description read from the cache"));
+    assert!(
+        first.stdout.contains("metrics.reporter"),
+        "monitoring turns the reporter on: {}",
+        first.stdout
+    );
+    let names = records(&s.cache, "describe-");
+    assert_eq!(names.len(), 1, "{names:?}");
+    let path = s.cache.join("checks").join(&names[0]);
+    let record = std::fs::read_to_string(&path).expect("record");
+    let parsed: serde_json::Value = serde_json::from_str(&record).expect("a JSON record");
+    assert_eq!(parsed["name"], "monitoring");
+    let second = s.run(&debug, Some(ENV)).ok();
+    assert!(second.stderr.contains("description read from the cache"));
+    assert_eq!(second.stdout, first.stdout);
+
+    // A record that does not decode is ignored, and replaced by the plugin's own answer.
+    std::fs::write(&path, "{not json").expect("spoiling the record");
+    let third = s.run(&debug, Some(ENV)).ok();
+    assert!(!third.stderr.contains("description read from the cache"));
+    assert_eq!(third.stdout, first.stdout);
+    assert_eq!(std::fs::read_to_string(&path).expect("record"), record);
+
+    // A record is what the host believes: one saying monitoring only generates makes a
+    // post-render skip it. It is believed only where no one else can write.
+    let mut forged = parsed.clone();
+    forged["role"] = "generator".into();
+    std::fs::write(&path, forged.to_string()).expect("forging the record");
+    use std::os::unix::fs::PermissionsExt;
+    let dir = s.cache.join("checks");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let open = s.run(&["post-render"], Some(ENV)).ok();
+    assert_eq!(
+        open.stdout, first.stdout,
+        "a shared directory's record is ignored"
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let private = s.run(&["post-render"], Some(ENV)).ok();
+    assert!(
+        !private.stdout.contains("metrics.reporter"),
+        "the private record is used (so the test above could fail): {}",
+        private.stdout
     );
 }

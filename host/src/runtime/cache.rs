@@ -102,18 +102,35 @@ impl Cache {
     /// Records that the check named `key` passed. Trouble is logged, never an error: a
     /// missing marker only means the check runs again.
     pub fn record_pass(&self, key: &str) {
+        // An empty file: its name is the record, so a torn write cannot make one up.
+        self.record(key, b"");
+    }
+
+    /// What was recorded under `key` (see [`Cache::record`]), from the private cache only.
+    pub fn recorded(&self, key: &str) -> Option<Vec<u8>> {
+        let dir = self.checks_dir()?;
+        if !private(&dir) {
+            return None;
+        }
+        fs::read(dir.join(key)).ok()
+    }
+
+    /// Records `bytes` under `key`, for an answer that depends only on what the key was hashed
+    /// from (a plugin's description, by its component's sha256). Written whole (temporary file,
+    /// then `rename`), so a reader sees all of it or nothing. Trouble is logged, never an
+    /// error: a missing record only means the work is done again.
+    pub fn record(&self, key: &str, bytes: &[u8]) {
         let Some(dir) = self.checks_dir() else {
             return;
         };
         let path = dir.join(key);
         let result = create_private_dir(&dir).and_then(|()| {
-            // An empty file: its name is the record, so a torn write cannot make one up.
             let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
-            fs::write(&tmp, b"").with_context(|| format!("creating {}", tmp.display()))?;
+            fs::write(&tmp, bytes).with_context(|| format!("creating {}", tmp.display()))?;
             fs::rename(&tmp, &path).with_context(|| format!("renaming into {}", path.display()))
         });
         if let Err(e) = result {
-            tracing::debug!("check not recorded in the cache ({e:#})");
+            tracing::debug!("{key} not recorded in the cache ({e:#})");
         }
     }
 

@@ -2,6 +2,7 @@
 //! cache, and every instance in its own sandboxed store with limits.
 
 mod cache;
+mod described;
 pub mod engine;
 mod sandbox;
 mod ticker;
@@ -35,6 +36,11 @@ pub struct Runtime {
     linker: Linker<State>,
     cache: Cache,
     ticker: Ticker,
+    /// Every component loaded, kept until the runtime goes: dropping a plugin's instance then
+    /// frees its memory but leaves its machine code mapped, so a run does not unmap code (a
+    /// write lock on the address space that stalls the other loader threads) just before the
+    /// process exits and frees everything at once.
+    loaded: std::sync::Mutex<Vec<wasmtime::component::Component>>,
 }
 
 impl Runtime {
@@ -59,12 +65,20 @@ impl Runtime {
             linker,
             cache,
             ticker,
+            loaded: std::sync::Mutex::new(Vec::new()),
         })
     }
 
     /// The compile cache.
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+
+    /// The description recorded for the component with sha256 `digest`, if it was described
+    /// before (see [`Instance::describe_remembered`]).
+    pub fn remembered(&self, digest: &str) -> Option<wit::PluginInfo> {
+        let bytes = self.cache.recorded(&described::key(digest))?;
+        described::decode(&bytes)
     }
 
     /// Loads and links a plugin component: from `precompiled` (a built-in's machine code,
@@ -93,6 +107,11 @@ impl Runtime {
             ?outcome,
             "component loaded"
         );
+        // A poisoned lock only means another loader panicked; the list is still sound.
+        self.loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(component.clone());
         let pre = self.linker.instantiate_pre(&component).map_err(|e| {
             // wasmtime names the missing import in the outer message (`component imports
             // function `x`, but ...`) and the reason in the cause; keep both.
@@ -249,6 +268,24 @@ impl Instance<'_> {
     /// Calls `describe`.
     pub fn describe(&mut self) -> Result<wit::PluginInfo> {
         self.call("describing itself", |b, s| b.call_describe(s))
+    }
+
+    /// The plugin's description: recorded in the cache for the component with sha256 `digest`
+    /// (the contract makes `describe` depend on the component alone), else by calling
+    /// `describe` and recording the answer.
+    pub fn describe_remembered(&mut self, digest: &str) -> Result<wit::PluginInfo> {
+        if let Some(info) = self.runtime.remembered(digest) {
+            tracing::debug!(
+                plugin = self.name.as_str(),
+                "description read from the cache"
+            );
+            return Ok(info);
+        }
+        let info = self.describe()?;
+        self.runtime
+            .cache
+            .record(&described::key(digest), &described::encode(&info));
+        Ok(info)
     }
 
     /// Calls `run`, and checks the output against the output limit.

@@ -1,0 +1,264 @@
+//! Starting a run's plugins.
+//!
+//! Every plugin is first fetched (pin-checked) and described. A description comes from the
+//! cache when the plugin's component was described before (the contract makes `describe` a
+//! function of the component alone), so a warm run knows every plugin's role and `select`
+//! without running any of them. A [`Loader`] thread then loads and instantiates the plugins in
+//! pipeline order while the main thread runs the ones before: loading overlaps running, and a
+//! generator skipped outside render modes is never instantiated.
+//!
+//! A plugin with no recorded description is loaded, instantiated and described up front, one
+//! thread each, and keeps that instance for its run.
+
+use crate::pipeline::{Limits, PipelineFile, PluginSpec, Select, Source};
+use crate::render::Options;
+use crate::runtime::{Instance, Plugin, Runtime, wit};
+use crate::source::{self, Trusted};
+use anyhow::Result;
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread::Scope;
+
+/// A plugin of the run, described, waiting for its turn.
+pub(crate) struct Ready<'r> {
+    /// Its place in `spec.plugins`.
+    pub index: usize,
+    /// Its pipeline entry.
+    pub spec: &'r PluginSpec,
+    /// Its name in the pipeline.
+    pub name: String,
+    /// What it says about itself.
+    pub info: wit::PluginInfo,
+    /// The objects it is given: the pipeline's `select`, else its own, else all.
+    pub select: Option<Select>,
+    /// Its instance, or what the [`Loader`] needs to make one: give it to
+    /// [`Loader::instance`].
+    pub start: Start<'r>,
+}
+
+/// How a plugin's instance comes to be.
+pub(crate) enum Start<'r> {
+    /// Started while being described.
+    Running(Instance<'r>),
+    /// Described from the cache; not loaded yet.
+    Pending(Trusted, Limits),
+    /// Handed to the [`Loader`].
+    Loading,
+}
+
+impl Ready<'_> {
+    /// Whether the plugin is given objects of this API group and kind.
+    pub fn selects(&self, group: &str, kind: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|s| s.matches_type(group, kind))
+    }
+}
+
+/// Fetches and describes every plugin of the run (all, or `opts.only`) and drops generators
+/// outside render modes (`generates` false). Plugins with no recorded description are started
+/// at once, one thread each. The first failure in pipeline order is returned, so errors do not
+/// depend on thread timing.
+pub(crate) fn plan<'r>(
+    rt: &'r Runtime,
+    pipeline: &'r PipelineFile,
+    base: &Path,
+    opts: &Options,
+    generates: bool,
+) -> Result<Vec<Ready<'r>>> {
+    struct Job<'r> {
+        index: usize,
+        spec: &'r PluginSpec,
+        name: String,
+        limits: Limits,
+        trusted: Trusted,
+        info: Option<wit::PluginInfo>,
+    }
+    let mut jobs = Vec::new();
+    for (index, spec) in pipeline.spec.plugins.iter().enumerate() {
+        let name = spec.display_name();
+        if !opts.only.is_empty() && !opts.only.contains(&name) {
+            continue;
+        }
+        let limits = spec
+            .limits
+            .resolve(&format!("spec.plugins[{index}].limits"))?;
+        let trusted = source::fetch(&name, &spec.source(index, base)?)?;
+        let info = rt.remembered(&trusted.digest);
+        if info.is_some() {
+            tracing::debug!(plugin = name.as_str(), "description read from the cache");
+        }
+        jobs.push(Job {
+            index,
+            spec,
+            name,
+            limits,
+            trusted,
+            info,
+        });
+    }
+    // The plugins never described: loaded, instantiated and described now, in parallel.
+    let unknown: Vec<&Job> = jobs.iter().filter(|j| j.info.is_none()).collect();
+    let mut started = if unknown.len() < 2 {
+        unknown
+            .iter()
+            .map(|j| start_trusted(rt, &j.name, &j.trusted, j.limits))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = unknown
+                .iter()
+                .map(|j| scope.spawn(move || start_trusted(rt, &j.name, &j.trusted, j.limits)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(&unknown)
+                .map(|(h, j)| {
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("plugin {}: starting it panicked", j.name))?
+                })
+                .collect::<Result<Vec<_>>>()
+        })?
+    }
+    .into_iter();
+
+    let mut ready = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let (info, start) = match job.info {
+            Some(info) => (info, Start::Pending(job.trusted, job.limits)),
+            None => {
+                let s = started
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("plugin {}: was not started", job.name))?;
+                (s.info, Start::Running(s.instance))
+            }
+        };
+        if info.role == wit::Role::Generator && !generates {
+            tracing::debug!(
+                plugin = job.name.as_str(),
+                "generator skipped outside render mode"
+            );
+            continue;
+        }
+        let select = job.spec.select.clone().or_else(|| {
+            info.select.as_ref().map(|s| Select {
+                groups: s.groups.clone(),
+                kinds: s.kinds.clone(),
+            })
+        });
+        ready.push(Ready {
+            index: job.index,
+            spec: job.spec,
+            name: job.name,
+            info,
+            select,
+            start,
+        });
+    }
+    Ok(ready)
+}
+
+/// Loads and instantiates the plugins described from the cache, in pipeline order, on a thread
+/// of a [`std::thread::scope`], and hands each instance over when its turn comes.
+pub(crate) struct Loader<'r> {
+    rt: &'r Runtime,
+    made: Option<mpsc::Receiver<Result<Instance<'r>>>>,
+}
+
+impl<'r> Loader<'r> {
+    /// Takes the pending plugins of `plugins` and starts loading them in `scope`. The thread
+    /// stops at the first failure, or when the loader is dropped.
+    pub fn spawn<'scope, 'env>(
+        scope: &'scope Scope<'scope, 'env>,
+        rt: &'r Runtime,
+        plugins: &mut [Ready<'r>],
+    ) -> Loader<'r>
+    where
+        'r: 'scope,
+    {
+        let mut pending = Vec::new();
+        for p in plugins.iter_mut() {
+            if matches!(p.start, Start::Pending(..))
+                && let Start::Pending(trusted, limits) =
+                    std::mem::replace(&mut p.start, Start::Loading)
+            {
+                pending.push((p.name.clone(), trusted, limits));
+            }
+        }
+        if pending.is_empty() {
+            return Loader { rt, made: None };
+        }
+        let (tx, rx) = mpsc::channel();
+        scope.spawn(move || {
+            for (name, trusted, limits) in pending {
+                let made = load(rt, &name, &trusted).and_then(|p| p.instantiate(rt, limits));
+                let failed = made.is_err();
+                if tx.send(made).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Loader { rt, made: Some(rx) }
+    }
+
+    /// The instance of the plugin `name` that `start` came with: the one it was described
+    /// with, or the next the thread made (plugins must be asked for in pipeline order).
+    pub fn instance(&mut self, name: &str, start: Start<'r>) -> Result<Instance<'r>> {
+        match start {
+            Start::Running(instance) => Ok(instance),
+            // Not handed to the thread (it was not in the slice given to `spawn`): made here.
+            Start::Pending(trusted, limits) => {
+                load(self.rt, name, &trusted)?.instantiate(self.rt, limits)
+            }
+            Start::Loading => self
+                .made
+                .as_ref()
+                .and_then(|rx| rx.recv().ok())
+                .unwrap_or_else(|| {
+                    Err(anyhow::anyhow!("plugin {name}: its loader thread stopped"))
+                }),
+        }
+    }
+}
+
+/// A plugin fetched, loaded, instantiated and described: what every command that runs or
+/// inspects a plugin starts from.
+pub struct Started<'r> {
+    /// The running instance.
+    pub instance: Instance<'r>,
+    /// What `describe()` said.
+    pub info: wit::PluginInfo,
+    /// The component's sha256, lower-case hex.
+    pub digest: String,
+}
+
+/// Fetches `source` (pin-checked), loads it (precompiled, cached or compiled), instantiates it
+/// under `limits` and describes it (from the cache when this component was described before).
+pub fn start<'r>(
+    rt: &'r Runtime,
+    name: &str,
+    source: &Source,
+    limits: Limits,
+) -> Result<Started<'r>> {
+    let trusted = source::fetch(name, source)?;
+    start_trusted(rt, name, &trusted, limits)
+}
+
+fn start_trusted<'r>(
+    rt: &'r Runtime,
+    name: &str,
+    trusted: &Trusted,
+    limits: Limits,
+) -> Result<Started<'r>> {
+    let mut instance = load(rt, name, trusted)?.instantiate(rt, limits)?;
+    let info = instance.describe_remembered(&trusted.digest)?;
+    Ok(Started {
+        instance,
+        info,
+        digest: trusted.digest.clone(),
+    })
+}
+
+fn load(rt: &Runtime, name: &str, trusted: &Trusted) -> Result<Plugin> {
+    rt.load(name, &trusted.bytes, &trusted.digest, trusted.precompiled)
+}
