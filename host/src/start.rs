@@ -15,8 +15,9 @@ use crate::render::Options;
 use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::source::{self, Trusted};
 use anyhow::Result;
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::Scope;
 
 /// A plugin of the run, described, waiting for its turn.
@@ -159,15 +160,44 @@ pub(crate) fn plan<'r>(
 }
 
 /// Loads and instantiates the plugins described from the cache, in pipeline order, on a thread
-/// of a [`std::thread::scope`], and hands each instance over when its turn comes.
+/// of a [`std::thread::scope`], and hands each instance over when its turn comes. A plugin the
+/// thread has not taken yet when its turn comes is made by the caller itself: waking a thread
+/// can take longer than the work (an idle virtual CPU), so the caller never waits for one that
+/// has not started.
 pub(crate) struct Loader<'r> {
     rt: &'r Runtime,
-    made: Option<mpsc::Receiver<Result<Instance<'r>>>>,
+    /// The plugins no thread has taken yet, in pipeline order.
+    queue: Arc<Mutex<VecDeque<Job<'r>>>>,
+    /// For each plugin handed to the loader, in pipeline order: its place and where its
+    /// instance arrives if the thread makes it.
+    made: VecDeque<(usize, mpsc::Receiver<Result<Instance<'r>>>)>,
+}
+
+/// A plugin for the loader, and where its instance goes.
+struct Job<'r> {
+    seq: usize,
+    name: String,
+    trusted: Trusted,
+    limits: Limits,
+    made: mpsc::Sender<Result<Instance<'r>>>,
+}
+
+impl<'r> Job<'r> {
+    fn make(&self, rt: &'r Runtime) -> Result<Instance<'r>> {
+        load(rt, &self.name, &self.trusted)?.instantiate(rt, self.limits)
+    }
+}
+
+/// The queue, even if a thread panicked while holding it (a pop cannot leave it unsound).
+fn lock<'a, 'r>(
+    queue: &'a Mutex<VecDeque<Job<'r>>>,
+) -> std::sync::MutexGuard<'a, VecDeque<Job<'r>>> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<'r> Loader<'r> {
     /// Takes the pending plugins of `plugins` and starts loading them in `scope`. The thread
-    /// stops at the first failure, or when the loader is dropped.
+    /// stops at its first failure, or when the loader is dropped.
     pub fn spawn<'scope, 'env>(
         scope: &'scope Scope<'scope, 'env>,
         rt: &'r Runtime,
@@ -176,47 +206,78 @@ impl<'r> Loader<'r> {
     where
         'r: 'scope,
     {
-        let mut pending = Vec::new();
+        let mut jobs = VecDeque::new();
+        let mut made = VecDeque::new();
         for p in plugins.iter_mut() {
             if matches!(p.start, Start::Pending(..))
                 && let Start::Pending(trusted, limits) =
                     std::mem::replace(&mut p.start, Start::Loading)
             {
-                pending.push((p.name.clone(), trusted, limits));
+                let (tx, rx) = mpsc::channel();
+                let seq = jobs.len();
+                jobs.push_back(Job {
+                    seq,
+                    name: p.name.clone(),
+                    trusted,
+                    limits,
+                    made: tx,
+                });
+                made.push_back((seq, rx));
             }
         }
-        if pending.is_empty() {
-            return Loader { rt, made: None };
-        }
-        let (tx, rx) = mpsc::channel();
-        scope.spawn(move || {
-            for (name, trusted, limits) in pending {
-                let made = load(rt, &name, &trusted).and_then(|p| p.instantiate(rt, limits));
-                let failed = made.is_err();
-                if tx.send(made).is_err() || failed {
-                    break;
+        // One plugin alone is made by the caller when its turn comes.
+        let spawn = jobs.len() > 1;
+        let queue = Arc::new(Mutex::new(jobs));
+        if spawn {
+            let queue = Arc::clone(&queue);
+            scope.spawn(move || {
+                loop {
+                    let next = lock(&queue).pop_front();
+                    let Some(job) = next else { break };
+                    let instance = job.make(rt);
+                    let failed = instance.is_err();
+                    if job.made.send(instance).is_err() || failed {
+                        break;
+                    }
                 }
-            }
-        });
-        Loader { rt, made: Some(rx) }
+            });
+        }
+        Loader { rt, queue, made }
     }
 
     /// The instance of the plugin `name` that `start` came with: the one it was described
-    /// with, or the next the thread made (plugins must be asked for in pipeline order).
+    /// with, the one the thread made, or one made now (plugins must be asked for in pipeline
+    /// order).
     pub fn instance(&mut self, name: &str, start: Start<'r>) -> Result<Instance<'r>> {
         match start {
             Start::Running(instance) => Ok(instance),
-            // Not handed to the thread (it was not in the slice given to `spawn`): made here.
+            // Not handed to the loader (it was not in the slice given to `spawn`): made here.
             Start::Pending(trusted, limits) => {
                 load(self.rt, name, &trusted)?.instantiate(self.rt, limits)
             }
-            Start::Loading => self
-                .made
-                .as_ref()
-                .and_then(|rx| rx.recv().ok())
-                .unwrap_or_else(|| {
-                    Err(anyhow::anyhow!("plugin {name}: its loader thread stopped"))
-                }),
+            Start::Loading => {
+                let Some((seq, made)) = self.made.pop_front() else {
+                    return Err(anyhow::anyhow!(
+                        "plugin {name}: was not handed to the loader"
+                    ));
+                };
+                let untaken = {
+                    let mut queue = lock(&self.queue);
+                    if queue.front().is_some_and(|j| j.seq == seq) {
+                        queue.pop_front()
+                    } else {
+                        None
+                    }
+                };
+                match untaken {
+                    Some(job) => job.make(self.rt),
+                    None => made.recv().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "plugin {name}: the thread loading it stopped before it"
+                        ))
+                    }),
+                }
+            }
         }
     }
 }
