@@ -34,6 +34,7 @@ use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -44,6 +45,8 @@ const HEADER: usize = MAGIC.len() + 32;
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: Option<PathBuf>,
+    /// Directories found private in this process: checked once, not before every entry.
+    known_private: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 /// What a cache lookup found, for logs and tests.
@@ -78,12 +81,33 @@ impl Cache {
                     .filter(|v| !v.is_empty())
                     .map(|h| PathBuf::from(h).join(".cache").join("flinkwasm"))
             });
-        Cache { dir }
+        Cache::new(dir)
     }
 
     /// A cache in `dir`, or none.
     pub fn new(dir: Option<PathBuf>) -> Cache {
-        Cache { dir }
+        Cache {
+            dir,
+            known_private: Arc::default(),
+        }
+    }
+
+    /// Whether `dir` and its parent are writable by their owner only. A yes is remembered for
+    /// the process (a run lasts milliseconds); a no is asked again, since the directory may be
+    /// created in the meantime.
+    fn private(&self, dir: &Path) -> bool {
+        let mut known = self
+            .known_private
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.iter().any(|d| d == dir) {
+            return true;
+        }
+        let private = private(dir);
+        if private {
+            known.push(dir.to_path_buf());
+        }
+        private
     }
 
     /// The cache directory, if any.
@@ -96,7 +120,7 @@ impl Cache {
     /// against its schema); an unusable cache answers no, which only costs the check.
     pub fn passed(&self, key: &str) -> bool {
         self.checks_dir()
-            .is_some_and(|dir| private(&dir) && dir.join(key).is_file())
+            .is_some_and(|dir| self.private(&dir) && dir.join(key).is_file())
     }
 
     /// Records that the check named `key` passed. Trouble is logged, never an error: a
@@ -109,7 +133,7 @@ impl Cache {
     /// What was recorded under `key` (see [`Cache::record`]), from the private cache only.
     pub fn recorded(&self, key: &str) -> Option<Vec<u8>> {
         let dir = self.checks_dir()?;
-        if !private(&dir) {
+        if !self.private(&dir) {
             return None;
         }
         fs::read(dir.join(key)).ok()
@@ -219,12 +243,14 @@ impl Cache {
     ) -> Option<(Component, Outcome)> {
         if let Some(dir) = self.engine_dir(engine) {
             let path = dir.join(format!("builtin-{digest}.cwasm"));
-            if !mappable(&dir, &path, code.len())
-                && let Err(e) = store_raw(&dir, &path, code)
-            {
-                tracing::debug!(plugin, "built-in not cached for mapping ({e:#})");
+            let mut mappable = self.mappable(&dir, &path, code.len());
+            if !mappable {
+                match store_raw(&dir, &path, code) {
+                    Ok(()) => mappable = self.mappable(&dir, &path, code.len()),
+                    Err(e) => tracing::debug!(plugin, "built-in not cached for mapping ({e:#})"),
+                }
             }
-            if mappable(&dir, &path, code.len()) {
+            if mappable {
                 // SAFETY: the file is a byte copy of `code` (see `store_raw`), which `build.rs`
                 // produced with `Engine::precompile_component` for this wasmtime and these
                 // settings; it sits in a directory only this user can write and is replaced only
@@ -253,13 +279,15 @@ impl Cache {
     }
 }
 
-/// Whether `path` is a built-in entry that may be mapped: the right length, in a directory
-/// (and parent) no other user can write.
-fn mappable(dir: &Path, path: &Path, len: usize) -> bool {
-    let Ok(meta) = fs::metadata(path) else {
-        return false;
-    };
-    meta.is_file() && meta.len() == len as u64 && private(dir)
+impl Cache {
+    /// Whether `path` is a built-in entry that may be mapped: the right length, in a directory
+    /// (and parent) no other user can write.
+    fn mappable(&self, dir: &Path, path: &Path, len: usize) -> bool {
+        let Ok(meta) = fs::metadata(path) else {
+            return false;
+        };
+        meta.is_file() && meta.len() == len as u64 && self.private(dir)
+    }
 }
 
 /// Whether `dir` and its parent are writable by their owner only.
