@@ -209,21 +209,24 @@ impl<'r> Loader<'r> {
         let mut jobs = VecDeque::new();
         let mut made = VecDeque::new();
         for p in plugins.iter_mut() {
-            if matches!(p.start, Start::Pending(..))
-                && let Start::Pending(trusted, limits) =
-                    std::mem::replace(&mut p.start, Start::Loading)
-            {
-                let (tx, rx) = mpsc::channel();
-                let seq = jobs.len();
-                jobs.push_back(Job {
-                    seq,
-                    name: p.name.clone(),
-                    trusted,
-                    limits,
-                    made: tx,
-                });
-                made.push_back((seq, rx));
-            }
+            // Only pending plugins are handed over; a running one keeps its instance.
+            let (trusted, limits) = match std::mem::replace(&mut p.start, Start::Loading) {
+                Start::Pending(trusted, limits) => (trusted, limits),
+                other => {
+                    p.start = other;
+                    continue;
+                }
+            };
+            let (tx, rx) = mpsc::channel();
+            let seq = jobs.len();
+            jobs.push_back(Job {
+                seq,
+                name: p.name.clone(),
+                trusted,
+                limits,
+                made: tx,
+            });
+            made.push_back((seq, rx));
         }
         // One plugin alone is made by the caller when its turn comes.
         let spawn = jobs.len() > 1;

@@ -352,3 +352,58 @@ fn a_description_is_remembered_per_component_and_only_trusted_in_a_private_direc
         private.stdout
     );
 }
+
+#[test]
+fn plugins_described_from_the_cache_and_a_new_one_run_together_as_from_an_empty_cache() {
+    let s = Scratch::new(BIN);
+    let bytes = std::fs::read(env!("FLINKWASM_TEAM_OVERLAY_WASM")).expect("team-overlay built");
+    let digest = flinkwasm::runtime::sha256_hex(&bytes);
+    s.write("team-overlay.wasm", &bytes);
+    const HEAD: &str = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  target: {namespace: confluent}\n  plugins:\n  - builtin: flink-operator\n";
+    // The built-ins are described once, alone.
+    s.write("flinkwasm.yaml", format!("{HEAD}  - builtin: monitoring\n"));
+    s.run(&["render"], None).ok();
+    // Then a plugin never described runs between them: it starts while the plan is made, the
+    // built-ins come from the loader.
+    s.write(
+        "flinkwasm.yaml",
+        format!(
+            "{HEAD}  - name: team-overlay\n    path: team-overlay.wasm\n    sha256: sha256:{digest}\n    config: {{team: payments, costCenter: CC-1}}\n  - builtin: monitoring\n"
+        ),
+    );
+    let mixed = s
+        .run(&["--log-level", "flinkwasm=debug", "render"], None)
+        .ok();
+    for plugin in ["flink-operator", "monitoring"] {
+        assert!(
+            mixed.stderr.contains(&format!(
+                "description read from the cache plugin=\"{plugin}\""
+            )),
+            "{plugin} described from the cache: {}",
+            mixed.stderr
+        );
+    }
+    assert!(
+        !mixed
+            .stderr
+            .contains("description read from the cache plugin=\"team-overlay\"")
+    );
+    let empty = s.path().join("empty-cache");
+    let fresh = s
+        .run_env(
+            &["render"],
+            None,
+            &[("FLINKWASM_CACHE_DIR", empty.to_str().unwrap())],
+        )
+        .ok();
+    assert_eq!(mixed.stdout, fresh.stdout);
+    assert!(
+        mixed.stdout.contains("example.com/cost-center: CC-1"),
+        "team-overlay ran: {}",
+        mixed.stdout
+    );
+    assert!(
+        mixed.stdout.contains("name: flink-dashboard"),
+        "monitoring ran"
+    );
+}
