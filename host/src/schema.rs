@@ -5,7 +5,6 @@ use crate::runtime::Cache;
 use anyhow::Result;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// [`validate`], skipped for a schema and config that passed before on this machine (recorded
 /// in `cache`, keyed by their sha256 and flinkwasm's version). Compiling a schema, which
@@ -24,18 +23,15 @@ pub fn validate_cached(cache: &Cache, plugin: &str, schema: &str, config: &Value
 /// The name [`validate_cached`] records a passed check under: the sha256 of flinkwasm's
 /// version, the schema text and the config's canonical JSON.
 pub fn check_key(schema: &str, config: &Value) -> String {
-    let config_text = config.to_string();
-    let mut h = Sha256::new();
-    for part in [
-        "flinkwasm config check",
-        env!("CARGO_PKG_VERSION"),
-        schema,
-        config_text.as_str(),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    format!("config-{}", crate::runtime::hex(&h.finalize()))
+    crate::runtime::record_key(
+        "config",
+        &[
+            "flinkwasm config check",
+            env!("CARGO_PKG_VERSION"),
+            schema,
+            &config.to_string(),
+        ],
+    )
 }
 
 /// Checks `config` against `schema` (JSON text; empty means "an empty object only"). Every

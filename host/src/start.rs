@@ -85,10 +85,7 @@ pub(crate) fn plan<'r>(
             .limits
             .resolve(&format!("spec.plugins[{index}].limits"))?;
         let trusted = source::fetch(&name, &spec.source(index, base)?)?;
-        let info = rt.remembered(&trusted.digest);
-        if info.is_some() {
-            tracing::debug!(plugin = name.as_str(), "description read from the cache");
-        }
+        let info = rt.remembered(&name, &trusted.digest);
         jobs.push(Job {
             index,
             spec,
@@ -103,13 +100,15 @@ pub(crate) fn plan<'r>(
     let mut started = if unknown.len() < 2 {
         unknown
             .iter()
-            .map(|j| start_trusted(rt, &j.name, &j.trusted, j.limits))
+            .map(|j| start_trusted(rt, &j.name, &j.trusted, j.limits, None))
             .collect::<Result<Vec<_>>>()?
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = unknown
                 .iter()
-                .map(|j| scope.spawn(move || start_trusted(rt, &j.name, &j.trusted, j.limits)))
+                .map(|j| {
+                    scope.spawn(move || start_trusted(rt, &j.name, &j.trusted, j.limits, None))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -305,17 +304,23 @@ pub fn start<'r>(
     limits: Limits,
 ) -> Result<Started<'r>> {
     let trusted = source::fetch(name, source)?;
-    start_trusted(rt, name, &trusted, limits)
+    let known = rt.remembered(name, &trusted.digest);
+    start_trusted(rt, name, &trusted, limits, known)
 }
 
+/// Loads and instantiates `trusted`; its description is `known`, else asked for and recorded.
 fn start_trusted<'r>(
     rt: &'r Runtime,
     name: &str,
     trusted: &Trusted,
     limits: Limits,
+    known: Option<wit::PluginInfo>,
 ) -> Result<Started<'r>> {
     let mut instance = load(rt, name, trusted)?.instantiate(rt, limits)?;
-    let info = instance.describe_remembered(&trusted.digest)?;
+    let info = match known {
+        Some(info) => info,
+        None => instance.describe_recorded(&trusted.digest)?,
+    };
     Ok(Started {
         instance,
         info,

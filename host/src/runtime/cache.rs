@@ -401,6 +401,17 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// The name of a record ([`Cache::record`]) of `kind`: `<kind>-` and the sha256 of `parts`,
+/// each length-prefixed so that no two lists of parts hash alike.
+pub fn record_key(kind: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("{kind}-{}", hex(&h.finalize()))
+}
+
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

@@ -7,7 +7,6 @@
 
 use super::wit;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The record of one description: the WIT record, field for field.
 #[derive(Serialize, Deserialize)]
@@ -31,12 +30,10 @@ enum Role {
 /// The name the description of the component with sha256 `digest` is recorded under: bound to
 /// this flinkwasm version, whose contract the description was made under.
 pub fn key(digest: &str) -> String {
-    let mut h = Sha256::new();
-    for part in ["flinkwasm describe", env!("CARGO_PKG_VERSION"), digest] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    format!("describe-{}", super::hex(&h.finalize()))
+    super::record_key(
+        "describe",
+        &["flinkwasm describe", env!("CARGO_PKG_VERSION"), digest],
+    )
 }
 
 /// `info` as a record.

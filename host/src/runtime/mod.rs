@@ -7,7 +7,7 @@ pub mod engine;
 mod sandbox;
 mod ticker;
 
-pub use cache::{Cache, Outcome, hex, sha256_hex};
+pub use cache::{Cache, Outcome, hex, record_key, sha256_hex};
 pub use sandbox::State;
 
 use crate::error;
@@ -74,11 +74,13 @@ impl Runtime {
         &self.cache
     }
 
-    /// The description recorded for the component with sha256 `digest`, if it was described
-    /// before (see [`Instance::describe_remembered`]).
-    pub fn remembered(&self, digest: &str) -> Option<wit::PluginInfo> {
+    /// The description recorded for plugin `name`'s component (sha256 `digest`), if it was
+    /// described before (see [`Instance::describe_recorded`]).
+    pub fn remembered(&self, name: &str, digest: &str) -> Option<wit::PluginInfo> {
         let bytes = self.cache.recorded(&described::key(digest))?;
-        described::decode(&bytes)
+        let info = described::decode(&bytes)?;
+        tracing::debug!(plugin = name, "description read from the cache");
+        Some(info)
     }
 
     /// Loads and links a plugin component: from `precompiled` (a built-in's machine code,
@@ -270,17 +272,10 @@ impl Instance<'_> {
         self.call("describing itself", |b, s| b.call_describe(s))
     }
 
-    /// The plugin's description: recorded in the cache for the component with sha256 `digest`
-    /// (the contract makes `describe` depend on the component alone), else by calling
-    /// `describe` and recording the answer.
-    pub fn describe_remembered(&mut self, digest: &str) -> Result<wit::PluginInfo> {
-        if let Some(info) = self.runtime.remembered(digest) {
-            tracing::debug!(
-                plugin = self.name.as_str(),
-                "description read from the cache"
-            );
-            return Ok(info);
-        }
+    /// Calls `describe` and records the answer in the cache for the component with sha256
+    /// `digest` (the contract makes it depend on the component alone), where
+    /// [`Runtime::remembered`] finds it on later runs.
+    pub fn describe_recorded(&mut self, digest: &str) -> Result<wit::PluginInfo> {
         let info = self.describe()?;
         self.runtime
             .cache
