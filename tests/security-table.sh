@@ -2,7 +2,9 @@
 # Prints the hostile-plugin and bad-input table for SECURITY.md and the issue notes: for each
 # attack, what happened (the first line flinkwasm printed, or what the probe saw), the exit
 # code, the wall time and the peak resident memory of the flinkwasm process.
-#   cargo build --release --locked && cargo test -p flinkwasm-tests --no-run && tests/security-table.sh
+# The peak RSS of every row must stay under the plugin's memory limit plus its output limit plus
+# 64 MiB (SECURITY.md); the last column says whether it did.
+#   cargo build --release --locked && cargo test --workspace --no-run && tests/security-table.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$PWD/target/release/flinkwasm
@@ -11,6 +13,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export FLINKWASM_CACHE_DIR=$work/cache
 input=$'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  replicas: 1\n'
+
+hostile=$work/hostile
+mkdir -p "$hostile"
+"$PWD/target/debug/hostile-components" "$hostile"
 
 pipeline() { # NAME WASM CONFIG LIMITS
     local dir=$work/$1
@@ -23,15 +29,26 @@ pipeline() { # NAME WASM CONFIG LIMITS
     echo "$dir"
 }
 
-row() { # ATTACK DIR [STDIN | @FILE]
+# The bound a row's peak RSS must stay under: memory + output limits + 64 MiB, from the
+# pipeline's limits (the defaults: 512 MiB and 256 MiB).
+bound_mib() { # DIR
+    local mem=512 out=256 limits
+    limits=$(grep -o 'limits: {.*}' "$1/flinkwasm.yaml" 2>/dev/null || true)
+    [[ $limits =~ memory:\ ([0-9]+)Mi ]] && mem=${BASH_REMATCH[1]}
+    [[ $limits =~ output:\ ([0-9]+)Mi ]] && out=${BASH_REMATCH[1]}
+    echo $((mem + out + 64))
+}
+
+row() { # ATTACK DIR [STDIN | @FILE] [COMMAND]
     local dir=$2 out err code
     out=$work/out err=$work/err
     set +e
     local stdin=${3:-$input}
+    local cmd=${4:-post-render}
     if [[ $stdin == @* ]]; then
-        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" post-render <"${stdin#@}" >"$out" 2>"$err")
+        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" $cmd <"${stdin#@}" >"$out" 2>"$err")
     else
-        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" post-render <<<"$stdin" >"$out" 2>"$err")
+        (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/time" "$bin" $cmd <<<"$stdin" >"$out" 2>"$err")
     fi
     code=$?
     set -e
@@ -46,12 +63,15 @@ for d in yaml.safe_load_all(sys.stdin):
         [ -n "$what" ] || what=$(head -n1 "$err" | cut -c1-150)
         [ -n "$what" ] || what="ok, $(grep -c '^---' "$out" || true) objects"
     fi
-    printf '| %s | %s | %s | %s s | %s MiB |\n' "$1" "${what//|/\\|}" "$code" "$secs" "$((kib / 1024))"
+    local bound within=yes
+    bound=$(bound_mib "$dir")
+    [ $((kib / 1024)) -lt "$bound" ] || within=NO
+    printf '| %s | %s | %s | %s s | %s MiB | %s (< %s MiB) |\n' "$1" "${what//|/\\|}" "$code" "$secs" "$((kib / 1024))" "$within" "$bound"
 }
 
 probe=$guests/probe.wasm
-echo '| attack or input | what happened | exit | time | peak RSS |'
-echo '|---|---|---|---|---|'
+echo '| attack or input | what happened | exit | time | peak RSS | within bound |'
+echo '|---|---|---|---|---|---|'
 row 'read /etc/passwd' "$(pipeline passwd "$probe" '{action: read-file, path: /etc/passwd}' '{}')"
 row 'read ~/.kube/config' "$(pipeline kube "$probe" '{action: read-file, path: /root/.kube/config}' '{}')"
 row 'write a file' "$(pipeline write "$probe" '{action: write-file, path: /tmp/flinkwasm-pwned}' '{}')"
@@ -70,6 +90,33 @@ row 'return a non-object' "$(pipeline nonobj "$probe" '{action: non-object}' '{}
 row 'time and randomness' "$(pipeline nondet "$probe" '{action: nondeterminism}' '{}')"
 row 'forge an object outside select' "$(pipeline forge "$probe" '{action: forge}' '{}' && printf '    select: {kinds: [ConfigMap]}\n' >>"$work/forge/flinkwasm.yaml")"
 row 'import an unknown host function' "$(pipeline rogue "$guests/rogue_import.wasm" '{}' '{}')"
+row '6 memories of 60 MiB declared (64Mi)' "$(pipeline mems "$hostile/memories-declared.wasm" '{}' '{memory: 64Mi}')"
+row '6 memories grown by 448 MiB (512Mi)' "$(pipeline memgrow "$hostile/memories-grown.wasm" '{}' '{}')"
+row '100 tables of 2^20 elements (64Mi)' "$(pipeline tables "$hostile/tables.wasm" '{}' '{memory: 64Mi}')"
+row '13 memories of one page' "$(pipeline manymem "$hostile/too-many-memories.wasm" '{}' '{}')"
+row 'compile bomb (compileTimeout 1s)' "$(pipeline bombt "$hostile/compile-bomb.wasm" '{}' '{compileTimeout: 1s}')"
+row 'compile bomb (compileMemory 64Mi)' "$(pipeline bombm "$hostile/compile-bomb.wasm" '{}' '{compileMemory: 64Mi}')"
+row 'compile bomb, 5.8 MB (default bounds 10s, 512Mi)' "$(pipeline bombd "$hostile/compile-bomb-large.wasm" '{}' '{}')"
+row 'a 25 MiB config schema' "$(pipeline schema "$hostile/schema-bomb.wasm" '{}' '{}')"
+row 'diagnostics of 64 MiB (output 1Mi)' "$(pipeline diag "$probe" '{action: diagnostic-flood, size: 67108864}' '{output: 1Mi}')"
+row 'lines forged in logs and diagnostics' "$(pipeline forgelines "$probe" '{action: forge-lines}' '{}')"
+row 'a manifest 129 levels deep' "$(pipeline deep "$probe" '{action: deep-129}' '{}')"
+row 'a number 1e400' "$(pipeline huge "$probe" '{action: huge-number}' '{}')"
+row 'an integer beyond 64 bits' "$(pipeline bigint "$probe" '{action: big-int}' '{}')"
+row 'a `<<` key' "$(pipeline merge "$probe" '{action: merge-key}' '{}')"
+row 'forge an object through its namespace' "$(pipeline forgens "$probe" '{action: forge, namespace: team-a}' '{}' && printf '    select: {kinds: [ConfigMap]}\n' >>"$work/forgens/flinkwasm.yaml")" $'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n'
+row 'move a Helm file to ../../x.yaml' "$(pipeline helmfile "$probe" '{action: helm-file, label: given}' '{}')" $'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {postrenderer.helm.sh/postrender-filename: t/c.yaml}\n'
+krm_input=$'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c, annotations: {internal.config.kubernetes.io/path: c.yaml}}}\n'
+row 'KRM: move an item to ../../escaped.yaml' "$(pipeline krmpath "$probe" '{action: krm-path}' '{}')" "$krm_input" krm
+row 'KRM: delete every item' "$(pipeline krmdel "$probe" '{action: delete}' '{}')" "$krm_input" krm
+row 'add a ClusterRoleBinding to cluster-admin' "$(pipeline crb "$probe" '{action: escalate}' '{}')"
+row 'add a privileged DaemonSet in kube-system' "$(pipeline ds "$probe" '{action: privileged-daemonset}' '{}')"
+dir=$(pipeline symlink "$probe" '{action: context}' '{}')
+mkdir -p "$dir/overlay" && ln -s /etc/passwd "$dir/overlay/passwd" && printf '    files: [overlay]\n' >>"$dir/flinkwasm.yaml"
+row 'a granted directory holding a symlink to /etc/passwd' "$dir"
+dir=$(pipeline fifo "$probe" '{action: context}' '{}')
+mkfifo "$dir/pipe" && printf '    files: [pipe]\n' >>"$dir/flinkwasm.yaml"
+row 'a granted FIFO' "$dir"
 dir=$(pipeline pin "$probe" '{action: echo}' '{}')
 sed -i 's/sha256:[0-9a-f]\{8\}/sha256:00000000/' "$dir/flinkwasm.yaml"
 row 'wrong sha256 pin' "$dir"

@@ -32,3 +32,21 @@ pub fn find(name: &str) -> Option<&'static [u8]> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     BUILTIN_COMPONENTS.iter().map(|b| b.name)
 }
+
+/// What the built-in plugin `name` declares it writes (its emission policy, see
+/// [`crate::policy`]). The component plugins write their Argo CD Applications (in Argo CD's
+/// namespace) and their own objects wherever the stack's components run; `cluster-overlay`
+/// applies the cluster's own overlay, which may touch anything the stack holds.
+pub fn policy(name: &str) -> crate::policy::Policy {
+    use crate::policy::Policy;
+    match name {
+        "flink-operator" | "cmf" => Policy::builtin(&["*", "Application.argoproj.io"], true, false),
+        "flink-environment" => {
+            Policy::builtin(&["*", "Application.argoproj.io", "Namespace"], true, true)
+        }
+        "monitoring" => Policy::builtin(&["*"], true, false),
+        "cluster-overlay" => Policy::unrestricted(),
+        // Not a built-in: `source::fetch` refuses it before anything runs.
+        _ => Policy::external_default(),
+    }
+}

@@ -54,6 +54,16 @@ pub enum Command {
     /// KRM function for kustomize and kpt: a ResourceList on stdin, a ResourceList on stdout.
     /// Also what the binary does when it is invoked as `flinkwasm-krm`.
     Krm(KrmArgs),
+    /// Internal: a job on untrusted input in a bounded child process (see `isolate.rs`).
+    #[command(name = "__isolate", hide = true)]
+    Isolate {
+        /// `compile` or `check-config`.
+        job: String,
+        /// The memory bound, in bytes.
+        memory: u64,
+        /// The time bound, in seconds.
+        timeout: u64,
+    },
 }
 
 /// `flinkwasm argocd ...`.
@@ -197,11 +207,20 @@ pub fn main() -> ExitCode {
         args.insert(1, "krm".into());
     }
     let cli = Cli::parse_from(args);
+    if let Command::Isolate {
+        job,
+        memory,
+        timeout,
+    } = &cli.command
+    {
+        return isolated(job, *memory, *timeout);
+    }
     init_logging(cli.log_level.as_deref(), cli.log_format);
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
+            // Messages may quote untrusted text; each of their lines stays one line.
+            tracing::error!("{}", crate::text::safe_lines(&format!("{e:#}")));
             ExitCode::from(error::exit_code(&e))
         }
     }
@@ -224,9 +243,29 @@ fn init_logging(level: Option<&str>, format: LogFormat) {
     }
 }
 
+/// The child's side of an isolated job: bounded first, then the job on stdin.
+fn isolated(job: &str, memory: u64, timeout: u64) -> ExitCode {
+    let max_input = crate::source::MAX_COMPONENT_BYTES as usize;
+    let input = match crate::isolate::enter(memory, timeout, max_input) {
+        Ok(input) => input,
+        Err(why) => {
+            eprintln!("{why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match job {
+        crate::runtime::compile::JOB => crate::runtime::compile_in_child(&input),
+        crate::schema::JOB => crate::schema::check_in_child(&input),
+        other => Err(format!("unknown job {other}")),
+    };
+    crate::isolate::leave(result)
+}
+
 /// Runs one command.
 pub fn run(command: Command) -> Result<()> {
     match command {
+        // Handled by `main` before logging starts.
+        Command::Isolate { .. } => Err(error::input("__isolate is internal")),
         Command::Render(args) => render_cmd(&args),
         Command::PostRender(args) => post_render_cmd(&args),
         Command::Plugins(cmd) => plugins_cmd(cmd),
@@ -300,12 +339,7 @@ fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
         origin: "stdin".into(),
     };
     let mut rendered = render::run(rt, &pipeline, &base, &opts, input)?;
-    if rendered.stream.is_empty() && rendered.input_objects > 0 {
-        return Err(error::plugin(format!(
-            "the pipeline removed all {} objects; refusing to print an empty stream",
-            rendered.input_objects
-        )));
-    }
+    rendered.refuse_emptied()?;
     // Every object becomes YAML before the first byte goes out: stdout is all or nothing.
     rendered.stream.finish()?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -364,12 +398,14 @@ fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
 fn krm_cmd(args: &KrmArgs) -> Result<()> {
     let input = read_stdin()?;
     let list = crate::krm::parse(&input)?;
-    let path = list
-        .config
-        .pipeline
-        .as_ref()
-        .map(PathBuf::from)
-        .or_else(|| args.pipeline.clone());
+    // The functionConfig comes with the package, which is untrusted: its pipeline must be a
+    // file of the directory the function runs in, like every file a pipeline reads.
+    let path = match &list.config.pipeline {
+        Some(p) => Some(
+            crate::files::Root::new(Path::new("."))?.resolve(p, "functionConfig.data.pipeline")?,
+        ),
+        None => args.pipeline.clone(),
+    };
     let (pipeline, base) = load_pipeline(path.as_deref())?;
     let rt = runtime()?;
     let opts = Options {
@@ -381,6 +417,7 @@ fn krm_cmd(args: &KrmArgs) -> Result<()> {
         overrides: Default::default(),
     };
     let rendered = render::run(rt, &pipeline, &base, &opts, Input::Objects(list.items))?;
+    rendered.refuse_emptied()?;
     let objects = rendered.stream.objects()?;
     let results = crate::krm::results(&rendered.diagnostics, &objects);
     write_stdout(crate::krm::write(objects, results).as_bytes())
@@ -492,8 +529,8 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 let src = spec.source(i, &base)?;
                 let what = match &src {
                     pipeline::Source::Builtin(b) => format!("builtin:{b}"),
-                    pipeline::Source::File { path, sha256 } => {
-                        format!("{} (pinned sha256:{sha256})", path.display())
+                    pipeline::Source::File { rel, sha256, .. } => {
+                        format!("{rel} (pinned sha256:{sha256})")
                     }
                 };
                 out.push_str(&format!("  {:<24} {what}\n", spec.display_name()));
@@ -542,11 +579,14 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
                 let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
                 let Started { info, digest, .. } =
                     start::start(rt, &name, &spec.source(i, &base)?, limits)?;
-                crate::schema::validate(&name, &info.config_schema, &spec.config_for(None))?;
+                let check = |config: &serde_json::Value| match spec.builtin {
+                    Some(_) => crate::schema::validate(&name, &info.config_schema, config),
+                    None => crate::schema::validate_isolated(&name, &info.config_schema, config),
+                };
+                check(&spec.config_for(None))?;
                 for (cluster, values) in &pipeline.spec.clusters {
                     if let Some(patch) = values.config.get(&name) {
-                        let config = spec.config_for(Some(patch));
-                        crate::schema::validate(&name, &info.config_schema, &config)
+                        check(&spec.config_for(Some(patch)))
                             .with_context(|| format!("cluster {cluster}"))?;
                     }
                 }

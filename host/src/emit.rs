@@ -40,6 +40,34 @@ fn indent(out: &mut String, n: usize) {
 /// YAML limits an implicit key to 1024 characters; longer keys need the explicit `? key`.
 const MAX_IMPLICIT_KEY: usize = 1000;
 
+/// Whether `key` is written as an implicit key, the only kind the Go YAML readers accept:
+/// go-yaml refuses a key whose text runs past 1,024 characters, and kustomize refuses even
+/// the explicit `? key` form this emitter uses for longer ones. The host refuses such keys in
+/// its input and in what plugins return, so only YAML 1.2 readers ever see an explicit key.
+pub fn key_fits(key: &str) -> bool {
+    if key.len() > MAX_IMPLICIT_KEY {
+        return false;
+    }
+    // Quoting adds two characters, escaping more; without escapes or quotes to double, the
+    // length is known without writing the key out.
+    if key.len() + 2 <= MAX_IMPLICIT_KEY
+        && !key
+            .chars()
+            .any(|c| needs_escape(c) || c == '\'' || c == '\n')
+    {
+        return true;
+    }
+    rendered_key(key, 0).len() <= MAX_IMPLICIT_KEY
+}
+
+/// Whether `c` is one the Go YAML readers cannot take back however it is written: DEL, the C1
+/// controls (U+0080 to U+009F, NEL included) and the noncharacters U+FFFE and U+FFFF. go-yaml
+/// reads them from an escape, but kustomize and kpt write them out raw and then refuse their
+/// own output, so the host refuses them in its input and in what plugins return.
+pub fn go_unreadable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
 fn rendered_key(key: &str, level: usize) -> String {
     let mut k = String::new();
     string(&mut k, key, level, true);

@@ -6,11 +6,11 @@
 //! enters. A large Helm release is therefore parsed one object at a time, and an object no
 //! plugin selects is written out as it is read.
 
+use crate::annotations::HELM_FILENAME;
 use crate::error;
-use crate::render::HELM_FILENAME;
+use crate::scope::Scope;
 use crate::stream::{self, Object};
 use anyhow::Result;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
@@ -118,11 +118,18 @@ impl Id {
         )
     }
 
-    /// Group, kind, namespace and name: what makes two objects the same object (`None` for
-    /// an object named only by `generateName`, distinct by construction).
-    pub fn key(&self) -> Option<(&str, &str, &str, &str)> {
-        (!self.name().is_empty())
-            .then(|| (self.group(), self.kind(), self.namespace(), self.name()))
+    /// Group, kind, the namespace the object lands in (see [`Scope::landing`]) and name: what
+    /// makes two objects the same object on the cluster (`None` for an object named only by
+    /// `generateName`, distinct by construction).
+    pub fn key<'a>(&'a self, scope: &'a Scope) -> Option<Key<'a>> {
+        (!self.name().is_empty()).then(|| {
+            (
+                self.group(),
+                self.kind(),
+                scope.landing(self.group(), self.kind(), self.namespace()),
+                self.name(),
+            )
+        })
     }
 
     /// `Kind/namespace/name` (or `Kind/name`) for messages, like [`stream::describe`].
@@ -131,12 +138,12 @@ impl Id {
             "" => self.generate_name(),
             name => name,
         };
-        match self.namespace() {
-            "" => format!("{}/{name}", self.kind()),
-            ns => format!("{}/{ns}/{name}", self.kind()),
-        }
+        stream::describe_parts(self.kind(), self.namespace(), name)
     }
 }
+
+/// What makes an object itself on the cluster: group, kind, namespace (as it lands), name.
+pub type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// One object of the stream.
 #[derive(Debug)]
@@ -159,6 +166,9 @@ impl Entry {
     /// be given it, else written as its final YAML document at once.
     pub fn new(obj: &Object, selected: impl FnOnce(&Id) -> bool) -> Result<Entry> {
         let id = Id::of(obj);
+        if let Err(why) = readable_keys(obj) {
+            return Err(error::input(format!("{} {why}", id.describe())));
+        }
         let body = if selected(&id) {
             Body::Json(json_of(obj)?)
         } else {
@@ -167,38 +177,18 @@ impl Entry {
         Ok(Entry { id, body })
     }
 
-    /// An object a plugin returned, as JSON text: checked to be a JSON object with a
-    /// Kubernetes identity without parsing all of it. An error is the end of a sentence that
-    /// names the manifest (` is not JSON: …`, `: missing apiVersion`).
-    pub fn returned(text: String) -> std::result::Result<Entry, String> {
-        // serde reads a struct from a JSON array too, so only an object may reach `Head`.
-        if !text.trim_start().starts_with('{') {
-            return Err(match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-                Ok(_) => " is not a JSON object".to_string(),
-                Err(e) => format!(" is not JSON: {e}"),
-            });
-        }
-        let head: Head = serde_json::from_str(&text).map_err(|e| format!(" is not JSON: {e}"))?;
-        // Reading the head checks the whole text's syntax but not its depth; the full parse
-        // when the object is written out must not fail.
-        if depth(&text) > MAX_DEPTH {
-            return Err(format!(" is nested deeper than {MAX_DEPTH} levels"));
-        }
-        let mut obj = Object::new();
-        for (key, value) in [
-            ("apiVersion", head.api_version),
-            ("kind", head.kind),
-            ("metadata", head.metadata),
-        ] {
-            if let Some(value) = value {
-                obj.insert(key.to_string(), value);
-            }
-        }
-        stream::validate(&obj).map_err(|why| format!(": {why}"))?;
-        Ok(Entry {
-            id: Id::of(&obj),
+    /// An object a plugin returned, as JSON text, checked in one pass without being kept
+    /// parsed ([`crate::returned::check`]: syntax, depth, numbers, keys the Go readers drop).
+    /// Returns the entry and the object's head (`apiVersion`, `kind`, `metadata`). An error is
+    /// the end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
+    pub fn returned(text: String) -> std::result::Result<(Entry, Object), String> {
+        let head = crate::returned::check(&text)?;
+        stream::validate(&head).map_err(|why| format!(": {why}"))?;
+        let entry = Entry {
+            id: Id::of(&head),
             body: Body::Json(text),
-        })
+        };
+        Ok((entry, head))
     }
 
     /// The JSON text a plugin is given, taken out of the entry (which is then empty until its
@@ -211,11 +201,11 @@ impl Entry {
     }
 
     /// Sets Helm's file annotation to `file` (the object lacks it).
-    fn set_helm_file(&mut self, file: String) -> Result<()> {
+    pub(crate) fn set_helm_file(&mut self, file: String) -> Result<()> {
         let Body::Json(text) = &mut self.body else {
             return Ok(());
         };
-        let mut obj: Object = serde_json::from_str(text).map_err(anyhow::Error::from)?;
+        let mut obj: Object = parse_json(text)?;
         if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
             let ann = meta
                 .entry("annotations")
@@ -235,8 +225,9 @@ impl Entry {
     /// The object, parsed again.
     pub fn object(&self) -> Result<Object> {
         match &self.body {
-            Body::Json(text) => serde_json::from_str(text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", self.id.describe())),
+            Body::Json(text) => {
+                parse_json(text).map_err(|e| anyhow::anyhow!("{}: {e}", self.id.describe()))
+            }
             Body::Yaml(text) => stream::parse(text, &self.id.describe())?
                 .pop()
                 .ok_or_else(|| anyhow::anyhow!("{}: empty document", self.id.describe())),
@@ -246,50 +237,77 @@ impl Entry {
     /// Writes the entry as its final YAML document.
     fn finish(&mut self) -> Result<()> {
         if let Body::Json(text) = &self.body {
-            let obj: Object = serde_json::from_str(text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", self.id.describe()))?;
+            let obj: Object =
+                parse_json(text).map_err(|e| anyhow::anyhow!("{}: {e}", self.id.describe()))?;
             self.body = Body::Yaml(yaml_of(&obj));
         }
         Ok(())
     }
 }
 
-/// The three fields an identity needs; every other field is skipped unparsed.
-#[derive(Deserialize)]
-struct Head {
-    #[serde(rename = "apiVersion")]
-    api_version: Option<Value>,
-    kind: Option<Value>,
-    metadata: Option<Value>,
-}
-
-/// The deepest nesting serde_json parses (its recursion limit).
-const MAX_DEPTH: usize = 128;
-
-/// The deepest nesting of arrays and objects in JSON text (strings skipped).
-fn depth(text: &str) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for b in text.bytes() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+/// Refuses what the Go YAML readers would not read back as written (see [`crate::returned`]):
+/// `<<` keys, keys longer than go-yaml accepts, strings with characters they refuse. Returns
+/// why, naming where.
+fn readable_keys(obj: &Object) -> std::result::Result<(), String> {
+    fn map<'a>(m: &'a Object, path: &mut Vec<&'a str>) -> std::result::Result<(), String> {
+        for (k, child) in m {
+            text(k, path)?;
+            if k == "<<" || !crate::emit::key_fits(k) {
+                let at = match path.is_empty() {
+                    true => String::new(),
+                    false => format!(" under {}", crate::text::safe(&path.join("."))),
+                };
+                return Err(if k == "<<" {
+                    format!(
+                        "has a key `<<`{at}: the Go YAML readers (kubectl, Helm, Argo CD) take it \
+                         as a merge key and drop it; write the keys out"
+                    )
+                } else {
+                    format!(
+                        "has a key of {} characters{at}, longer than the Go YAML readers accept \
+                         (1,024)",
+                        k.chars().count()
+                    )
+                });
             }
-            continue;
+            path.push(k);
+            value(child, path)?;
+            path.pop();
         }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+        Ok(())
+    }
+    fn text(s: &str, path: &[&str]) -> std::result::Result<(), String> {
+        match s.chars().find(|c| crate::emit::go_unreadable(*c)) {
+            None => Ok(()),
+            Some(c) => Err(format!(
+                "has a string with the character U+{:04X} at {}, which the Go YAML readers \
+                 (kubectl kustomize, kpt) do not read back; remove it",
+                c as u32,
+                crate::text::safe(&path.join("."))
+            )),
         }
     }
-    max
+    fn value<'a>(v: &'a Value, path: &mut Vec<&'a str>) -> std::result::Result<(), String> {
+        match v {
+            Value::Object(m) => map(m, path),
+            Value::Array(items) => items.iter().try_for_each(|item| value(item, path)),
+            Value::String(s) => text(s, path),
+            _ => Ok(()),
+        }
+    }
+    map(obj, &mut Vec::new())
+}
+
+/// Parses a held JSON text. Held texts were checked on the way in: nested at most
+/// [`crate::returned::MAX_DEPTH`] levels, which serde_json's own limit (one level less) would
+/// refuse.
+fn parse_json(text: &str) -> Result<Object> {
+    use serde::Deserialize as _;
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let obj = Object::deserialize(&mut de)?;
+    de.end()?;
+    Ok(obj)
 }
 
 // Texts are written into one reused buffer and then copied to an allocation of their exact
@@ -324,21 +342,71 @@ thread_local! {
     static YAML_SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// The stream of a pipeline run, in order.
+/// The stream of a pipeline run, in order, and where its objects land.
 #[derive(Debug, Default)]
 pub struct Held {
     entries: Vec<Entry>,
+    scope: Scope,
+}
+
+/// The objects a plugin is given, out of the stream while it runs: their JSON (which moves
+/// into the plugin) and a fingerprint of each, so the host can tell afterwards which objects
+/// the plugin changed without keeping a copy of them.
+pub struct Given {
+    /// The JSON texts, in stream order.
+    pub texts: Vec<String>,
+    /// Each given object's fingerprint, by its place in the stream.
+    prints: HashMap<usize, u64>,
+    /// Keyed with a secret of this process: a plugin cannot make a changed object print as
+    /// the one it was given.
+    hasher: std::hash::RandomState,
+}
+
+impl Given {
+    fn print(&self, text: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        self.hasher.hash_one(text)
+    }
+}
+
+/// What the host knows of a returned object before it joins the stream.
+pub struct Returned {
+    /// The object.
+    pub entry: Entry,
+    /// Its `apiVersion`, `kind` and `metadata`, parsed.
+    pub head: Object,
+    /// The place in the stream of the given object with the same identity, if any.
+    pub origin: Option<usize>,
+    /// Whether the plugin added the object or changed it (false: returned as given).
+    pub written: bool,
 }
 
 impl Held {
-    /// An empty stream.
-    pub fn new() -> Held {
-        Held::default()
+    /// An empty stream whose objects land as `scope` says.
+    pub fn new(scope: Scope) -> Held {
+        Held {
+            entries: Vec::new(),
+            scope,
+        }
     }
 
-    /// Appends an entry.
-    pub fn push(&mut self, entry: Entry) {
+    /// Where the stream's objects land.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Appends an entry (learning the scope of the kind it defines, if it is a CRD).
+    pub fn push(&mut self, entry: Entry) -> Result<()> {
+        self.learn(&entry)?;
         self.entries.push(entry);
+        Ok(())
+    }
+
+    fn learn(&mut self, entry: &Entry) -> Result<()> {
+        if entry.id.kind() == "CustomResourceDefinition" {
+            self.scope.learn(&entry.object()?);
+        }
+        Ok(())
     }
 
     /// The number of objects.
@@ -356,12 +424,35 @@ impl Held {
         self.entries.iter().map(|e| &e.id)
     }
 
-    /// Objects with the same group, kind, namespace and name, as one message naming each.
+    /// The identity of the object at `index`.
+    pub fn id(&self, index: usize) -> Option<&Id> {
+        self.entries.get(index).map(|e| &e.id)
+    }
+
+    /// The namespaces the stream uses: where its namespaced objects land, and the Namespace
+    /// objects it holds.
+    pub fn namespaces(&self) -> std::collections::BTreeSet<&str> {
+        let mut out = std::collections::BTreeSet::new();
+        for id in self.ids() {
+            match self.scope.landing(id.group(), id.kind(), id.namespace()) {
+                "" if id.group().is_empty() && id.kind() == "Namespace" => {
+                    out.insert(id.name());
+                }
+                "" => {}
+                ns => {
+                    out.insert(ns);
+                }
+            }
+        }
+        out
+    }
+
+    /// Objects that are the same object on the cluster, as one message naming each.
     pub fn duplicates(&self) -> Option<String> {
         let mut seen: HashMap<_, usize> = HashMap::with_capacity(self.entries.len());
         let mut dups = Vec::new();
         for (i, id) in self.ids().enumerate() {
-            if let Some(key) = id.key()
+            if let Some(key) = id.key(&self.scope)
                 && let Some(first) = seen.insert(key, i)
             {
                 dups.push(format!(
@@ -377,103 +468,113 @@ impl Held {
 
     /// Takes out the JSON of the objects `given` marks, in order, for a plugin. Their entries
     /// stay, empty, until [`Held::merge`] fills or drops them.
-    pub fn take_given(&mut self, given: &[bool]) -> Result<Vec<String>> {
-        self.entries
+    pub fn take_given(&mut self, given: &[bool]) -> Result<Given> {
+        let mut out = Given {
+            texts: Vec::new(),
+            prints: HashMap::new(),
+            hasher: std::hash::RandomState::new(),
+        };
+        for (i, (e, _)) in self
+            .entries
             .iter_mut()
             .zip(given)
-            .filter(|(_, g)| **g)
-            .map(|(e, _)| {
-                e.take_json().ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "{} was written out early, yet a plugin selects it",
-                        e.id.describe()
-                    )
-                })
+            .enumerate()
+            .filter(|(_, (_, g))| **g)
+        {
+            let text = e.take_json().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} was written out early, yet a plugin selects it",
+                    e.id.describe()
+                )
+            })?;
+            out.prints.insert(i, out.print(&text));
+            out.texts.push(text);
+        }
+        Ok(out)
+    }
+
+    /// What a plugin returned, matched with what it was given: for each object, the given
+    /// object with its identity (as the cluster compares them) and whether the plugin wrote
+    /// it (added or changed it) or returned it as given.
+    pub fn review(
+        &self,
+        given: &[bool],
+        prints: &Given,
+        returned: Vec<(Entry, Object)>,
+    ) -> Vec<Returned> {
+        let given_at: HashMap<_, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| given.get(*i).copied().unwrap_or(false))
+            .filter_map(|(i, e)| Some((e.id.key(&self.scope)?, i)))
+            .collect();
+        returned
+            .into_iter()
+            .map(|(entry, head)| {
+                let origin = entry
+                    .id
+                    .key(&self.scope)
+                    .and_then(|k| given_at.get(&k).copied());
+                let written = match (origin, &entry.body) {
+                    (Some(i), Body::Json(text)) => {
+                        prints.prints.get(&i) != Some(&prints.print(text))
+                    }
+                    _ => true,
+                };
+                Returned {
+                    entry,
+                    head,
+                    origin,
+                    written,
+                }
             })
             .collect()
     }
 
-    /// Puts Helm's file annotation back on every object a plugin returned without one: the
-    /// annotation of the given object with its identity (`given` marks what the plugin was
-    /// given; their entries keep their identities while it runs), else
-    /// `flinkwasm/<plugin>.yaml`. Nothing to do for a stream without them (Helm 3, plain
-    /// stdin), and nothing is built while the plugin runs.
-    pub fn restore_helm_files(
-        &self,
-        given: &[bool],
-        returned: &mut [Entry],
-        plugin: &str,
-    ) -> Result<()> {
-        if returned.iter().all(|e| e.id.helm_file().is_some())
-            || !self.ids().any(|id| id.helm_file().is_some())
-        {
-            return Ok(());
-        }
-        let files: HashMap<String, &str> = self
-            .entries
-            .iter()
-            .zip(given)
-            .filter(|(_, g)| **g)
-            .filter_map(|(e, _)| Some((e.id.describe(), e.id.helm_file()?)))
-            .collect();
-        for entry in returned.iter_mut().filter(|e| e.id.helm_file().is_none()) {
-            let file = files
-                .get(&entry.id.describe())
-                .map(|f| f.to_string())
-                .unwrap_or_else(|| format!("flinkwasm/{plugin}.yaml"));
-            entry.set_helm_file(file)?;
-        }
-        Ok(())
-    }
-
     /// The stream after a plugin that was given the objects `given` marks: a withheld object
-    /// stays where it was, a returned object takes the place of the given object with its
-    /// identity, given objects not returned are gone, and the objects the plugin added follow
-    /// at the end. An object returned with the identity of a withheld one is an attempt to
-    /// replace what the plugin was not given, and fails the run.
-    pub fn merge(&mut self, plugin: &str, given: &[bool], returned: Vec<Entry>) -> Result<()> {
-        let before = std::mem::take(&mut self.entries);
+    /// stays where it was, a returned object takes the place of the given object it came from
+    /// ([`Returned::origin`]), given objects not returned are gone, and the objects the plugin
+    /// added follow at the end. An object returned with the identity of a withheld one is an
+    /// attempt to replace what the plugin was not given, and fails the run.
+    pub fn merge(&mut self, plugin: &str, given: &[bool], returned: Vec<Returned>) -> Result<()> {
         {
-            let withheld: std::collections::HashSet<_> = before
+            let withheld: std::collections::HashSet<_> = self
+                .entries
                 .iter()
                 .zip(given)
                 .filter(|(_, g)| !**g)
-                .filter_map(|(e, _)| e.id.key())
+                .filter_map(|(e, _)| e.id.key(&self.scope))
                 .collect();
-            if let Some(forged) = returned
-                .iter()
-                .find(|e| e.id.key().is_some_and(|k| withheld.contains(&k)))
-            {
+            if let Some(forged) = returned.iter().find(|r| {
+                r.entry
+                    .id
+                    .key(&self.scope)
+                    .is_some_and(|k| withheld.contains(&k))
+            }) {
                 return Err(error::plugin(format!(
                     "plugin {plugin}: returned {}, an object it was not given (outside its \
-                     select); a plugin may only change the objects it selects",
-                    forged.id.describe()
+                     select); a plugin may only change the objects it selects (objects are \
+                     compared as the cluster compares them: group, kind, the namespace they \
+                     land in, name)",
+                    forged.entry.id.describe()
                 )));
             }
         }
-        // Where each returned object goes: the slot of the given object with its identity.
-        let slots: Vec<Option<usize>> = {
-            let given_at: HashMap<_, usize> = before
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| given[*i])
-                .filter_map(|(i, e)| Some((e.id.key()?, i)))
-                .collect();
-            returned
-                .iter()
-                .map(|e| e.id.key().and_then(|k| given_at.get(&k).copied()))
-                .collect()
-        };
+        for r in &returned {
+            self.learn(&r.entry)?;
+        }
+        let before = std::mem::take(&mut self.entries);
         let mut placed: Vec<Option<Entry>> = before
             .into_iter()
             .zip(given)
             .map(|(e, g)| (!*g).then_some(e))
             .collect();
         let mut added = Vec::new();
-        for (entry, slot) in returned.into_iter().zip(slots) {
-            match slot {
-                Some(i) if placed[i].is_none() => placed[i] = Some(entry),
-                _ => added.push(entry),
+        for r in returned {
+            match r.origin {
+                Some(i) if placed[i].is_none() && given[i] => placed[i] = Some(r.entry),
+                _ => added.push(r.entry),
             }
         }
         self.entries = placed.into_iter().flatten().chain(added).collect();
@@ -481,8 +582,12 @@ impl Held {
     }
 
     /// Replaces the whole stream (a plugin given every object returns the whole stream).
-    pub fn replace(&mut self, entries: Vec<Entry>) {
-        self.entries = entries;
+    pub fn replace(&mut self, returned: Vec<Returned>) -> Result<()> {
+        for r in &returned {
+            self.learn(&r.entry)?;
+        }
+        self.entries = returned.into_iter().map(|r| r.entry).collect();
+        Ok(())
     }
 
     /// Writes every object as its final YAML document, one at a time, so the JSON and the
@@ -528,12 +633,16 @@ mod tests {
         stream::parse(text, "t").unwrap().pop().unwrap()
     }
 
+    fn held(scope: &str) -> Held {
+        Held::new(Scope::new(scope))
+    }
+
     #[test]
     fn json_and_yaml_entries_write_the_same_bytes() {
         let o = obj("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {on: 'yes'}}");
-        let mut held = Held::new();
-        held.push(Entry::new(&o, |_| true).unwrap());
-        held.push(Entry::new(&o, |_| false).unwrap());
+        let mut held = held("default");
+        held.push(Entry::new(&o, |_| true).unwrap()).unwrap();
+        held.push(Entry::new(&o, |_| false).unwrap()).unwrap();
         let text = held.to_yaml().unwrap();
         let (a, b) = text[4..].split_once("---\n").unwrap();
         assert_eq!(a, b);
@@ -542,83 +651,97 @@ mod tests {
 
     #[test]
     fn returned_text_is_checked_without_full_parse() {
-        let e = Entry::returned(
+        let (e, head) = Entry::returned(
             r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"n","annotations":{"postrenderer.helm.sh/postrender-filename":"t/d.yaml"}},"spec":{}}"#.into(),
         )
         .unwrap();
-        assert_eq!(e.id.key(), Some(("apps", "Deployment", "n", "d")));
+        let scope = Scope::new("default");
+        assert_eq!(e.id.key(&scope), Some(("apps", "Deployment", "n", "d")));
         assert_eq!(e.id.helm_file(), Some("t/d.yaml"));
+        assert!(head.get("spec").is_none(), "only the head is parsed");
         assert_eq!(
-            Entry::returned("[1]".into()).unwrap_err(),
+            Entry::returned("[1, 2, 3]".into()).err().unwrap(),
             " is not a JSON object"
         );
         assert_eq!(
-            Entry::returned("[1, 2, 3]".into()).unwrap_err(),
-            " is not a JSON object"
-        );
-        assert!(
-            Entry::returned("{oops".into())
-                .unwrap_err()
-                .starts_with(" is not JSON")
-        );
-        let deep = format!(
-            r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"a"}},"x":{}1{}}}"#,
-            "[".repeat(130),
-            "]".repeat(130)
-        );
-        assert!(
-            Entry::returned(deep)
-                .unwrap_err()
-                .contains("deeper than 128")
-        );
-        assert_eq!(
-            Entry::returned(r#"{"kind":"X","metadata":{"name":"a"}}"#.into()).unwrap_err(),
+            Entry::returned(r#"{"kind":"X","metadata":{"name":"a"}}"#.into())
+                .err()
+                .unwrap(),
             ": missing apiVersion"
         );
     }
 
     #[test]
-    fn duplicates_are_found_by_group_kind_namespace_name() {
-        let objs = stream::parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n", "s").unwrap();
-        let mut held = Held::new();
-        for o in &objs {
-            held.push(Entry::new(o, |_| false).unwrap());
-        }
-        assert_eq!(
-            held.duplicates().unwrap(),
-            "duplicate objects: ConfigMap/x/a (objects 1 and 3)"
+    fn input_keys_the_go_readers_drop_are_refused() {
+        let o = obj("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {'<<': x}}");
+        let err = Entry::new(&o, |_| true).unwrap_err().to_string();
+        assert!(
+            err.contains("ConfigMap/a has a key `<<` under data"),
+            "{err}"
         );
     }
 
     #[test]
-    fn merge_keeps_withheld_in_place_and_refuses_forgery() {
+    fn duplicates_are_found_as_the_cluster_compares_objects() {
+        let objs = stream::parse("{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: y}}\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r, namespace: z}}\n", "s").unwrap();
+        let mut held = held("x");
+        for o in &objs {
+            held.push(Entry::new(o, |_| false).unwrap()).unwrap();
+        }
+        assert_eq!(
+            held.duplicates().unwrap(),
+            "duplicate objects: ConfigMap/a (objects 1 and 3), ClusterRole/z/r (objects 4 and 5)"
+        );
+    }
+
+    #[test]
+    fn merge_keeps_withheld_in_place_and_refuses_forgery_in_any_namespace_spelling() {
         let a = obj("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}");
-        let b = obj("{apiVersion: v1, kind: Secret, metadata: {name: b}}");
-        let mut held = Held::new();
-        held.push(Entry::new(&a, |_| true).unwrap());
-        held.push(Entry::new(&b, |_| false).unwrap());
+        let b = obj("{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}}");
+        let mut held = held("default");
+        held.push(Entry::new(&a, |_| true).unwrap()).unwrap();
+        held.push(Entry::new(&b, |_| false).unwrap()).unwrap();
         let given = [true, false];
-        let json = held.take_given(&given).unwrap();
-        let mut back: Vec<Entry> = json
+        let mut taken = held.take_given(&given).unwrap();
+        let mut back: Vec<(Entry, Object)> = std::mem::take(&mut taken.texts)
             .into_iter()
             .map(|t| Entry::returned(t).unwrap())
             .collect();
         back.push(
-            Entry::new(
-                &obj("{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}"),
-                |_| true,
+            Entry::returned(
+                r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#.into(),
             )
             .unwrap(),
         );
-        held.merge("p", &given, back).unwrap();
+        let reviewed = held.review(&given, &taken, back);
+        assert_eq!(
+            reviewed
+                .iter()
+                .map(|r| (r.origin, r.written))
+                .collect::<Vec<_>>(),
+            [(Some(0), false), (None, true)],
+            "the given object came back unchanged; the other is new"
+        );
+        held.merge("p", &given, reviewed).unwrap();
         let names: Vec<_> = held.ids().map(Id::describe).collect();
-        assert_eq!(names, ["ConfigMap/a", "Secret/b", "ConfigMap/c"]);
+        assert_eq!(names, ["ConfigMap/a", "Deployment/web", "ConfigMap/c"]);
 
-        let forged = vec![Entry::new(&b, |_| true).unwrap()];
-        let err = held.merge("p", &[false, false, false], forged).unwrap_err();
+        // The withheld Deployment has no namespace; `namespace: default` is the same object.
+        let given = [false, false, false];
+        let taken = held.take_given(&given).unwrap();
+        let forged = vec![
+            Entry::returned(
+                r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"}}"#
+                    .into(),
+            )
+            .unwrap(),
+        ];
+        let reviewed = held.review(&given, &taken, forged);
+        let err = held.merge("p", &given, reviewed).unwrap_err();
         assert!(
             err.to_string()
-                .contains("returned Secret/b, an object it was not given")
+                .contains("returned Deployment/default/web, an object it was not given"),
+            "{err}"
         );
     }
 }

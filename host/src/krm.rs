@@ -10,6 +10,7 @@ use crate::error;
 use crate::render::Reported;
 use crate::runtime::wit;
 use crate::stream::{self, Object};
+use crate::text::safe;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 
@@ -149,9 +150,10 @@ pub fn results(diagnostics: &[Reported], objects: &[Object]) -> Vec<Value> {
         .map(|r| {
             let d = &r.diagnostic;
             let mut result = Map::new();
+            // kpt prints results raw to the terminal: plugin text goes out as safe lines.
             result.insert(
                 "message".into(),
-                Value::from(format!("{}: {}", r.plugin, d.message)),
+                Value::from(format!("{}: {}", r.plugin, safe(&d.message))),
             );
             let severity = match d.severity {
                 wit::Severity::Error => "error",
@@ -160,9 +162,13 @@ pub fn results(diagnostics: &[Reported], objects: &[Object]) -> Vec<Value> {
             };
             result.insert("severity".into(), Value::from(severity));
             if let Some(o) = &d.object {
-                let mut rr = json!({"apiVersion": o.api_version, "kind": o.kind, "name": o.name});
+                let mut rr = json!({
+                    "apiVersion": safe(&o.api_version),
+                    "kind": safe(&o.kind),
+                    "name": safe(&o.name),
+                });
                 if let Some(ns) = &o.namespace {
-                    rr["namespace"] = json!(ns);
+                    rr["namespace"] = json!(safe(ns));
                 }
                 result.insert("resourceRef".into(), rr);
                 if let Some(file) = file_of(objects, o) {
@@ -170,7 +176,7 @@ pub fn results(diagnostics: &[Reported], objects: &[Object]) -> Vec<Value> {
                 }
             }
             if let Some(f) = &d.field {
-                result.insert("field".into(), json!({"path": f}));
+                result.insert("field".into(), json!({"path": safe(f)}));
             }
             Value::Object(result)
         })

@@ -10,25 +10,33 @@
 //! - [`secrets`]: keeping secret values out of pipeline files and rendered output;
 //! - [`render`]: running a pipeline over a stream;
 //! - [`held`]: the stream as a run holds it, objects as JSON or final YAML text;
+//! - [`text`]: plugin text made safe to print;
 //! - [`error`]: failure classes and exit codes.
 //!
 //! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
 
 #![warn(missing_docs)]
 
+pub mod annotations;
 pub mod argocd;
 pub mod builtin;
 pub mod cli;
 pub mod emit;
 pub mod error;
+pub mod files;
 pub mod held;
+pub mod isolate;
 pub mod krm;
 pub mod pipeline;
+pub mod policy;
 pub mod render;
+pub mod returned;
 pub mod runtime;
 pub mod scaffold;
 pub mod schema;
+pub mod scope;
 pub mod secrets;
 pub mod source;
 pub mod start;
 pub mod stream;
+pub mod text;

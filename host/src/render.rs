@@ -2,17 +2,20 @@
 //! in order, validating configs, granting files and collecting diagnostics.
 
 use crate::error;
+use crate::files::{self, Root};
 use crate::held::{Entry, Held, Id};
 use crate::pipeline::{PipelineFile, Target};
+use crate::policy::Policy;
 use crate::runtime::{Runtime, wit};
 use crate::schema;
+use crate::scope::Scope;
 use crate::secrets;
 use crate::start::{self, Loader, Ready};
 use crate::stream::{self, Object};
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The Kubernetes version assumed when nothing names one (Helm's and Argo CD's are overridable).
 pub const DEFAULT_KUBE_VERSION: &str = "1.31.0";
@@ -47,26 +50,30 @@ pub struct Reported {
 }
 
 impl Reported {
-    /// One line: `plugin NAME: Kind/ns/name field: message`.
+    /// One line: `plugin NAME: Kind/ns/name field: message`. Every text the plugin gave is
+    /// made safe first ([`crate::text::safe`]): the line cannot be split or forged.
     pub fn line(&self) -> String {
+        use crate::text::safe;
         let d = &self.diagnostic;
         let mut s = format!("plugin {}: ", self.plugin);
         if let Some(r) = &d.object {
             match &r.namespace {
-                Some(ns) => s.push_str(&format!("{}/{ns}/{}", r.kind, r.name)),
-                None => s.push_str(&format!("{}/{}", r.kind, r.name)),
+                Some(ns) => {
+                    s.push_str(&format!("{}/{}/{}", safe(&r.kind), safe(ns), safe(&r.name)))
+                }
+                None => s.push_str(&format!("{}/{}", safe(&r.kind), safe(&r.name))),
             }
             s.push(' ');
         }
         if let Some(f) = &d.field {
-            s.push_str(f);
+            s.push_str(&safe(f));
             s.push(' ');
         }
         if d.object.is_some() || d.field.is_some() {
             s.truncate(s.trim_end().len());
             s.push_str(": ");
         }
-        s.push_str(&d.message);
+        s.push_str(&safe(&d.message));
         s
     }
 }
@@ -99,6 +106,20 @@ pub struct Rendered {
     pub diagnostics: Vec<Reported>,
     /// The cluster rendered.
     pub cluster: String,
+}
+
+impl Rendered {
+    /// Refuses a run that was given objects and returns none: Helm 4 fails on it, and a KRM
+    /// orchestrator (`kpt fn eval`, kustomize) would delete every file of the package.
+    pub fn refuse_emptied(&self) -> Result<()> {
+        if self.stream.is_empty() && self.input_objects > 0 {
+            return Err(error::plugin(format!(
+                "the pipeline removed all {} objects; refusing to print an empty stream",
+                self.input_objects
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Runs `pipeline` (whose relative paths start at `base`) over `input`.
@@ -166,21 +187,19 @@ pub fn run<'r>(
     let mut plugins = start::plan(rt, pipeline, base, opts, generates)?;
 
     // The input, held as JSON where a plugin will be given it and as final YAML elsewhere.
+    let root = Root::new(base)?;
     let selected = |id: &Id| plugins.iter().any(|p| p.selects(id.group(), id.kind()));
     let hold = |obj: &Object| Entry::new(obj, selected);
-    let mut stream = Held::new();
+    let mut stream = Held::new(Scope::new(&namespace));
     match input {
         Input::None => {}
         Input::Objects(objects) => {
             for obj in &objects {
-                stream.push(hold(obj)?);
+                stream.push(hold(obj)?)?;
             }
         }
         Input::Text { text, origin } => {
-            stream::visit(&text, &origin, |obj| {
-                stream.push(hold(&obj)?);
-                Ok(())
-            })?;
+            stream::visit(&text, &origin, |obj| stream.push(hold(&obj)?))?;
         }
     }
     let input_objects = stream.len();
@@ -189,13 +208,10 @@ pub fn run<'r>(
     }
     if generates {
         for res in &pipeline.spec.resources {
-            let path = confined(base, res, "spec.resources")?;
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| error::input(format!("spec.resources: cannot read {res}: {e}")))?;
+            let text = root.read_text(res, "spec.resources")?;
             stream::visit(&text, res, |obj| {
                 secrets::check_objects("spec.resources", std::slice::from_ref(&obj))?;
-                stream.push(hold(&obj)?);
-                Ok(())
+                stream.push(hold(&obj)?)
             })?;
         }
         if let Some(why) = stream.duplicates() {
@@ -221,6 +237,7 @@ pub fn run<'r>(
                 start,
             } = plugin;
             let at = format!("spec.plugins[{index}]");
+            let policy = policy_of(spec, &at)?;
             let mut config = spec.config_for(cluster_values.config.get(&name));
             if let Some(overrides) = opts.overrides.get(&name) {
                 let schema: Value =
@@ -229,23 +246,9 @@ pub fn run<'r>(
                     crate::argocd::apply_override(&name, &schema, &mut config, path, raw)?;
                 }
             }
-            schema::validate_cached(rt.cache(), &name, &info.config_schema, &config)?;
+            let trusted = spec.builtin.is_some();
+            schema::validate_cached(rt.cache(), &name, &info.config_schema, &config, trusted)?;
             secrets::check_config(&name, &format!("{at}.config"), &config)?;
-
-            let mut files = Vec::with_capacity(spec.files.len());
-            for f in &spec.files {
-                let path = confined(base, f, &format!("{at}.files"))?;
-                for (rel, full) in expand(&path, f)? {
-                    let content = std::fs::read_to_string(&full).map_err(|e| {
-                        error::input(format!(
-                            "plugin {name}: cannot read granted file {rel}: {e}"
-                        ))
-                    })?;
-                    files.push(wit::GrantedFile { path: rel, content });
-                }
-            }
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            files.dedup_by(|a, b| a.path == b.path);
 
             let ctx = wit::Context {
                 cluster: cluster.clone(),
@@ -257,7 +260,7 @@ pub fn run<'r>(
                     api_versions: api_versions.clone(),
                 },
                 config: config.to_string(),
-                files,
+                files: granted_files(&root, &name, &spec.files, &format!("{at}.files"))?,
             };
             tracing::debug!(
                 plugin = name.as_str(),
@@ -266,30 +269,16 @@ pub fn run<'r>(
                 "objects passed to the plugin"
             );
             // The given objects' JSON moves to the plugin: the host keeps no copy while it runs.
-            let manifests = stream.take_given(&given)?;
+            let mut taken = stream.take_given(&given)?;
+            let manifests = std::mem::take(&mut taken.texts);
             let mut instance = loader.instance(&name, start)?;
             let out = instance.run(&ctx, &manifests)?;
             // The plugin's memory and the JSON it was given go before its output is read.
             drop(instance);
             drop(manifests);
 
-            let mut errors = Vec::new();
-            for d in out.diagnostics {
-                let r = Reported {
-                    plugin: name.clone(),
-                    diagnostic: d,
-                };
-                match r.diagnostic.severity {
-                    wit::Severity::Error => errors.push(r.line()),
-                    wit::Severity::Warning => tracing::warn!("{}", r.line()),
-                    wit::Severity::Info => tracing::info!("{}", r.line()),
-                }
-                diagnostics.push(r);
-            }
-            if !errors.is_empty() {
-                return Err(error::plugin(errors.join("\n")));
-            }
-            let mut returned = out
+            report(&name, out.diagnostics, &mut diagnostics)?;
+            let returned = out
                 .manifests
                 .into_iter()
                 .enumerate()
@@ -299,21 +288,20 @@ pub fn run<'r>(
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            if opts.mode == wit::Mode::PostRender {
-                stream.restore_helm_files(&given, &mut returned, &name)?;
-            }
+            let mut returned = stream.review(&given, &taken, returned);
+            check_returned(&stream, &name, opts.mode, &policy, &given, &mut returned)?;
             if generates {
-                for entry in &returned {
+                for r in &returned {
                     secrets::check_objects(
                         &format!("plugin {name}"),
-                        std::slice::from_ref(&entry.object()?),
+                        std::slice::from_ref(&r.entry.object()?),
                     )?;
                 }
             }
             if select.is_some() {
                 stream.merge(&name, &given, returned)?;
             } else {
-                stream.replace(returned);
+                stream.replace(returned)?;
             }
             if let Some(why) = stream.duplicates() {
                 return Err(error::plugin(format!("plugin {name}: returned {why}")));
@@ -329,62 +317,139 @@ pub fn run<'r>(
     })
 }
 
-/// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
-/// every object must carry it.
-pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
-
-/// `rel` resolved under `base`, refused if it escapes it (like kustomize's load restrictor):
-/// a pipeline from a repository may not read the machine's other files.
-fn confined(base: &Path, rel: &str, at: &str) -> Result<PathBuf> {
-    let root = base.canonicalize().map_err(|e| {
-        error::input(format!(
-            "{at}: cannot resolve the pipeline directory {}: {e}",
-            base.display()
-        ))
-    })?;
-    let path = root.join(rel);
-    let real = path
-        .canonicalize()
-        .map_err(|e| error::input(format!("{at}: cannot read {rel}: {e}")))?;
-    if !real.starts_with(&root) {
-        return Err(error::input(format!(
-            "{at}: {rel} is outside the pipeline directory; only files below it may be used"
-        )));
+/// What plugin `spec` may write: the pipeline's `emit:`, else the built-in's declaration,
+/// else the default for external plugins.
+fn policy_of(spec: &crate::pipeline::PluginSpec, at: &str) -> Result<Policy> {
+    if let Some(emit) = &spec.emit {
+        return Policy::from_spec(emit, &format!("{at}.emit"));
     }
-    Ok(real)
+    Ok(match &spec.builtin {
+        Some(name) => crate::builtin::policy(name),
+        None => Policy::external_default(),
+    })
 }
 
-/// A granted path: a file, or every file below a directory (sorted), with pipeline-relative names.
-fn expand(path: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>> {
-    if !path.is_dir() {
-        return Ok(vec![(
-            rel.trim_start_matches("./").to_string(),
-            path.to_path_buf(),
-        )]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![(
-        rel.trim_start_matches("./")
-            .trim_end_matches('/')
-            .to_string(),
-        path.to_path_buf(),
-    )];
-    while let Some((rel, dir)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
-        for entry in entries {
-            let entry = entry
-                .map_err(|e| error::input(format!("cannot list granted directory {rel}: {e}")))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let child = format!("{rel}/{name}");
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push((child, p));
-            } else {
-                out.push((child, p));
+/// The files granted to a plugin, read from inside the pipeline directory, sorted by path,
+/// at most [`files::MAX_GRANTED_BYTES`] together.
+fn granted_files(
+    root: &Root,
+    plugin: &str,
+    grants: &[String],
+    at: &str,
+) -> Result<Vec<wit::GrantedFile>> {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for grant in grants {
+        for (rel, real) in root.expand(grant, at)? {
+            let bytes = files::read_regular(&real, &rel, at, files::MAX_FILE_BYTES)?;
+            total += bytes.len() as u64;
+            if total > files::MAX_GRANTED_BYTES {
+                return Err(error::input(format!(
+                    "{at}: the granted files hold more than {} MiB together",
+                    files::MAX_GRANTED_BYTES >> 20
+                )));
             }
+            let content = String::from_utf8(bytes).map_err(|e| {
+                error::input(format!(
+                    "plugin {plugin}: cannot read granted file {}: it is not UTF-8 text \
+                     (invalid byte at offset {})",
+                    crate::text::safe(&rel),
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
+            files.push(wit::GrantedFile { path: rel, content });
         }
     }
-    out.sort();
-    Ok(out)
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok(files)
 }
+
+/// Logs and keeps a plugin's diagnostics; its error diagnostics fail the run, one line each.
+fn report(name: &str, found: Vec<wit::Diagnostic>, kept: &mut Vec<Reported>) -> Result<()> {
+    let mut errors = Vec::new();
+    for d in found {
+        let r = Reported {
+            plugin: name.to_string(),
+            diagnostic: d,
+        };
+        match r.diagnostic.severity {
+            wit::Severity::Error => errors.push(r.line()),
+            wit::Severity::Warning => tracing::warn!("{}", r.line()),
+            wit::Severity::Info => tracing::info!("{}", r.line()),
+        }
+        kept.push(r);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(error::plugin(errors.join("\n")))
+    }
+}
+
+/// The places in the stream of the objects a plugin was given.
+fn given_places(given: &[bool]) -> impl Iterator<Item = usize> + '_ {
+    given
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| **g)
+        .map(|(i, _)| i)
+}
+
+/// What a plugin returned, checked before it joins the stream: the annotations other tools
+/// obey stay the host's ([`crate::annotations`]), and every object the plugin wrote is one its
+/// emission policy grants ([`crate::policy`]).
+fn check_returned(
+    stream: &Held,
+    plugin: &str,
+    mode: wit::Mode,
+    policy: &Policy,
+    given: &[bool],
+    returned: &mut [crate::held::Returned],
+) -> Result<()> {
+    let helm_files =
+        mode == wit::Mode::PostRender && stream.ids().any(|id| id.helm_file().is_some());
+    let given_files: std::collections::HashSet<&str> = match helm_files {
+        true => given_places(given)
+            .filter_map(|i| stream.id(i).and_then(crate::held::Id::helm_file))
+            .collect(),
+        false => Default::default(),
+    };
+    let mut run_namespaces = stream.namespaces();
+    run_namespaces.insert(stream.scope().namespace());
+    for r in returned.iter_mut() {
+        if helm_files {
+            let original = r
+                .origin
+                .map(|i| stream.id(i).and_then(crate::held::Id::helm_file));
+            crate::annotations::helm_file(plugin, original, &given_files, r)?;
+        }
+        if mode == wit::Mode::Krm {
+            crate::annotations::krm_path(plugin, r)?;
+        }
+        if r.written {
+            let id = &r.entry.id;
+            let lands = stream
+                .scope()
+                .landing(id.group(), id.kind(), id.namespace());
+            policy
+                .allows(
+                    stream.scope(),
+                    id.group(),
+                    id.kind(),
+                    lands,
+                    id.name(),
+                    &run_namespaces,
+                )
+                .map_err(|rule| {
+                    error::plugin(format!(
+                        "plugin {plugin}: may not write {}: {rule}",
+                        id.describe()
+                    ))
+                })?;
+        }
+    }
+    Ok(())
+}
+
+pub use crate::annotations::HELM_FILENAME;

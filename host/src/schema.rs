@@ -10,14 +10,100 @@ use serde_json::Value;
 /// in `cache`, keyed by their sha256 and flinkwasm's version). Compiling a schema, which
 /// jsonschema starts by checking against its meta-schema, is about a quarter of a warm render;
 /// the result depends only on the two texts, so it is remembered like compiled code is.
-pub fn validate_cached(cache: &Cache, plugin: &str, schema: &str, config: &Value) -> Result<()> {
+///
+/// A schema from an external plugin is compiled in an isolated process ([`validate_isolated`]);
+/// a built-in's (`trusted`) in this one.
+pub fn validate_cached(
+    cache: &Cache,
+    plugin: &str,
+    schema: &str,
+    config: &Value,
+    trusted: bool,
+) -> Result<()> {
     let key = check_key(schema, config);
     if cache.passed(&key) {
         return Ok(());
     }
-    validate(plugin, schema, config)?;
+    if trusted {
+        validate(plugin, schema, config)?;
+    } else {
+        validate_isolated(plugin, schema, config)?;
+    }
     cache.record_pass(&key);
     Ok(())
+}
+
+/// The bounds of compiling and applying an external plugin's schema: its size is already at
+/// most [`crate::runtime::MAX_SCHEMA_BYTES`], and a legitimate schema compiles in milliseconds.
+const ISOLATED: crate::isolate::Bounds = crate::isolate::Bounds {
+    memory: 256 << 20,
+    timeout: std::time::Duration::from_secs(10),
+    output: 1 << 20,
+};
+
+/// The isolated job's name (`flinkwasm __isolate check-config`).
+pub const JOB: &str = "check-config";
+
+/// [`validate`] in an isolated child process ([`crate::isolate`]): a plugin chose the schema,
+/// and a schema can be made slow or large to compile (deep `$ref` chains, patterns), so its
+/// compile is bounded in memory and time like a component's.
+pub fn validate_isolated(plugin: &str, schema: &str, config: &Value) -> Result<()> {
+    use crate::isolate::Failure;
+    let input = serde_json::to_vec(
+        &serde_json::json!({"plugin": plugin, "schema": schema, "config": config}),
+    )?;
+    let out = crate::isolate::run(JOB, &input, ISOLATED).map_err(|f| {
+        let why = match f {
+            Failure::Time => format!("took longer than {:?} to compile", ISOLATED.timeout),
+            Failure::Memory | Failure::TooLarge => {
+                format!("needed more than {} MiB to compile", ISOLATED.memory >> 20)
+            }
+            Failure::Refused(why) | Failure::Broken(why) => crate::text::safe(&why).into_owned(),
+        };
+        error::plugin(format!("plugin {plugin}: its config schema {why}"))
+    })?;
+    let verdict: Verdict = serde_json::from_slice(&out)
+        .map_err(|e| anyhow::anyhow!("plugin {plugin}: the isolated schema check answered {e}"))?;
+    match verdict {
+        Verdict::Pass => Ok(()),
+        Verdict::Config(message) => Err(error::input(message)),
+        Verdict::Schema(message) => Err(error::plugin(message)),
+    }
+}
+
+/// What an isolated schema check found.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    /// The config passed.
+    Pass,
+    /// The config does not match the schema: the input error's message.
+    Config(String),
+    /// The schema itself is broken: the plugin error's message.
+    Schema(String),
+}
+
+/// The child's side of [`validate_isolated`]: reads `{"schema", "config"}`, answers a
+/// [`Verdict`] as JSON.
+pub fn check_in_child(input: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    #[derive(serde::Deserialize)]
+    struct Job {
+        plugin: String,
+        schema: String,
+        config: Value,
+    }
+    let job: Job = serde_json::from_slice(input).map_err(|e| format!("bad job: {e}"))?;
+    let verdict = match validate(&job.plugin, &job.schema, &job.config) {
+        Ok(()) => Verdict::Pass,
+        Err(e) => {
+            let message = e.to_string();
+            match crate::error::exit_code(&e) {
+                3 => Verdict::Config(message),
+                _ => Verdict::Schema(message),
+            }
+        }
+    };
+    serde_json::to_vec(&verdict).map_err(|e| e.to_string())
 }
 
 /// The name [`validate_cached`] records a passed check under: the sha256 of flinkwasm's

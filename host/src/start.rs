@@ -183,7 +183,7 @@ struct Job<'r> {
 
 impl<'r> Job<'r> {
     fn make(&self, rt: &'r Runtime) -> Result<Instance<'r>> {
-        load(rt, &self.name, &self.trusted)?.instantiate(rt, self.limits)
+        load(rt, &self.name, &self.trusted, &self.limits)?.instantiate(rt, self.limits)
     }
 }
 
@@ -255,7 +255,7 @@ impl<'r> Loader<'r> {
             Start::Running(instance) => Ok(instance),
             // Not handed to the loader (it was not in the slice given to `spawn`): made here.
             Start::Pending(trusted, limits) => {
-                load(self.rt, name, &trusted)?.instantiate(self.rt, limits)
+                load(self.rt, name, &trusted, &limits)?.instantiate(self.rt, limits)
             }
             Start::Loading => {
                 let Some((seq, made)) = self.made.pop_front() else {
@@ -316,7 +316,7 @@ fn start_trusted<'r>(
     limits: Limits,
     known: Option<wit::PluginInfo>,
 ) -> Result<Started<'r>> {
-    let mut instance = load(rt, name, trusted)?.instantiate(rt, limits)?;
+    let mut instance = load(rt, name, trusted, &limits)?.instantiate(rt, limits)?;
     let info = match known {
         Some(info) => info,
         None => instance.describe_recorded(&trusted.digest)?,
@@ -328,6 +328,12 @@ fn start_trusted<'r>(
     })
 }
 
-fn load(rt: &Runtime, name: &str, trusted: &Trusted) -> Result<Plugin> {
-    rt.load(name, &trusted.bytes, &trusted.digest, trusted.precompiled)
+fn load(rt: &Runtime, name: &str, trusted: &Trusted, limits: &Limits) -> Result<Plugin> {
+    rt.load(
+        name,
+        &trusted.bytes,
+        &trusted.digest,
+        trusted.precompiled,
+        trusted.compile(limits),
+    )
 }

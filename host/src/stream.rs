@@ -222,16 +222,24 @@ fn str_of<'a>(obj: &'a Object, path: &[&str]) -> &'a str {
     cur.and_then(Value::as_str).unwrap_or("")
 }
 
-/// `Kind/namespace/name` (or `Kind/name`) for messages.
+/// `Kind/namespace/name` (or `Kind/name`) for messages, made safe to print (the names come
+/// from untrusted input).
 pub fn describe(obj: &Object) -> String {
     let kind = str_of(obj, &["kind"]);
     let name = match str_of(obj, &["metadata", "name"]) {
         "" => str_of(obj, &["metadata", "generateName"]),
         n => n,
     };
-    match str_of(obj, &["metadata", "namespace"]) {
-        "" => format!("{kind}/{name}"),
-        ns => format!("{kind}/{ns}/{name}"),
+    describe_parts(kind, str_of(obj, &["metadata", "namespace"]), name)
+}
+
+/// `Kind/namespace/name`, or `Kind/name` when `namespace` is empty, each part made safe to
+/// print ([`crate::text::safe`]).
+pub fn describe_parts(kind: &str, namespace: &str, name: &str) -> String {
+    use crate::text::safe;
+    match namespace {
+        "" => format!("{}/{}", safe(kind), safe(name)),
+        ns => format!("{}/{}/{}", safe(kind), safe(ns), safe(name)),
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod components;
 pub mod crds;
 pub mod grafana;
 pub mod harness;

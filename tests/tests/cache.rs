@@ -21,7 +21,7 @@ fn with_pinned_plugin(s: &Scratch) {
     s.write(
         "flinkwasm.yaml",
         format!(
-            "{head}\n    - name: team-overlay\n      path: plugins/team-overlay.wasm\n      sha256: sha256:{digest}\n      config: {{team: payments, costCenter: CC-4711}}\n  clusters:{clusters}"
+            "{head}\n    - name: team-overlay\n      path: plugins/team-overlay.wasm\n      sha256: sha256:{digest}\n      config: {{team: payments, costCenter: CC-4711}}\n      emit: {{kinds: ['*', Application.argoproj.io]}}\n  clusters:{clusters}"
         ),
     );
 }
@@ -86,7 +86,9 @@ fn a_warm_cache_is_reused_and_a_corrupt_entry_is_recompiled() {
         .run(&["--log-level", "flinkwasm=debug", "render"], None)
         .ok();
     assert!(
-        repaired.stderr.contains("compile cache entry is corrupt"),
+        repaired
+            .stderr
+            .contains("compile cache entry failed its checks"),
         "{}",
         repaired.stderr
     );
@@ -121,11 +123,7 @@ fn an_unwritable_cache_directory_does_not_stop_a_render() {
         .ok();
     assert!(r.stdout.contains("kind: FlinkEnvironment"));
     assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
-    assert!(
-        r.stderr.contains("compile cache not written"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("compile cache not used"), "{}", r.stderr);
 }
 
 #[test]
@@ -368,7 +366,7 @@ fn plugins_described_from_the_cache_and_a_new_one_run_together_as_from_an_empty_
     s.write(
         "flinkwasm.yaml",
         format!(
-            "{HEAD}  - name: team-overlay\n    path: team-overlay.wasm\n    sha256: sha256:{digest}\n    config: {{team: payments, costCenter: CC-1}}\n  - builtin: monitoring\n"
+            "{HEAD}  - name: team-overlay\n    path: team-overlay.wasm\n    sha256: sha256:{digest}\n    config: {{team: payments, costCenter: CC-1}}\n    emit: {{kinds: ['*', Application.argoproj.io]}}\n  - builtin: monitoring\n"
         ),
     );
     let mixed = s
@@ -405,5 +403,184 @@ fn plugins_described_from_the_cache_and_a_new_one_run_together_as_from_an_empty_
     assert!(
         mixed.stdout.contains("name: flink-dashboard"),
         "monitoring ran"
+    );
+}
+
+/// A pipeline running the probe (echo), pinned, in `s`.
+fn with_probe(s: &Scratch) -> String {
+    s.probe_pipeline("{action: label, label: from-probe}", "{}");
+    flinkwasm::runtime::sha256_hex(&std::fs::read(flinkwasm_tests::harness::probe_wasm()).unwrap())
+}
+
+/// A valid compiled entry of the team-overlay example and its engine directory's name, made
+/// in a private cache of its own.
+fn entry_of_another_component() -> (String, Vec<u8>) {
+    let other = Scratch::new(BIN);
+    with_pinned_plugin(&other);
+    other.run(&["render"], None).ok();
+    let files = entries(&other.cache);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let engine = files[0]
+        .parent()
+        .and_then(|p| p.file_name())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    (engine, std::fs::read(&files[0]).unwrap())
+}
+
+/// Plants `entry` as the compiled entry of the component `digest` in `dir`.
+fn plant(dir: &std::path::Path, engine: &str, digest: &str, entry: &[u8]) {
+    let at = dir.join(engine);
+    std::fs::create_dir_all(&at).unwrap();
+    std::fs::write(at.join(format!("{digest}.cwasm")), entry).unwrap();
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[test]
+fn code_from_a_directory_others_control_never_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let (engine, foreign) = entry_of_another_component();
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    let uid = String::from_utf8_lossy(&uid.stdout).trim().to_string();
+
+    // In a private cache, another component's valid entry under this component's key is
+    // refused by its header and recompiled.
+    let s = Scratch::new(BIN);
+    let digest = with_probe(&s);
+    let clean = s
+        .run(&["post-render"], Some(flinkwasm_tests::harness::INPUT))
+        .ok();
+    plant(&s.cache, &engine, &digest, &foreign);
+    let r = s
+        .run(
+            &["--log-level", "flinkwasm=debug", "post-render"],
+            Some(flinkwasm_tests::harness::INPUT),
+        )
+        .ok();
+    assert!(
+        r.stderr.contains("compile cache entry failed its checks"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stdout, clean.stdout,
+        "the probe ran, not the planted component"
+    );
+
+    // A world-writable directory (an emptyDir, say) is not used itself: flinkwasm works in a
+    // private subdirectory of its own, and what was planted beside it never loads.
+    let shared = s.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    plant(&shared, &engine, &digest, &foreign);
+    let env = [("FLINKWASM_CACHE_DIR", shared.to_str().unwrap())];
+    let debug = ["--log-level", "flinkwasm=debug", "post-render"];
+    let r = s
+        .run_env(&debug, Some(flinkwasm_tests::harness::INPUT), &env)
+        .ok();
+    assert_eq!(r.stdout, clean.stdout);
+    assert!(r.stderr.contains("outcome=Miss"), "{}", r.stderr);
+    let private = shared.join(format!("flinkwasm-{uid}"));
+    assert!(
+        private
+            .join(&engine)
+            .join(format!("{digest}.cwasm"))
+            .is_file()
+    );
+    let again = s
+        .run_env(&debug, Some(flinkwasm_tests::harness::INPUT), &env)
+        .ok();
+    assert!(
+        again.stderr.contains("outcome=Hit"),
+        "the private subdirectory is the cache: {}",
+        again.stderr
+    );
+
+    if !is_root() {
+        eprintln!("not root: the other-uid cases of this test need root (CI runs as root)");
+        return;
+    }
+    // A directory that belongs to another user, mode 0755: the same.
+    let theirs = s.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    plant(&theirs, &engine, &digest, &foreign);
+    std::os::unix::fs::chown(&theirs, Some(4321), Some(4321)).unwrap();
+    std::os::unix::fs::chown(theirs.join(&engine), Some(4321), Some(4321)).unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = [("FLINKWASM_CACHE_DIR", theirs.to_str().unwrap())];
+    let r = s
+        .run_env(&debug, Some(flinkwasm_tests::harness::INPUT), &env)
+        .ok();
+    assert_eq!(r.stdout, clean.stdout);
+    assert!(r.stderr.contains("outcome=Miss"), "{}", r.stderr);
+
+    // A symlink another user owns on the way to a private cache that holds a planted entry:
+    // it could be pointed anywhere, so the cache is not used at all.
+    let target = s.path().join("target-cache");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).unwrap();
+    plant(&target, &engine, &digest, &foreign);
+    let link = s.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(4321), Some(4321)).unwrap();
+    let env = [("FLINKWASM_CACHE_DIR", link.to_str().unwrap())];
+    let r = s
+        .run_env(&debug, Some(flinkwasm_tests::harness::INPUT), &env)
+        .ok();
+    assert_eq!(r.stdout, clean.stdout);
+    assert!(
+        r.stderr.contains("is a symlink that belongs to uid 4321"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("outcome=Disabled"), "{}", r.stderr);
+    // Swapped for a symlink of the user's own, the same path is a cache again: the planted
+    // entry is refused by its header and replaced.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let r = s
+        .run_env(&debug, Some(flinkwasm_tests::harness::INPUT), &env)
+        .ok();
+    assert_eq!(r.stdout, clean.stdout);
+    assert!(r.stderr.contains("outcome=Corrupt"), "{}", r.stderr);
+}
+
+#[test]
+fn a_description_planted_where_others_can_write_is_not_believed() {
+    use std::os::unix::fs::PermissionsExt;
+    const PIPELINE: &str = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  plugins:\n  - builtin: monitoring\n";
+    const ENV: &str = "apiVersion: platform.confluent.io/v1\nkind: FlinkEnvironment\nmetadata: {name: env, namespace: confluent}\nspec:\n  kubernetesNamespace: confluent\n  flinkApplicationDefaults:\n    spec:\n      flinkConfiguration: {taskmanager.numberOfTaskSlots: \"1\"}\n";
+    let s = Scratch::new(BIN);
+    s.write("flinkwasm.yaml", PIPELINE);
+    let first = s.run(&["post-render"], Some(ENV)).ok();
+    let name = records(&s.cache, "describe-")
+        .pop()
+        .expect("a description record");
+    let mut forged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.cache.join("checks").join(&name)).unwrap())
+            .unwrap();
+    forged["role"] = "generator".into();
+    // The whole cache directory world-writable, with the forged record in it.
+    let shared = s.path().join("shared");
+    std::fs::create_dir_all(shared.join("checks")).unwrap();
+    std::fs::write(shared.join("checks").join(&name), forged.to_string()).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let r = s
+        .run_env(
+            &["post-render"],
+            Some(ENV),
+            &[("FLINKWASM_CACHE_DIR", shared.to_str().unwrap())],
+        )
+        .ok();
+    assert_eq!(
+        r.stdout, first.stdout,
+        "monitoring still ran as a transformer"
     );
 }

@@ -73,6 +73,79 @@ fn granted_files_must_stay_inside_the_pipeline_directory() {
 }
 
 #[test]
+fn a_repository_cannot_make_the_host_read_outside_it_through_symlinks_fifos_or_size() {
+    let s = pipeline("  plugins:\n  - builtin: cluster-overlay\n    files: [overlay]\n");
+    s.write("overlay/ok.yaml", "a: 1\n");
+    // A symlink inside a granted directory that leaves the pipeline directory.
+    std::os::unix::fs::symlink("/etc/passwd", s.path().join("overlay/passwd")).unwrap();
+    let r = s.run(&["post-render"], Some(INPUT)).fails(
+        3,
+        "spec.plugins[0].files: overlay/passwd is outside the pipeline directory",
+    );
+    assert!(!r.stderr.contains("root:"), "nothing of the file is shown");
+    std::fs::remove_file(s.path().join("overlay/passwd")).unwrap();
+    // A FIFO would block the render; a device would never end.
+    let fifo = s.path().join("overlay/fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    s.run(&["post-render"], Some(INPUT))
+        .fails(3, "overlay/fifo: is not a regular file (it is a FIFO)");
+    std::fs::remove_file(&fifo).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", s.path().join("overlay/zero")).unwrap();
+    s.run(&["post-render"], Some(INPUT))
+        .fails(3, "overlay/zero is outside the pipeline directory");
+    std::fs::remove_file(s.path().join("overlay/zero")).unwrap();
+    s.write("overlay/big.yaml", vec![b'#'; (16 << 20) + 1]);
+    s.run(&["post-render"], Some(INPUT)).fails(
+        3,
+        "overlay/big.yaml: is 16777217 bytes, above the 16777216 bytes",
+    );
+    std::fs::remove_file(s.path().join("overlay/big.yaml")).unwrap();
+    s.run(&["post-render"], Some(INPUT)).ok();
+
+    // The pipeline file itself, the resources and a component are files of the directory too.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(
+        other.path().join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\n",
+    )
+    .unwrap();
+    let t = Scratch::new(BIN);
+    std::os::unix::fs::symlink(
+        other.path().join("secret.yaml"),
+        t.path().join("flinkwasm.yaml"),
+    )
+    .unwrap();
+    t.run(&["render"], None)
+        .fails(3, "flinkwasm.yaml is outside the pipeline directory");
+    let t = pipeline("  resources: [res.yaml]\n  plugins:\n  - builtin: monitoring\n");
+    std::os::unix::fs::symlink(other.path().join("secret.yaml"), t.path().join("res.yaml"))
+        .unwrap();
+    t.run(&["render"], None).fails(
+        3,
+        "spec.resources: res.yaml is outside the pipeline directory",
+    );
+    std::fs::copy(
+        flinkwasm_tests::harness::probe_wasm(),
+        other.path().join("p.wasm"),
+    )
+    .unwrap();
+    let digest =
+        flinkwasm::runtime::sha256_hex(&std::fs::read(other.path().join("p.wasm")).unwrap());
+    let t = pipeline(&format!(
+        "  plugins:\n  - name: p\n    path: p.wasm\n    sha256: sha256:{digest}\n    config: {{action: echo}}\n"
+    ));
+    std::os::unix::fs::symlink(other.path().join("p.wasm"), t.path().join("p.wasm")).unwrap();
+    t.run(&["post-render"], Some(INPUT))
+        .fails(3, "plugin p: p.wasm is outside the pipeline directory");
+}
+
+#[test]
 fn malformed_input_names_document_line_and_column() {
     let s = Scratch::new(BIN);
     s.run(

@@ -15,6 +15,12 @@ pub struct LimitsSpec {
     pub timeout: Option<String>,
     /// Total size of the manifests a plugin returns, such as `64Mi`.
     pub output: Option<String>,
+    /// Memory for compiling the component to machine code (external plugins, once: the result
+    /// is cached), such as `2Gi`. May be raised up to [`Limits::MAX_COMPILE_MEMORY`].
+    pub compile_memory: Option<String>,
+    /// Wall time for compiling the component, such as `120s`. May be raised up to
+    /// [`Limits::MAX_COMPILE_TIMEOUT`].
+    pub compile_timeout: Option<String>,
 }
 
 /// The limits a plugin runs under.
@@ -28,16 +34,32 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Maximum bytes of log (the `log` import plus stdout and stderr) kept per call.
     pub log_bytes: usize,
+    /// Maximum memory of the process that compiles the component.
+    pub compile_memory_bytes: usize,
+    /// Maximum wall time of compiling the component.
+    pub compile_timeout: Duration,
+}
+
+impl Limits {
+    /// The most memory a pipeline may grant a compile (a large Python or JavaScript component
+    /// needs more than the default).
+    pub const MAX_COMPILE_MEMORY: usize = 4 << 30;
+    /// The most time a pipeline may grant a compile.
+    pub const MAX_COMPILE_TIMEOUT: Duration = Duration::from_secs(600);
 }
 
 impl Default for Limits {
-    /// The host's defaults, which are also the maximums a pipeline may ask for.
+    /// The host's defaults. They are also the maximums a pipeline may ask for, except the
+    /// compile limits, which may be raised up to [`Limits::MAX_COMPILE_MEMORY`] and
+    /// [`Limits::MAX_COMPILE_TIMEOUT`].
     fn default() -> Self {
         Limits {
             memory_bytes: 512 << 20,
             timeout: Duration::from_secs(30),
             output_bytes: 256 << 20,
             log_bytes: 1 << 20,
+            compile_memory_bytes: 512 << 20,
+            compile_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -64,11 +86,27 @@ impl LimitsSpec {
             parse_millis,
             &format!("{at}.timeout"),
         )?;
+        let compile_memory = within(
+            self.compile_memory.as_deref(),
+            d.compile_memory_bytes,
+            Limits::MAX_COMPILE_MEMORY,
+            parse_bytes,
+            &format!("{at}.compileMemory"),
+        )?;
+        let compile_ms = within(
+            self.compile_timeout.as_deref(),
+            d.compile_timeout.as_millis() as usize,
+            Limits::MAX_COMPILE_TIMEOUT.as_millis() as usize,
+            parse_millis,
+            &format!("{at}.compileTimeout"),
+        )?;
         Ok(Limits {
             memory_bytes: memory,
             timeout: Duration::from_millis(timeout_ms as u64),
             output_bytes: output,
             log_bytes: d.log_bytes,
+            compile_memory_bytes: compile_memory,
+            compile_timeout: Duration::from_millis(compile_ms as u64),
         })
     }
 }
@@ -79,14 +117,32 @@ fn tighten(
     parse: fn(&str) -> Option<usize>,
     at: &str,
 ) -> Result<usize> {
-    let Some(text) = value else { return Ok(max) };
+    within(value, max, max, parse, at)
+}
+
+/// `value` parsed, at most `max`; `default` when unset.
+fn within(
+    value: Option<&str>,
+    default: usize,
+    max: usize,
+    parse: fn(&str) -> Option<usize>,
+    at: &str,
+) -> Result<usize> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
     let v = parse(text).ok_or_else(|| error::input(format!("{at}: cannot read `{text}`")))?;
     if v == 0 {
         return Err(error::input(format!("{at}: must be greater than zero")));
     }
     if v > max {
         return Err(error::input(format!(
-            "{at}: `{text}` is above the host's limit; limits can only be tightened"
+            "{at}: `{text}` is above the host's limit{}",
+            if default == max {
+                "; limits can only be tightened"
+            } else {
+                ""
+            }
         )));
     }
     Ok(v)
@@ -149,12 +205,19 @@ mod tests {
         let spec = LimitsSpec {
             memory: Some("64Mi".into()),
             timeout: Some("2s".into()),
-            output: None,
+            compile_memory: Some("2Gi".into()),
+            ..Default::default()
         };
         let l = spec.resolve("x").unwrap();
         assert_eq!(l.memory_bytes, 64 << 20);
         assert_eq!(l.timeout, Duration::from_secs(2));
         assert_eq!(l.output_bytes, Limits::default().output_bytes);
+        assert_eq!(l.compile_memory_bytes, 2 << 30);
+        let huge = LimitsSpec {
+            compile_timeout: Some("1h".into()),
+            ..Default::default()
+        };
+        assert!(huge.resolve("x").is_err());
         let loose = LimitsSpec {
             memory: Some("8Gi".into()),
             ..Default::default()

@@ -7,7 +7,7 @@
 
 mod limits;
 
-pub use limits::{Limits, LimitsSpec, parse_bytes};
+pub use limits::{Limits, LimitsSpec, parse_bytes, parse_millis};
 
 use crate::error;
 use anyhow::{Context as _, Result};
@@ -133,6 +133,25 @@ pub struct PluginSpec {
     /// return an object with the identity of one it was not given. Default: all.
     #[serde(default)]
     pub select: Option<Select>,
+    /// Which objects the plugin may write (add or change): see [`crate::policy`]. Default: a
+    /// built-in's declaration, else the safe default for external plugins.
+    #[serde(default)]
+    pub emit: Option<EmitSpec>,
+}
+
+/// A plugin's emission policy as the pipeline writes it (`emit:`); see [`crate::policy`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmitSpec {
+    /// `Kind`, `Kind.group`, `*.group` or `*` (any kind that is not sensitive).
+    #[serde(default)]
+    pub kinds: Option<Vec<String>>,
+    /// Namespaces objects may land in, `*` for any but the system ones; default: the run's.
+    #[serde(default)]
+    pub namespaces: Option<Vec<String>>,
+    /// Whether cluster-scoped objects may be written.
+    #[serde(default)]
+    pub cluster_scoped: bool,
 }
 
 /// A plugin's view of the stream: objects matching every non-empty criterion.
@@ -162,8 +181,10 @@ pub enum Source {
     Builtin(String),
     /// A file, with its required pin (lower-case hex).
     File {
-        /// Absolute or pipeline-relative path.
-        path: PathBuf,
+        /// The path as the pipeline writes it, relative to the pipeline directory.
+        rel: String,
+        /// The pipeline directory, which the file must stay inside.
+        base: PathBuf,
         /// The expected sha256, 64 lower-case hex digits.
         sha256: String,
     },
@@ -227,7 +248,8 @@ impl PluginSpec {
                     )));
                 }
                 Ok(Source::File {
-                    path: base.join(p),
+                    rel: p.clone(),
+                    base: base.to_path_buf(),
                     sha256: hex,
                 })
             }
@@ -239,6 +261,17 @@ impl PluginSpec {
             ))),
         }
     }
+}
+
+/// Whether `name` may name a plugin: it appears in messages, logs and Helm file names
+/// (`flinkwasm/<name>.yaml`), so it is short and plain.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.chars().all(|c| c == '.')
 }
 
 /// JSON merge patch (RFC 7386).
@@ -291,9 +324,11 @@ impl PipelineFile {
         let mut names = BTreeMap::new();
         for (i, p) in file.spec.plugins.iter().enumerate() {
             let name = p.display_name();
-            if name.is_empty() {
+            if !valid_name(&name) {
                 return Err(error::input(format!(
-                    "{origin}: spec.plugins[{i}].name: a plugin needs a name"
+                    "{origin}: spec.plugins[{i}].name: `{}` is not a plugin name (1 to 63 \
+                     letters, digits, `-`, `_` or `.`, not only dots)",
+                    crate::text::safe(&name)
                 )));
             }
             if let Some(j) = names.insert(name.clone(), i) {
@@ -316,13 +351,11 @@ impl PipelineFile {
 
     /// Loads `DIR/flinkwasm.yaml`, or the built-in default pipeline when the directory has none.
     /// Returns the pipeline and the directory its relative paths start from.
+    /// The pipeline file, like every file of the directory, is read only from inside it
+    /// ([`crate::files`]): a `flinkwasm.yaml` that is a symlink to another file is refused.
     pub fn load(dir: &Path) -> Result<(PipelineFile, PathBuf)> {
         let path = dir.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((
-                Self::parse(&text, &path.display().to_string())?,
-                dir.to_path_buf(),
-            )),
+        match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!(dir = %dir.display(), "no {FILE_NAME}: using the built-in default pipeline");
                 Ok((
@@ -331,16 +364,33 @@ impl PipelineFile {
                 ))
             }
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+            Ok(_) => {
+                let text = crate::files::Root::new(dir)?.read_text(FILE_NAME, FILE_NAME)?;
+                Ok((
+                    Self::parse(&text, &path.display().to_string())?,
+                    dir.to_path_buf(),
+                ))
+            }
         }
     }
 
-    /// Loads a pipeline from an explicit file path.
+    /// Loads a pipeline from an explicit file path (a regular file, bounded); its directory
+    /// is the one its relative paths start from.
     pub fn load_file(path: &Path) -> Result<(PipelineFile, PathBuf)> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            error::input(format!("cannot read pipeline file {}: {e}", path.display()))
-        })?;
+        let shown = path.display().to_string();
+        let real = path
+            .canonicalize()
+            .map_err(|e| error::input(format!("cannot read pipeline file {shown}: {e}")))?;
+        let bytes = crate::files::read_regular(
+            &real,
+            &shown,
+            "pipeline file",
+            crate::files::MAX_FILE_BYTES,
+        )?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| error::input(format!("pipeline file {shown}: is not UTF-8 text")))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok((Self::parse(&text, &path.display().to_string())?, base))
+        Ok((Self::parse(&text, &shown)?, base))
     }
 
     /// The name of the cluster to render: `requested`, else `spec.defaultCluster`, else

@@ -1,52 +1,83 @@
-//! The on-disk cache of compiled components.
+//! The on-disk cache of compiled components and of records (passed config checks, plugin
+//! descriptions), and why it can be trusted.
 //!
-//! Entries live at `<dir>/<engine-key>/<component-sha256>.cwasm`, where `<engine-key>` hashes
-//! wasmtime's precompile compatibility hash (its version and every codegen setting) with the
-//! flinkwasm version. Each file is `MAGIC`, then the sha256 of the payload, then the payload
-//! that `Engine::precompile_component` produced.
+//! wasmtime runs deserialized machine code unchecked: whoever can write an entry the host
+//! loads runs native code in the host (in the Argo CD sidecar, with its service account). So
+//! the cache is authenticated, and every rule below is checked on opened descriptors, never on
+//! path names that could be swapped between the check and the use:
+//! - **The directory is this user's own.** The cache directory is opened component by
+//!   component from `/` (or the working directory), never following a symlink owned by another
+//!   user, and the opened directory must be owned by the effective user with no group or other
+//!   write (`fstat` on the descriptor). When it is not (an Argo CD `emptyDir` is world-writable,
+//!   a shared `/tmp` path may belong to someone else), the host uses a subdirectory
+//!   `flinkwasm-<uid>` it creates there, checked the same way; failing that it runs uncached. It
+//!   never loads code it did not verify.
+//! - **Everything below it is reached through that descriptor** (`openat`, `renameat`), without
+//!   following symlinks, and is checked again (owned by the user, not writable by others): a
+//!   directory swapped in by someone else's rename is not the one the host holds.
+//! - **An entry is bound to its component and engine.** A compiled entry is
+//!   `MAGIC | component sha256 | engine key | payload sha256 | payload`; the first three must
+//!   be this component's digest, this engine's key (wasmtime's compatibility hash and the
+//!   flinkwasm version) and the payload's digest before wasmtime sees a byte. Another
+//!   component's valid entry under this key, a truncated or flipped entry, and an entry of
+//!   another engine are all refused and recompiled.
+//! - Writes go to a new temporary file in the same directory (`O_EXCL`, mode `0600`), then
+//!   `renameat`: readers see the old entry or the whole new one, so concurrent renders are safe.
 //!
-//! Why an entry can be trusted (wasmtime runs deserialized machine code unchecked):
-//! - the directory is the user's own: it is created `0700` and a directory that others can
-//!   write to is not used at all;
-//! - the key binds an entry to the exact component bytes (already pin-checked) and to this
-//!   engine, so a stale or foreign entry is never looked up;
-//! - the embedded digest catches truncation, bit rot and partial writes: an entry whose payload
-//!   does not hash to it is recompiled and replaced, never deserialized;
-//! - writes go to a unique temporary file in the same directory, then `rename`: readers see the
-//!   old entry or the whole new one, so concurrent renders are safe.
-//!
-//! What it does not defend against is someone who can already write the user's cache directory;
-//! such a person can already replace the flinkwasm binary. See the invariants in ARCHITECTURE.md.
+//! What it does not defend against is someone who can already write as the user (and so could
+//! replace the flinkwasm binary itself). See SECURITY.md.
 //!
 //! **Built-ins** carry their machine code in the binary (`build.rs` precompiles them). Copying it
 //! out of the binary costs a fresh page for every page of code, on every run; so the first run
 //! writes each built-in's code to `<engine-key>/builtin-<sha256>.cwasm` and later runs map that
-//! file (`Component::deserialize_file`), which shares the page cache and touches only the code
-//! that runs. Such an entry is a byte copy of part of the binary, written once (temporary file +
-//! `rename`, never rewritten in place, so a mapped entry never changes under a reader) and used
-//! only when its length matches and its directory is private to the user. A built-in never goes
-//! through the compile path and its entry is never hashed on load: that is the point.
+//! file, which shares the page cache and touches only the code that runs. Such an entry is a
+//! byte copy of part of the binary, written once and never rewritten in place (so a mapped
+//! entry never changes under a reader), opened through the private directory's descriptor and
+//! used only when it is a regular file of the user's with the right length; wasmtime maps it
+//! through `/proc/self/fd`, the very file checked. It is not hashed on load: that is the point.
+//!
+//! **Records** (`checks/`) are files named by the sha256 of what they answer for (see
+//! [`record_key`]), read and written the same way.
 
-use anyhow::{Context as _, Result};
+use rustix::fd::OwnedFd;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use sha2::{Digest, Sha256};
-use std::fs;
+use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::hash::{Hash, Hasher};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::io::{Read as _, Write as _};
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Component as PathPart, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-const MAGIC: &[u8; 16] = b"FLINKWASM-CWASM1";
-const HEADER: usize = MAGIC.len() + 32;
+const MAGIC: &[u8; 16] = b"FLINKWASM-CWASM2";
+const HEADER: usize = MAGIC.len() + 3 * 32;
+/// The largest compiled entry read back.
+const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
-/// The compile cache. With no directory it is a no-op and every load compiles.
+/// The compile cache. With no usable directory it is a no-op and every load compiles.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: Option<PathBuf>,
-    /// Directories found private in this process: checked once, not before every entry.
-    known_private: Arc<Mutex<Vec<PathBuf>>>,
+    state: Arc<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The cache directory, opened and authenticated once per process (`None`: unusable).
+    root: OnceLock<Option<Dir>>,
+    /// Its subdirectories, opened and authenticated once each.
+    subdirs: Mutex<HashMap<String, Option<Arc<Dir>>>>,
+}
+
+/// A directory verified private to this user, held open.
+#[derive(Debug)]
+struct Dir {
+    fd: OwnedFd,
+    shown: PathBuf,
 }
 
 /// What a cache lookup found, for logs and tests.
@@ -56,7 +87,7 @@ pub enum Outcome {
     Hit,
     /// No entry: compiled and stored.
     Miss,
-    /// An entry failed its integrity check or did not load: compiled and replaced.
+    /// An entry failed its checks or did not load: compiled and replaced.
     Corrupt,
     /// No usable cache directory: compiled in memory.
     Disabled,
@@ -88,43 +119,72 @@ impl Cache {
     pub fn new(dir: Option<PathBuf>) -> Cache {
         Cache {
             dir,
-            known_private: Arc::default(),
+            state: Arc::default(),
         }
     }
 
-    /// Whether `dir` and its parent are writable by their owner only. A yes is remembered for
-    /// the process (a run lasts milliseconds); a no is asked again, since the directory may be
-    /// created in the meantime.
-    fn private(&self, dir: &Path) -> bool {
-        let mut known = self
-            .known_private
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if known.iter().any(|d| d == dir) {
-            return true;
-        }
-        let private = private(dir);
-        if private {
-            known.push(dir.to_path_buf());
-        }
-        private
-    }
-
-    /// The cache directory, if any.
+    /// The cache directory as configured, if any (the one used may be a private subdirectory
+    /// of it, see the module documentation).
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
 
-    /// Whether the check named `key` passed before: a marker in the private cache. For checks
+    /// The authenticated cache directory, opened once per process.
+    fn root(&self) -> Option<&Dir> {
+        self.state
+            .root
+            .get_or_init(|| {
+                let dir = self.dir.as_deref()?;
+                match open_private_root(dir) {
+                    Ok(d) => Some(d),
+                    Err(why) => {
+                        tracing::warn!(
+                            "compile cache not used: {}; rendering goes on without it",
+                            why
+                        );
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// The authenticated subdirectory `name` of the cache, created if missing.
+    fn subdir(&self, name: &str) -> Option<Arc<Dir>> {
+        let mut known = self
+            .state
+            .subdirs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(d) = known.get(name) {
+            return d.clone();
+        }
+        let root = self.root()?;
+        let opened = match open_private_child(root, name) {
+            Ok(d) => Some(Arc::new(d)),
+            Err(why) => {
+                tracing::warn!("compile cache not written: {why}; rendering goes on without it");
+                None
+            }
+        };
+        known.insert(name.to_string(), opened.clone());
+        opened
+    }
+
+    fn checks(&self) -> Option<Arc<Dir>> {
+        self.subdir("checks")
+    }
+
+    /// Whether the check named `key` passed before: a record in the private cache. For checks
     /// whose result depends only on what the key was hashed from (a plugin config validated
     /// against its schema); an unusable cache answers no, which only costs the check.
     pub fn passed(&self, key: &str) -> bool {
-        self.checks_dir()
-            .is_some_and(|dir| self.private(&dir) && dir.join(key).is_file())
+        self.checks()
+            .is_some_and(|dir| open_entry(&dir, key).is_some())
     }
 
     /// Records that the check named `key` passed. Trouble is logged, never an error: a
-    /// missing marker only means the check runs again.
+    /// missing record only means the check runs again.
     pub fn record_pass(&self, key: &str) {
         // An empty file: its name is the record, so a torn write cannot make one up.
         self.record(key, b"");
@@ -132,105 +192,86 @@ impl Cache {
 
     /// What was recorded under `key` (see [`Cache::record`]), from the private cache only.
     pub fn recorded(&self, key: &str) -> Option<Vec<u8>> {
-        let dir = self.checks_dir()?;
-        if !self.private(&dir) {
-            return None;
-        }
-        fs::read(dir.join(key)).ok()
+        let dir = self.checks()?;
+        let (file, len) = open_entry(&dir, key)?;
+        read_at_most(file, len, 4 << 20)
     }
 
     /// Records `bytes` under `key`, for an answer that depends only on what the key was hashed
     /// from (a plugin's description, by its component's sha256). Written whole (temporary file,
-    /// then `rename`), so a reader sees all of it or nothing. Trouble is logged, never an
+    /// then `renameat`), so a reader sees all of it or nothing. Trouble is logged, never an
     /// error: a missing record only means the work is done again.
     pub fn record(&self, key: &str, bytes: &[u8]) {
-        let Some(dir) = self.checks_dir() else {
+        let Some(dir) = self.checks() else {
             return;
         };
-        let path = dir.join(key);
-        let result = create_private_dir(&dir).and_then(|()| {
-            let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
-            fs::write(&tmp, bytes).with_context(|| format!("creating {}", tmp.display()))?;
-            fs::rename(&tmp, &path).with_context(|| format!("renaming into {}", path.display()))
-        });
-        if let Err(e) = result {
-            tracing::debug!("{key} not recorded in the cache ({e:#})");
+        if let Err(e) = write_atomically(&dir, key, &[bytes]) {
+            tracing::debug!("{key} not recorded in the cache ({e})");
         }
     }
 
-    fn checks_dir(&self) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join("checks"))
-    }
-
-    /// The directory for this engine's entries.
-    fn engine_dir(&self, engine: &Engine) -> Option<PathBuf> {
-        let dir = self.dir.as_ref()?;
-        let mut h = ShaHasher(Sha256::new());
-        engine.precompile_compatibility_hash().hash(&mut h);
-        env!("CARGO_PKG_VERSION").hash(&mut h);
-        let key = hex(&h.0.finalize()[..12]);
-        Some(dir.join(key))
-    }
-
-    /// Loads the compiled component for `bytes` (whose sha256 is `digest`), compiling and storing
-    /// it on a miss. Cache trouble is logged and never fails the load.
-    pub fn load(
+    /// Looks up the compiled entry of the component with sha256 `digest` for `engine`: the
+    /// component, or why there is none.
+    pub fn lookup(
         &self,
         engine: &Engine,
-        bytes: &[u8],
         digest: &str,
         plugin: &str,
-    ) -> Result<(Component, Outcome)> {
-        let Some(dir) = self.engine_dir(engine) else {
-            return Ok((compile(engine, bytes, plugin)?, Outcome::Disabled));
+    ) -> Result<Component, Outcome> {
+        let name = format!("{digest}.cwasm");
+        let dir = self
+            .subdir(&engine_dir_name(engine))
+            .ok_or(Outcome::Disabled)?;
+        let (file, len) = open_entry(&dir, &name).ok_or(Outcome::Miss)?;
+        let Some(entry) = read_at_most(file, len, MAX_ENTRY_BYTES) else {
+            return Err(Outcome::Corrupt);
         };
-        let path = dir.join(format!("{digest}.cwasm"));
-        let mut outcome = Outcome::Miss;
-        match fs::read(&path) {
-            Ok(entry) => match verified_payload(&entry) {
-                // SAFETY: the payload is exactly what `Engine::precompile_component` wrote for
-                // this engine configuration (checked by the digest and the engine key), in a
-                // directory only this user can write; see the module documentation.
-                Some(payload) => match unsafe { Component::deserialize(engine, payload) } {
-                    Ok(component) => return Ok((component, Outcome::Hit)),
-                    Err(e) => {
-                        tracing::warn!(plugin, path = %path.display(), "compile cache entry did not load ({e}); recompiling");
-                        outcome = Outcome::Corrupt;
-                    }
-                },
-                None => {
-                    tracing::warn!(plugin, path = %path.display(), "compile cache entry is corrupt (digest mismatch); recompiling");
-                    outcome = Outcome::Corrupt;
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        let Some(payload) = verified_payload(&entry, digest, &engine_key(engine)) else {
+            tracing::warn!(plugin, entry = %dir.shown.join(&name).display(), "compile cache entry failed its checks (another component, engine or a damaged payload); recompiling");
+            return Err(Outcome::Corrupt);
+        };
+        // SAFETY: the payload is what `Engine::precompile_component` wrote for this component
+        // (its digest is in the header) and this engine (its key is in the header), checked
+        // against the payload's own digest, in a directory only this user can write; see the
+        // module documentation.
+        match unsafe { Component::deserialize(engine, payload) } {
+            Ok(component) => Ok(component),
             Err(e) => {
-                tracing::warn!(plugin, path = %path.display(), "cannot read compile cache entry ({e}); recompiling")
+                tracing::warn!(
+                    plugin,
+                    "compile cache entry did not load ({e}); recompiling"
+                );
+                Err(Outcome::Corrupt)
             }
         }
-        let serialized = engine
-            .precompile_component(bytes)
-            .map_err(anyhow::Error::from)
-            .map_err(|e| {
-                crate::error::integrity(format!(
-                    "plugin {plugin}: not a valid WebAssembly component: {e:#}"
-                ))
-            })?;
-        // SAFETY: these bytes were produced by `precompile_component` on this engine just now.
-        let component = unsafe { Component::deserialize(engine, &serialized) }
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("plugin {plugin}: loading the freshly compiled component"))?;
-        if let Err(e) = store(&dir, &path, &serialized) {
-            tracing::warn!(plugin, dir = %dir.display(), "compile cache not written ({e:#}); rendering goes on without it");
-            if outcome == Outcome::Miss {
-                outcome = Outcome::Disabled;
-            }
-        }
-        Ok((component, outcome))
     }
-}
 
-impl Cache {
+    /// Stores `artifact`, what `Engine::precompile_component` made of the component with
+    /// sha256 `digest`. False when there is no usable cache (logged).
+    pub fn store(&self, engine: &Engine, digest: &str, artifact: &[u8]) -> bool {
+        let Some(dir) = self.subdir(&engine_dir_name(engine)) else {
+            return false;
+        };
+        let Some(component) = unhex32(digest) else {
+            return false;
+        };
+        let payload_digest = Sha256::digest(artifact);
+        let parts: [&[u8]; 5] = [
+            MAGIC,
+            &component,
+            &engine_key(engine),
+            payload_digest.as_slice(),
+            artifact,
+        ];
+        match write_atomically(&dir, &format!("{digest}.cwasm"), &parts) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(dir = %dir.shown.display(), "compile cache not written ({e}); rendering goes on without it");
+                false
+            }
+        }
+    }
+
     /// Loads a built-in from its machine code `code` (embedded at build time): mapped from its
     /// cache entry when there is one, else from `code` (written to the cache for the next run).
     /// `None` when this engine refuses the code (another CPU, say); the caller then compiles.
@@ -241,21 +282,26 @@ impl Cache {
         digest: &str,
         plugin: &str,
     ) -> Option<(Component, Outcome)> {
-        if let Some(dir) = self.engine_dir(engine) {
-            let path = dir.join(format!("builtin-{digest}.cwasm"));
-            let mut mappable = self.mappable(&dir, &path, code.len());
-            if !mappable {
-                match store_raw(&dir, &path, code) {
-                    Ok(()) => mappable = self.mappable(&dir, &path, code.len()),
-                    Err(e) => tracing::debug!(plugin, "built-in not cached for mapping ({e:#})"),
+        if let Some(dir) = self.subdir(&engine_dir_name(engine)) {
+            let name = format!("builtin-{digest}.cwasm");
+            let mut entry = open_entry(&dir, &name).filter(|(_, len)| *len == code.len() as u64);
+            if entry.is_none() {
+                match write_atomically(&dir, &name, &[code]) {
+                    Ok(()) => {
+                        entry = open_entry(&dir, &name).filter(|(_, len)| *len == code.len() as u64)
+                    }
+                    Err(e) => tracing::debug!(plugin, "built-in not cached for mapping ({e})"),
                 }
             }
-            if mappable {
-                // SAFETY: the file is a byte copy of `code` (see `store_raw`), which `build.rs`
-                // produced with `Engine::precompile_component` for this wasmtime and these
-                // settings; it sits in a directory only this user can write and is replaced only
-                // by `rename`, never changed in place, so it stays valid while mapped. wasmtime
-                // checks version, settings and CPU features and refuses a mismatch.
+            if let Some((file, _)) = entry {
+                // wasmtime maps by path; `/proc/self/fd/N` names the very file checked above.
+                let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+                // SAFETY: the file is a byte copy of `code` (see `write_atomically`), which
+                // `build.rs` produced with `Engine::precompile_component` for this wasmtime and
+                // these settings; it is a regular file of this user's with the right length in
+                // a directory only this user can write, replaced only by rename, never changed
+                // in place, so it stays valid while mapped. wasmtime checks version, settings
+                // and CPU features and refuses a mismatch.
                 match unsafe { Component::deserialize_file(engine, &path) } {
                     Ok(c) => return Some((c, Outcome::Precompiled)),
                     Err(e) => tracing::debug!(
@@ -279,113 +325,250 @@ impl Cache {
     }
 }
 
-impl Cache {
-    /// Whether `path` is a built-in entry that may be mapped: the right length, in a directory
-    /// (and parent) no other user can write.
-    fn mappable(&self, dir: &Path, path: &Path, len: usize) -> bool {
-        let Ok(meta) = fs::metadata(path) else {
-            return false;
-        };
-        meta.is_file() && meta.len() == len as u64 && self.private(dir)
-    }
+/// This engine's key: wasmtime's precompile compatibility hash (its version and every codegen
+/// setting) and the flinkwasm version.
+fn engine_key(engine: &Engine) -> [u8; 32] {
+    let mut h = ShaHasher(Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    h.0.finalize().into()
 }
 
-/// Whether `dir` and its parent are writable by their owner only.
-fn private(dir: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        [Some(dir), dir.parent()]
-            .into_iter()
-            .flatten()
-            .all(|d| fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o022 == 0))
-    }
-    #[cfg(not(unix))]
-    {
-        dir.is_dir()
-    }
+/// The directory for this engine's entries.
+fn engine_dir_name(engine: &Engine) -> String {
+    hex(&engine_key(engine)[..12])
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, then `rename`) in a private `dir`.
-fn store_raw(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomically(dir, path, &[bytes])
-}
-
-fn compile(engine: &Engine, bytes: &[u8], plugin: &str) -> Result<Component> {
-    Component::new(engine, bytes)
-        .map_err(anyhow::Error::from)
-        .map_err(|e| {
-            crate::error::integrity(format!(
-                "plugin {plugin}: not a valid WebAssembly component: {e:#}"
-            ))
-        })
-}
-
-/// The payload of an entry whose header and digest check out.
-fn verified_payload(entry: &[u8]) -> Option<&[u8]> {
+/// The payload of an entry whose header names `digest` and `engine` and whose payload hashes
+/// to the digest it carries.
+fn verified_payload<'a>(entry: &'a [u8], digest: &str, engine: &[u8; 32]) -> Option<&'a [u8]> {
     if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
         return None;
     }
-    let (digest, payload) = entry[MAGIC.len()..].split_at(32);
-    (Sha256::digest(payload).as_slice() == digest).then_some(payload)
+    let rest = &entry[MAGIC.len()..];
+    let (component, rest) = rest.split_at(32);
+    let (engine_in, rest) = rest.split_at(32);
+    let (payload_digest, payload) = rest.split_at(32);
+    let ok = unhex32(digest).is_some_and(|d| d.as_slice() == component)
+        && engine_in == engine.as_slice()
+        && Sha256::digest(payload).as_slice() == payload_digest;
+    ok.then_some(payload)
 }
 
-fn store(dir: &Path, path: &Path, payload: &[u8]) -> Result<()> {
-    let digest = Sha256::digest(payload);
-    write_atomically(dir, path, &[MAGIC, digest.as_slice(), payload])
+fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let s = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
 }
 
-/// Writes `parts` to `path` through a unique temporary file in `dir` (created private) and a
-/// `rename`, so readers see the old file or the whole new one.
-fn write_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> Result<()> {
-    create_private_dir(dir)?;
+/// Why a directory is not trusted.
+fn untrusted(fd: &OwnedFd) -> Option<String> {
+    let stat = match rustix::fs::fstat(fd) {
+        Ok(s) => s,
+        Err(e) => return Some(format!("cannot inspect it ({e})")),
+    };
+    let euid = rustix::process::geteuid().as_raw();
+    if FileType::from_raw_mode(stat.st_mode) != FileType::Directory {
+        return Some("it is not a directory".into());
+    }
+    if stat.st_uid != euid {
+        return Some(format!(
+            "it belongs to uid {}, not to uid {euid}",
+            stat.st_uid
+        ));
+    }
+    if stat.st_mode & 0o022 != 0 {
+        return Some(format!(
+            "group or others can write it (mode {:o})",
+            stat.st_mode & 0o777
+        ));
+    }
+    None
+}
+
+/// Opens the cache directory `dir` (creating it private if missing) and authenticates it, or
+/// a private `flinkwasm-<uid>` subdirectory of it when it cannot be trusted itself.
+fn open_private_root(dir: &Path) -> Result<Dir, String> {
+    let shown = dir.display();
+    let fd = open_path(dir).map_err(|why| format!("cannot open {shown}: {why}"))?;
+    let Some(why) = untrusted(&fd) else {
+        return Ok(Dir {
+            fd,
+            shown: dir.to_path_buf(),
+        });
+    };
+    let name = format!("flinkwasm-{}", rustix::process::geteuid().as_raw());
+    let parent = Dir {
+        fd,
+        shown: dir.to_path_buf(),
+    };
+    let private = open_private_child(&parent, &name).map_err(|inner| {
+        format!("{shown} cannot be trusted ({why}), and neither can a subdirectory of it ({inner})")
+    })?;
+    tracing::debug!(
+        "cache directory {shown} cannot be trusted ({why}); using {}",
+        private.shown.display()
+    );
+    Ok(private)
+}
+
+/// Opens (creating it `0700` if missing) the subdirectory `name` of `parent`, without following
+/// a symlink, and authenticates it.
+fn open_private_child(parent: &Dir, name: &str) -> Result<Dir, String> {
+    let shown = parent.shown.join(name);
+    let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+    let fd = match rustix::fs::openat(&parent.fd, name, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => {
+            match rustix::fs::mkdirat(&parent.fd, name, Mode::RWXU) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(format!("cannot create {}: {e}", shown.display())),
+            }
+            rustix::fs::openat(&parent.fd, name, flags, Mode::empty())
+                .map_err(|e| format!("cannot open {}: {e}", shown.display()))?
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot open {} as a directory: {e}",
+                shown.display()
+            ));
+        }
+    };
+    if let Some(why) = untrusted(&fd) {
+        return Err(format!("{}: {why}", shown.display()));
+    }
+    Ok(Dir { fd, shown })
+}
+
+/// Opens the directory at `path` one component at a time, creating missing ones (`0700`).
+/// Symlinks are followed only when they belong to this user or to root: one that belongs to
+/// someone else could be turned to point anywhere.
+fn open_path(path: &Path) -> Result<OwnedFd, String> {
+    let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+    let start = if path.is_absolute() { "/" } else { "." };
+    let mut fd = rustix::fs::open(start, OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+        .map_err(|e| format!("cannot open {start}: {e}"))?;
+    let mut todo: std::collections::VecDeque<Vec<u8>> = parts(path);
+    let mut hops = 0;
+    while let Some(part) = todo.pop_front() {
+        let name = OsStr::from_bytes(&part);
+        match rustix::fs::openat(&fd, name, flags, Mode::empty()) {
+            Ok(next) => fd = next,
+            Err(rustix::io::Errno::NOENT) => {
+                match rustix::fs::mkdirat(&fd, name, Mode::RWXU) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(format!("cannot create {}: {e}", name.to_string_lossy())),
+                }
+                fd = rustix::fs::openat(&fd, name, flags, Mode::empty())
+                    .map_err(|e| format!("cannot open {}: {e}", name.to_string_lossy()))?;
+            }
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                let target = symlink_target(&fd, name)?;
+                hops += 1;
+                if hops > 40 {
+                    return Err("too many symlinks".into());
+                }
+                if target.first() == Some(&b'/') {
+                    fd = rustix::fs::open("/", OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                        .map_err(|e| format!("cannot open /: {e}"))?;
+                }
+                for p in parts(Path::new(OsStr::from_bytes(&target)))
+                    .into_iter()
+                    .rev()
+                {
+                    todo.push_front(p);
+                }
+            }
+            Err(e) => return Err(format!("cannot open {}: {e}", name.to_string_lossy())),
+        }
+    }
+    Ok(fd)
+}
+
+/// The target of the symlink `name` in `dir`, if it belongs to this user or root.
+fn symlink_target(dir: &OwnedFd, name: &OsStr) -> Result<Vec<u8>, String> {
+    let shown = name.to_string_lossy();
+    let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(|e| format!("cannot inspect {shown}: {e}"))?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::Symlink {
+        return Err(format!("{shown} is not a directory"));
+    }
+    let euid = rustix::process::geteuid().as_raw();
+    if stat.st_uid != euid && stat.st_uid != 0 {
+        return Err(format!(
+            "{shown} is a symlink that belongs to uid {}; it could be pointed anywhere",
+            stat.st_uid
+        ));
+    }
+    let target = rustix::fs::readlinkat(dir, name, Vec::new())
+        .map_err(|e| format!("cannot read the symlink {shown}: {e}"))?;
+    Ok(target.into_bytes())
+}
+
+/// The parts of `path` to open in turn (`..` kept, `.` and the root dropped).
+fn parts(path: &Path) -> std::collections::VecDeque<Vec<u8>> {
+    path.components()
+        .filter_map(|c| match c {
+            PathPart::Normal(p) => Some(p.as_bytes().to_vec()),
+            PathPart::ParentDir => Some(b"..".to_vec()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Opens the entry `name` of `dir` if it is a regular file of this user's that others cannot
+/// write, without following a symlink; with its length.
+fn open_entry(dir: &Dir, name: &str) -> Option<(std::fs::File, u64)> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let fd = rustix::fs::openat(&dir.fd, name, flags, Mode::empty()).ok()?;
+    let stat = rustix::fs::fstat(&fd).ok()?;
+    let own = stat.st_uid == rustix::process::geteuid().as_raw();
+    let regular = FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile;
+    (own && regular && stat.st_mode & 0o022 == 0)
+        .then(|| (std::fs::File::from(fd), stat.st_size as u64))
+}
+
+/// The contents of an opened entry of `len` bytes, if it is at most `max` and reads whole.
+fn read_at_most(file: std::fs::File, len: u64, max: u64) -> Option<Vec<u8>> {
+    if len > max {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 == len).then_some(bytes)
+}
+
+/// Writes `parts` to `name` in `dir` through a new temporary file (`O_EXCL`, `0600`) and a
+/// `renameat`, so readers see the old file or the whole new one.
+fn write_atomically(dir: &Dir, name: &str, parts: &[&[u8]]) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
+    let tmp = format!(
+        ".{name}.{}.{}.tmp",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| -> Result<()> {
-        let mut f =
-            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    );
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(&dir.fd, tmp.as_str(), flags, Mode::RUSR | Mode::WUSR)?;
+    let mut file = std::fs::File::from(fd);
+    let result = (|| {
         for part in parts {
-            f.write_all(part)?;
+            file.write_all(part)?;
         }
-        f.sync_all()?;
-        fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
+        file.sync_all()?;
+        rustix::fs::renameat(&dir.fd, tmp.as_str(), &dir.fd, name)?;
+        Ok(())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = rustix::fs::unlinkat(&dir.fd, tmp.as_str(), AtFlags::empty());
     }
     result
-}
-
-/// Creates `dir` (and parents) private to the user, and refuses a directory others can write.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
-        for d in [Some(dir), dir.parent()].into_iter().flatten() {
-            let mode = fs::metadata(d)?.permissions().mode();
-            anyhow::ensure!(
-                mode & 0o022 == 0,
-                "{} is writable by other users (mode {:o}); not caching there",
-                d.display(),
-                mode & 0o777
-            );
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
-    }
 }
 
 /// Feeds `Hash` output into sha256, so the key is stable across runs (unlike `DefaultHasher`'s
@@ -433,15 +616,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn payload_digest_is_checked() {
+    fn an_entry_is_bound_to_its_component_engine_and_payload() {
         let payload = b"compiled code";
+        let digest = sha256_hex(b"component");
+        let engine = [7u8; 32];
         let mut entry = MAGIC.to_vec();
+        entry.extend_from_slice(&unhex32(&digest).unwrap());
+        entry.extend_from_slice(&engine);
         entry.extend_from_slice(&Sha256::digest(payload));
         entry.extend_from_slice(payload);
-        assert_eq!(verified_payload(&entry), Some(&payload[..]));
+        assert_eq!(
+            verified_payload(&entry, &digest, &engine),
+            Some(&payload[..])
+        );
+        // Another component's valid entry, or another engine's, is refused.
+        assert_eq!(
+            verified_payload(&entry, &sha256_hex(b"other"), &engine),
+            None
+        );
+        assert_eq!(verified_payload(&entry, &digest, &[8u8; 32]), None);
         let last = entry.len() - 1;
         entry[last] ^= 1;
-        assert_eq!(verified_payload(&entry), None);
-        assert_eq!(verified_payload(&entry[..10]), None);
+        assert_eq!(verified_payload(&entry, &digest, &engine), None);
+        assert_eq!(verified_payload(&entry[..10], &digest, &engine), None);
+    }
+
+    #[test]
+    fn a_world_writable_directory_is_replaced_by_a_private_subdirectory() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let dir = open_private_root(&shared).unwrap();
+        let euid = rustix::process::geteuid().as_raw();
+        assert_eq!(dir.shown, shared.join(format!("flinkwasm-{euid}")));
+        assert!(untrusted(&dir.fd).is_none());
+        // A missing directory is created private, through a symlink of the user's own.
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(tmp.path().join("real"), &link).unwrap();
+        let dir = open_private_root(&link.join("cache")).unwrap();
+        assert_eq!(dir.shown, link.join("cache"));
+        assert!(tmp.path().join("real/cache").is_dir());
     }
 }

@@ -2,19 +2,21 @@
 //! cache, and every instance in its own sandboxed store with limits.
 
 mod cache;
+pub mod compile;
 mod described;
 pub mod engine;
 mod sandbox;
 mod ticker;
 
 pub use cache::{Cache, Outcome, hex, record_key, sha256_hex};
+pub use compile::{Compile, compile_in_child};
 pub use sandbox::State;
 
 use crate::error;
 use crate::pipeline::Limits;
 use anyhow::{Context as _, Result};
 use ticker::Ticker;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 /// Host bindings generated from `wit/plugin.wit`; the WIT file documents every item.
@@ -85,14 +87,15 @@ impl Runtime {
 
     /// Loads and links a plugin component: from `precompiled` (a built-in's machine code,
     /// embedded at build time) when this engine accepts it, else from the compile cache, else by
-    /// compiling. `bytes` must already be trusted (built in, or checked against its pin) and
-    /// `digest` must be their sha256.
+    /// compiling it (see [`Compile`]). `bytes` must already be trusted (built in, or checked
+    /// against its pin) and `digest` must be their sha256.
     pub fn load(
         &self,
         name: &str,
         bytes: &[u8],
         digest: &str,
         precompiled: Option<&'static [u8]>,
+        compile: Compile,
     ) -> Result<Plugin> {
         let digest = digest.to_string();
         let embedded = precompiled.and_then(|code| {
@@ -101,7 +104,26 @@ impl Runtime {
         });
         let (component, outcome) = match embedded {
             Some(loaded) => loaded,
-            None => self.cache.load(&self.engine, bytes, &digest, name)?,
+            None => match self.cache.lookup(&self.engine, &digest, name) {
+                Ok(component) => (component, Outcome::Hit),
+                Err(outcome) => {
+                    let artifact = compile.run(&self.engine, name, bytes)?;
+                    // SAFETY: `artifact` is what `Engine::precompile_component` made of these
+                    // bytes with this engine's settings, in this process or in an isolated
+                    // copy of this binary (see `Compile`).
+                    let component = unsafe { Component::deserialize(&self.engine, &artifact) }
+                        .map_err(anyhow::Error::from)
+                        .with_context(|| {
+                            format!("plugin {name}: loading the freshly compiled component")
+                        })?;
+                    let stored = self.cache.store(&self.engine, &digest, &artifact);
+                    let outcome = match (stored, outcome) {
+                        (false, Outcome::Miss) => Outcome::Disabled,
+                        (_, outcome) => outcome,
+                    };
+                    (component, outcome)
+                }
+            },
         };
         tracing::debug!(
             plugin = name,
@@ -166,6 +188,11 @@ impl Plugin {
     pub fn instantiate<'r>(&self, runtime: &'r Runtime, limits: Limits) -> Result<Instance<'r>> {
         let mut store = Store::new(&runtime.engine, State::new(&self.name, &limits));
         store.limiter(|s| &mut s.limiter);
+        // What wasmtime may copy out of the plugin in one call (its default is 128 MiB, which
+        // would fire before a larger output limit, with wasmtime's own message): the output
+        // limit plus room for the lists' bookkeeping. A return above the output limit is then
+        // refused by `run`, with flinkwasm's message, and never costs more than this.
+        store.set_hostcall_fuel(copy_allowance(&limits));
         store.epoch_deadline_trap();
         store.set_epoch_deadline(Ticker::ticks(limits.timeout));
         let armed = runtime.ticker.arm(&self.name, limits.timeout);
@@ -239,10 +266,26 @@ impl Instance<'_> {
             self.store.data().stdio_full() || format!("{e:?}").contains("write beyond capacity");
         let last_stderr = self.store.data_mut().drain_stdio();
         self.store.data_mut().log.finish();
-        let memory_hit = self.store.data().limiter.memory_hit;
+        let memory_hit = self.store.data().limiter.memory_hit.clone();
         let trap = e.downcast_ref::<Trap>().copied();
-        let cause = if memory_hit {
+        let text = format!("{e:#}");
+        let mut detail = String::new();
+        let cause = if let Some(why) = memory_hit {
+            detail = format!(": {why}");
             format!("exceeded its memory limit of {}", mib(limits.memory_bytes))
+        } else if text.contains("fuel allocated for hostcalls has been exhausted") {
+            format!(
+                "returned more than its output limit of {}",
+                mib(limits.output_bytes)
+            )
+        } else if let Some(what) = count_limit(&text) {
+            format!(
+                "needs more {what} than a plugin may have ({} memories, {} tables, {} core \
+                 instances)",
+                sandbox::MAX_MEMORIES,
+                sandbox::MAX_TABLES,
+                sandbox::MAX_INSTANCES
+            )
         } else if trap == Some(Trap::Interrupt) {
             format!("timed out after {:?} (its time limit)", limits.timeout)
         } else if trap == Some(Trap::StackOverflow) {
@@ -258,18 +301,19 @@ impl Instance<'_> {
                 None => "panicked or aborted (wasm `unreachable`)".to_string(),
             }
         } else {
-            let e = anyhow::Error::from(e);
             match trap {
                 Some(t) => format!("trapped: {t}"),
-                None => format!("failed: {e:#}"),
+                None => format!("failed: {}", crate::text::safe(&text)),
             }
         };
-        error::plugin(format!("plugin {name}: {cause} while {what}"))
+        error::plugin(format!("plugin {name}: {cause} while {what}{detail}"))
     }
 
-    /// Calls `describe`.
+    /// Calls `describe`, and checks the answer against the bounds of [`check_info`].
     pub fn describe(&mut self) -> Result<wit::PluginInfo> {
-        self.call("describing itself", |b, s| b.call_describe(s))
+        let info = self.call("describing itself", |b, s| b.call_describe(s))?;
+        check_info(&self.name, &info)?;
+        Ok(info)
     }
 
     /// Calls `describe` and records the answer in the cache for the component with sha256
@@ -286,12 +330,14 @@ impl Instance<'_> {
     /// Calls `run`, and checks the output against the output limit.
     pub fn run(&mut self, ctx: &wit::Context, manifests: &[String]) -> Result<wit::RunOutput> {
         let out = self.call("running", |b, s| b.call_run(s, ctx, manifests))?;
-        let size: usize = out.manifests.iter().map(String::len).sum::<usize>()
-            + out
-                .diagnostics
-                .iter()
-                .map(|d| d.message.len())
-                .sum::<usize>();
+        if out.diagnostics.len() > MAX_DIAGNOSTICS {
+            return Err(error::plugin(format!(
+                "plugin {}: returned {} diagnostics, more than the {MAX_DIAGNOSTICS} a run may report",
+                self.name,
+                out.diagnostics.len()
+            )));
+        }
+        let size = output_size(&out);
         if size > self.limits.output_bytes {
             return Err(error::plugin(format!(
                 "plugin {}: returned {} of output, above its output limit of {}",
@@ -302,6 +348,94 @@ impl Instance<'_> {
         }
         Ok(out)
     }
+}
+
+/// Everything a plugin returned, in bytes: every manifest and every string of every
+/// diagnostic (message, object reference, field). All of it is copied into the host and may
+/// reach stderr or KRM `results`, so all of it counts against the output limit.
+pub fn output_size(out: &wit::RunOutput) -> usize {
+    let diagnostic = |d: &wit::Diagnostic| {
+        d.message.len()
+            + d.field.as_ref().map_or(0, String::len)
+            + d.object.as_ref().map_or(0, |o| {
+                o.api_version.len()
+                    + o.kind.len()
+                    + o.name.len()
+                    + o.namespace.as_ref().map_or(0, String::len)
+            })
+    };
+    out.manifests.iter().map(String::len).sum::<usize>()
+        + out.diagnostics.iter().map(diagnostic).sum::<usize>()
+}
+
+/// The host-copy allowance of one call: the output limit plus 16 MiB for what wasmtime also
+/// counts (a `String` header per list entry, the records around them).
+fn copy_allowance(limits: &Limits) -> usize {
+    limits.output_bytes.saturating_add(16 << 20)
+}
+
+/// The most diagnostics one `run` may return: each becomes a line on stderr or a KRM result.
+pub const MAX_DIAGNOSTICS: usize = 4096;
+
+/// The largest config schema a plugin may describe. The built-ins' are a few KiB; the schema is
+/// compiled by the host, so its size is the first bound on the host's work.
+pub const MAX_SCHEMA_BYTES: usize = 1 << 20;
+/// The longest name, version or description a plugin may describe.
+const MAX_INFO_TEXT: usize = 1024;
+
+/// Refuses a description that is larger than any plugin needs: a schema over
+/// [`MAX_SCHEMA_BYTES`], a name, version or description over 1 KiB, more than 256 groups or
+/// kinds in its `select`.
+fn check_info(plugin: &str, info: &wit::PluginInfo) -> Result<()> {
+    let refuse = |what: String| {
+        Err(error::plugin(format!(
+            "plugin {plugin}: describes itself with {what}"
+        )))
+    };
+    if info.config_schema.len() > MAX_SCHEMA_BYTES {
+        return refuse(format!(
+            "a config schema of {}, above the {} a schema may have",
+            mib(info.config_schema.len()),
+            mib(MAX_SCHEMA_BYTES)
+        ));
+    }
+    for (what, text) in [
+        ("name", &info.name),
+        ("version", &info.version),
+        ("description", &info.description),
+    ] {
+        if text.len() > MAX_INFO_TEXT {
+            return refuse(format!(
+                "a {what} of {} bytes (at most {MAX_INFO_TEXT})",
+                text.len()
+            ));
+        }
+    }
+    if let Some(s) = &info.select {
+        let texts = s.groups.iter().chain(&s.kinds);
+        if s.groups.len() + s.kinds.len() > 256 || texts.clone().any(|t| t.len() > 253) {
+            return refuse(
+                "a select of more than 256 groups and kinds, or names over 253 bytes".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Which count limit a wasmtime error names (`resource limit exceeded: memory count too
+/// high`), if any.
+fn count_limit(text: &str) -> Option<&'static str> {
+    if !text.contains("resource limit exceeded") {
+        return None;
+    }
+    ["memory", "table", "instance"]
+        .into_iter()
+        .find(|w| text.contains(&format!("{w} count too high")))
+        .map(|w| match w {
+            "memory" => "linear memories",
+            "table" => "tables",
+            _ => "core instances",
+        })
 }
 
 fn mib(bytes: usize) -> String {

@@ -14,6 +14,9 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 /// The seed of every plugin's "random" numbers: the same every run, so output is reproducible.
 const RANDOM_SEED: u64 = 0x666c_696e_6b77_6173; // "flinkwas"
 
+/// The most bytes one WASI random call may ask the host for.
+const MAX_RANDOM_BYTES: u64 = 64 << 10;
+
 /// Per-store data: the WASI context, resource table, limiter and log sink.
 pub struct State {
     wasi: WasiCtx,
@@ -44,15 +47,14 @@ impl State {
             .secure_random(StdRng::seed_from_u64(RANDOM_SEED))
             .insecure_random(StdRng::seed_from_u64(RANDOM_SEED ^ 1))
             .insecure_random_seed(u128::from(RANDOM_SEED))
+            // What one `get-random-bytes` call may make the host allocate (64 MiB by default);
+            // a plugin needs a few bytes to seed a hash map.
+            .max_random_size(MAX_RANDOM_BYTES)
             .build();
         State {
             wasi,
             table: ResourceTable::new(),
-            limiter: Limiter {
-                memory_bytes: limits.memory_bytes,
-                memory_hit: false,
-                memory_peak: 0,
-            },
+            limiter: Limiter::new(limits.memory_bytes),
             log: LogSink {
                 plugin: plugin.to_string(),
                 used: 0,
@@ -79,7 +81,7 @@ impl State {
         err.lines()
             .rev()
             .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-            .map(str::to_string)
+            .map(|l| crate::text::safe(l).into_owned())
     }
 
     /// True when stdout or stderr filled its bound (further writes trap).
@@ -106,40 +108,105 @@ impl Host for State {
     }
 }
 
-/// Enforces the memory limit and remembers when it fired, so the error can say so.
+/// The most linear memories, tables and core instances one plugin's store may create. A Rust
+/// or Python component needs a handful of each; these caps only keep a hostile component from
+/// spending host memory on thousands of small ones (each costs host bookkeeping the byte
+/// budget does not see).
+pub const MAX_MEMORIES: usize = 8;
+/// See [`MAX_MEMORIES`].
+pub const MAX_TABLES: usize = 64;
+/// See [`MAX_MEMORIES`].
+pub const MAX_INSTANCES: usize = 64;
+
+/// What one table element costs the host: wasmtime stores a pointer per element (its
+/// `ResourceLimiter::table_growing` documentation).
+const TABLE_ELEMENT_BYTES: usize = std::mem::size_of::<usize>();
+
+/// Enforces one memory budget over everything the plugin's instance allocates: every linear
+/// memory and every table (elements at their host size), counted at creation and at each
+/// growth. A budget per memory would let a component with several memories (or many large
+/// tables) use several times its limit.
 pub struct Limiter {
     memory_bytes: usize,
-    /// Set when a memory growth was refused.
-    pub memory_hit: bool,
-    /// The largest linear memory granted, in bytes (logged at debug level after each call).
+    /// Bytes granted so far, over all memories and tables.
+    used: usize,
+    /// Set when a growth or a creation was refused; says what was asked for.
+    pub memory_hit: Option<String>,
+    /// The most bytes granted at once (logged at debug level after each call).
     pub memory_peak: usize,
+}
+
+impl Limiter {
+    /// A limiter granting at most `memory_bytes` in total.
+    pub fn new(memory_bytes: usize) -> Limiter {
+        Limiter {
+            memory_bytes,
+            used: 0,
+            memory_hit: None,
+            memory_peak: 0,
+        }
+    }
+
+    /// Grants `extra` more bytes, or refuses (and remembers why) when the total would pass the
+    /// limit.
+    fn grant(&mut self, extra: usize, what: &str) -> wasmtime::Result<bool> {
+        let total = self.used.saturating_add(extra);
+        if total > self.memory_bytes {
+            let why = format!(
+                "{what} would bring its memories and tables to {total} bytes, over its limit of {} bytes",
+                self.memory_bytes
+            );
+            self.memory_hit = Some(why.clone());
+            wasmtime::bail!("{why}");
+        }
+        self.used = total;
+        self.memory_peak = self.memory_peak.max(total);
+        Ok(true)
+    }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
-            self.memory_hit = true;
-            wasmtime::bail!(
-                "memory limit of {} bytes reached (asked for {desired})",
-                self.memory_bytes
-            );
-        }
-        self.memory_peak = self.memory_peak.max(desired);
-        Ok(true)
+        let what = if current == 0 {
+            "creating a linear memory"
+        } else {
+            "growing a linear memory"
+        };
+        self.grant(desired.saturating_sub(current), what)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1 << 20)
+        let what = if current == 0 {
+            "creating a table"
+        } else {
+            "growing a table"
+        };
+        let extra = desired
+            .saturating_sub(current)
+            .saturating_mul(TABLE_ELEMENT_BYTES);
+        self.grant(extra, what)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
     }
 }
 
@@ -160,6 +227,8 @@ impl LogSink {
             return;
         }
         self.used += message.len();
+        // One line, no control characters: a plugin cannot forge the host's lines.
+        let message = crate::text::safe(message);
         let plugin = self.plugin.as_str();
         match level {
             Level::Trace => tracing::trace!(plugin, "{message}"),

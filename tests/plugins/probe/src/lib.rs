@@ -34,10 +34,14 @@ impl Plugin for Probe {
             "properties": {
                 "action": {"enum": ["echo", "context", "alloc", "spin", "sleep", "output", "read-file", "write-file",
                                      "env", "net", "nondeterminism", "panic", "recurse", "log-flood", "stdout-flood",
-                                     "error", "bad-json", "non-object", "label", "rename", "delete", "forge"]},
+                                     "error", "bad-json", "non-object", "label", "rename", "delete", "forge",
+                                     "diagnostic-flood", "forge-lines", "helm-file", "krm-path", "escalate",
+                                     "privileged-daemonset", "deep-128", "deep-129", "huge-number", "lone-surrogate",
+                                     "big-int", "merge-key", "long-key"]},
                 "path": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0},
-                "label": {"type": "string"}
+                "label": {"type": "string"},
+                "namespace": {"type": "string"}
             }
         }))
     }
@@ -196,11 +200,87 @@ impl Plugin for Probe {
             }
             "delete" => manifests.clear(),
             "forge" => {
-                // Returns an object it was not given: `label` names a Deployment in team-a.
+                // Returns an object it was not given: `label` names a Deployment, in
+                // `namespace` (team-a by default; "" for none).
                 let name: String = ctx.config_value("label").unwrap_or_else(|| "web".into());
-                let mut forged = Manifest::build("apps/v1", "Deployment", &name, Some("team-a"));
+                let ns: String = ctx
+                    .config_value("namespace")
+                    .unwrap_or_else(|| "team-a".into());
+                let ns = (!ns.is_empty()).then_some(ns.as_str());
+                let mut forged = Manifest::build("apps/v1", "Deployment", &name, ns);
                 forged.set(&["spec", "replicas"], 0);
                 manifests.push(forged);
+            }
+            "diagnostic-flood" => {
+                // Warnings whose object and field are large: everything returned counts.
+                let size: usize = ctx.config_value("size").unwrap_or(1 << 20);
+                let big = "n".repeat(64 << 10);
+                let mut out = Output::new(manifests);
+                for _ in 0..size.div_ceil(2 * big.len()).min(4000) {
+                    let mut reference = Manifest::build("v1", "ConfigMap", &big, None).reference();
+                    reference.namespace = Some(big.clone());
+                    out.push(Diagnostic::warning("flood").on(reference).at(&big));
+                }
+                return Ok(out);
+            }
+            "forge-lines" => {
+                // Text that would forge host lines, drive a terminal or hide in KRM results.
+                flinkwasm_sdk::log::warn(
+                    "innocent\nerror: plugin flink-operator: forged line\r\u{1b}[2Jcleared",
+                );
+                let target = manifests.first().map(Manifest::reference);
+                let mut d = Diagnostic::warning("look\nerror: plugin cmf: forged too\u{1b}[31m")
+                    .at("spec\rforged");
+                if let Some(r) = target {
+                    d = d.on(r);
+                }
+                let mut out = Output::new(manifests);
+                out.push(d);
+                return Ok(out);
+            }
+            "helm-file" => {
+                // Moves the given objects' Helm file, or files an added object outside.
+                let path: String = ctx
+                    .config_value("path")
+                    .unwrap_or_else(|| "../../x.yaml".into());
+                let mut added = Manifest::build("v1", "ConfigMap", "added", Some("team-a"));
+                added.set_annotation("postrenderer.helm.sh/postrender-filename", &path);
+                if ctx.config_value::<String>("label").as_deref() == Some("given") {
+                    for m in &mut manifests {
+                        m.set_annotation("postrenderer.helm.sh/postrender-filename", &path);
+                    }
+                } else {
+                    manifests.push(added);
+                }
+            }
+            "krm-path" => {
+                let path: String = ctx
+                    .config_value("path")
+                    .unwrap_or_else(|| "../../escaped.yaml".into());
+                for m in &mut manifests {
+                    m.set_annotation("internal.config.kubernetes.io/path", &path);
+                }
+            }
+            "escalate" => {
+                let mut crb = Manifest::build(
+                    "rbac.authorization.k8s.io/v1",
+                    "ClusterRoleBinding",
+                    "everyone-is-admin",
+                    None,
+                );
+                crb.set(&["roleRef"], json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}));
+                crb.set(&["subjects"], json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "system:anonymous"}]));
+                manifests.push(crb);
+            }
+            "privileged-daemonset" => {
+                let mut ds =
+                    Manifest::build("apps/v1", "DaemonSet", "node-shell", Some("kube-system"));
+                ds.set(&["spec", "template", "spec", "hostPID"], true);
+                ds.set(
+                    &["spec", "template", "spec", "containers"],
+                    json!([{"name": "shell", "image": "busybox", "securityContext": {"privileged": true}}]),
+                );
+                manifests.push(ds);
             }
             "bad-json" | "non-object" => {
                 // The SDK only emits valid objects, so go around it through the raw bindings.
@@ -235,9 +315,32 @@ impl flinkwasm_sdk::bindings::Guest for Raw {
             manifests: vec![m.to_string()],
             diagnostics: Vec::new(),
         };
+        let object = |extra: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"raw"}},{extra}}}"#
+            )
+        };
+        // The object itself is level 1: `levels - 1` arrays nest inside it.
+        let nested = |levels: usize| {
+            object(&format!(
+                r#""data":{{}},"x":{}1{}"#,
+                "[".repeat(levels - 1),
+                "]".repeat(levels - 1)
+            ))
+        };
         match action.as_deref() {
             Some("bad-json") => raw("{\"apiVersion\": \"v1\", oops"),
             Some("non-object") => raw("[1, 2, 3]"),
+            Some("deep-128") => raw(&nested(128)),
+            Some("deep-129") => raw(&nested(129)),
+            Some("huge-number") => raw(&object(r#""n":1e400"#)),
+            Some("lone-surrogate") => raw(&object(r#""data":{"s":"\ud800"}"#)),
+            Some("big-int") => raw(&object(r#""n":18446744073709551616"#)),
+            Some("merge-key") => raw(&object(r#""data":{"<<":"x"}"#)),
+            Some("long-key") => raw(&object(&format!(
+                r#""data":{{"{}":"x"}}"#,
+                "k".repeat(1100)
+            ))),
             _ => flinkwasm_sdk::__private::run::<Probe>(ctx, manifests),
         }
     }

@@ -1,0 +1,334 @@
+//! The JSON text a plugin returns, checked in one pass before the host keeps it.
+//!
+//! The host holds a returned manifest as the text the plugin wrote and parses it whole only when
+//! it writes the final YAML. Everything that could fail then, or come out different from what
+//! the plugin wrote, is refused here instead, while the plugin can still be named:
+//! - syntax, lone surrogates (`"\ud800"`) and numbers out of range (`1e400`);
+//! - nesting deeper than [`MAX_DEPTH`] levels (the contract's bound);
+//! - integers that do not fit 64 bits: serde would round them to floats, silently;
+//! - what the Go YAML readers (Helm, kubectl, Argo CD, kustomize) do not read back: `<<` keys
+//!   (a merge key to go-yaml, however it is quoted), keys longer than go-yaml's 1,024
+//!   characters ([`crate::emit::key_fits`]), and strings holding DEL, a C1 control or U+FFFE/F
+//!   ([`crate::emit::go_unreadable`]).
+//!
+//! The same pass keeps the three fields an identity needs (`apiVersion`, `kind`, `metadata`).
+
+use crate::stream::Object;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The deepest nesting a returned manifest may have (`wit/plugin.wit`: "nested at most 128
+/// levels deep"; the object itself is level 1).
+pub const MAX_DEPTH: usize = 128;
+
+/// Checks `text` and returns the object with only its `apiVersion`, `kind` and `metadata`.
+/// An error is the end of a sentence that names the manifest (` is not JSON: …`,
+/// `: a key of 1200 characters…`).
+pub fn check(text: &str) -> Result<Object, String> {
+    // serde reads a struct from a JSON array too, so only an object may go on.
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => " is not a JSON object".to_string(),
+            Err(e) => format!(" is not JSON: {e}"),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    // The depth is bounded by `Node` below (at MAX_DEPTH), not by serde_json's own limit,
+    // which stops one level short of what the contract allows.
+    de.disable_recursion_limit();
+    let head = Top
+        .deserialize(&mut de)
+        .and_then(|head| de.end().map(|()| head))
+        .map_err(|e| {
+            let msg = e.to_string();
+            match msg.strip_prefix(REFUSED) {
+                Some(why) => format!(": {}", why.split(" at line ").next().unwrap_or(why)),
+                None => format!(" is not JSON: {msg}"),
+            }
+        })?;
+    Ok(head)
+}
+
+/// Marks the errors this module raises, to tell them from syntax errors.
+const REFUSED: &str = "refused: ";
+
+fn refuse<E: de::Error>(why: impl fmt::Display) -> E {
+    E::custom(format!("{REFUSED}{why}"))
+}
+
+/// Checks one string: readable by the Go YAML readers.
+fn check_str<E: de::Error>(s: &str) -> Result<(), E> {
+    match s.chars().find(|c| crate::emit::go_unreadable(*c)) {
+        None => Ok(()),
+        Some(c) => Err(refuse(format!(
+            "has a string with the character U+{:04X}, which the Go YAML readers (kubectl \
+             kustomize, kpt) do not read back; remove it",
+            c as u32
+        ))),
+    }
+}
+
+/// Checks one key: readable by the Go YAML readers.
+fn check_key<E: de::Error>(key: &str) -> Result<(), E> {
+    check_str(key)?;
+    if key == "<<" {
+        return Err(refuse(
+            "has a key `<<`, which the Go YAML readers (kubectl, Helm, Argo CD) take as a merge \
+             key and drop; rename it",
+        ));
+    }
+    if !crate::emit::key_fits(key) {
+        return Err(refuse(format!(
+            "has a key of {} characters, longer than the Go YAML readers accept (1,024)",
+            key.chars().count()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a float: an integral float beyond 64-bit integers is what serde makes of an integer
+/// it cannot hold, rounded.
+fn check_float<E: de::Error>(v: f64) -> Result<(), E> {
+    const U64_END: f64 = 18_446_744_073_709_551_616.0; // 2^64
+    const I64_START: f64 = -9_223_372_036_854_775_808.0; // -2^63
+    // An integer just below -2^63 rounds to -2^63 itself; an integer token of exactly -2^63
+    // is read as an i64 and never comes here, so an integral float at or below it is refused.
+    if v.fract() == 0.0 && (v >= U64_END || v <= I64_START) {
+        return Err(refuse(format!(
+            "has the number {v:e}, an integer beyond 64 bits that cannot be kept exactly; write \
+             it as a string"
+        )));
+    }
+    Ok(())
+}
+
+/// The top-level object: `apiVersion`, `kind` and `metadata` are kept, the rest checked.
+struct Top;
+
+impl<'de> DeserializeSeed<'de> for Top {
+    type Value = Object;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Object, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top {
+    type Value = Object;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+        let mut head = Object::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            check_key(&key)?;
+            if matches!(key.as_ref(), "apiVersion" | "kind" | "metadata") {
+                let value = map.next_value_seed(Node {
+                    depth: 2,
+                    keep: true,
+                })?;
+                head.insert(key.into_owned(), value);
+            } else {
+                map.next_value_seed(Node {
+                    depth: 2,
+                    keep: false,
+                })?;
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// Any value at `depth` (the top-level object is 1), checked; built as a [`Value`] when `keep`,
+/// else dropped as it is read.
+#[derive(Clone, Copy)]
+struct Node {
+    depth: usize,
+    keep: bool,
+}
+
+impl Node {
+    fn deeper<E: de::Error>(self) -> Result<Node, E> {
+        if self.depth > MAX_DEPTH {
+            return Err(refuse(format!("is nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(Node {
+            depth: self.depth + 1,
+            keep: self.keep,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Node {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(if self.keep {
+            Value::Bool(v)
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(if self.keep {
+            Value::from(v)
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(if self.keep {
+            Value::from(v)
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        check_float(v)?;
+        Ok(if self.keep {
+            Value::from(v)
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        check_str(v)?;
+        Ok(if self.keep {
+            Value::String(v.to_string())
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(inner)? {
+            if self.keep {
+                items.push(v);
+            }
+        }
+        Ok(if self.keep {
+            Value::Array(items)
+        } else {
+            Value::Null
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            check_key(&key)?;
+            let v = map.next_value_seed(inner)?;
+            if self.keep {
+                out.insert(key.into_owned(), v);
+            }
+        }
+        Ok(if self.keep {
+            Value::Object(out)
+        } else {
+            Value::Null
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> String {
+        // The object is level 1; `levels - 1` arrays inside it.
+        format!(
+            r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"a"}},"x":{}1{}}}"#,
+            "[".repeat(levels - 1),
+            "]".repeat(levels - 1)
+        )
+    }
+
+    #[test]
+    fn the_contracts_depth_is_accepted_and_one_more_refused() {
+        assert!(check(&nested(MAX_DEPTH)).is_ok());
+        let err = check(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(err, ": is nested deeper than 128 levels");
+        // A depth far beyond the bound fails the same way, without exhausting the stack.
+        assert!(check(&nested(100_000)).unwrap_err().contains("deeper than"));
+    }
+
+    #[test]
+    fn what_would_fail_or_change_later_is_refused_now() {
+        let with = |field: &str| {
+            format!(r#"{{"apiVersion":"v1","kind":"X","metadata":{{"name":"a"}},{field}}}"#)
+        };
+        assert!(
+            check(&with(r#""n":1e400"#))
+                .unwrap_err()
+                .contains("number out of range")
+        );
+        assert!(
+            check(&with(r#""s":"\ud800""#))
+                .unwrap_err()
+                .starts_with(" is not JSON")
+        );
+        let big = check(&with(r#""n":18446744073709551616"#)).unwrap_err();
+        assert!(big.contains("beyond 64 bits"), "{big}");
+        let small = check(&with(r#""n":-9223372036854775809"#)).unwrap_err();
+        assert!(small.contains("beyond 64 bits"), "{small}");
+        assert!(
+            check(&with(
+                r#""n":18446744073709551615,"m":-9223372036854775808,"f":1.5"#
+            ))
+            .is_ok()
+        );
+        assert!(
+            check(&with(r#""d":{"<<":"x"}"#))
+                .unwrap_err()
+                .contains("`<<`")
+        );
+        assert!(
+            check(&with(r#""d":{"a":"x\u0085y"}"#))
+                .unwrap_err()
+                .contains("U+0085")
+        );
+        assert!(
+            check(&with(r#""d":{"\u007f":"x"}"#))
+                .unwrap_err()
+                .contains("U+007F")
+        );
+        let long = format!(r#""d":{{"{}":1}}"#, "k".repeat(1100));
+        assert!(check(&with(&long)).unwrap_err().contains("1100 characters"));
+        assert_eq!(check("[1]").unwrap_err(), " is not a JSON object");
+        assert!(check("{oops").unwrap_err().starts_with(" is not JSON"));
+    }
+
+    #[test]
+    fn the_head_is_kept_and_the_last_duplicate_wins_as_in_the_full_parse() {
+        let text = r#"{"kind":"A","apiVersion":"v1","spec":{"x":[1,2]},"kind":"B","metadata":{"name":"n","labels":{"a":"b"}}}"#;
+        let head = check(text).unwrap();
+        let full: Object = serde_json::from_str(text).unwrap();
+        assert_eq!(head.get("kind"), full.get("kind"));
+        assert_eq!(head.get("metadata"), full.get("metadata"));
+        assert!(head.get("spec").is_none());
+    }
+}
