@@ -87,10 +87,11 @@ pub fn helm_file(
     }
 }
 
-/// Checks that a KRM item keeps its file inside the package.
-pub fn krm_path(plugin: &str, r: &Returned) -> Result<()> {
+/// Checks that a KRM item (`entry`, whose `apiVersion`, `kind` and `metadata` are `head`)
+/// keeps its file inside the package.
+pub fn krm_path(plugin: &str, entry: &crate::held::Entry, head: &Object) -> Result<()> {
     for key in KRM_PATHS {
-        match annotation(&r.head, key) {
+        match annotation(head, key) {
             None => {}
             Some(Value::String(path)) if clean_relative(path) => {}
             Some(other) => {
@@ -102,7 +103,7 @@ pub fn krm_path(plugin: &str, r: &Returned) -> Result<()> {
                     "plugin {plugin}: returned {} with {key} `{shown}`, which is not a clean \
                      relative path inside the package; kpt and kustomize would write the \
                      object there",
-                    r.entry.id.describe()
+                    entry.id.describe()
                 )));
             }
         }

@@ -355,8 +355,8 @@ pub struct Held {
 pub struct Given {
     /// The JSON texts, in stream order.
     pub texts: Vec<String>,
-    /// Each given object's fingerprint, by its place in the stream.
-    prints: HashMap<usize, u64>,
+    /// Each given object's fingerprint, by its place in the stream (0 for the others).
+    prints: Vec<u64>,
     /// Keyed with a secret of this process: a plugin cannot make a changed object print as
     /// the one it was given.
     hasher: std::hash::RandomState,
@@ -373,8 +373,6 @@ impl Given {
 pub struct Returned {
     /// The object.
     pub entry: Entry,
-    /// Its `apiVersion`, `kind` and `metadata`, parsed.
-    pub head: Object,
     /// The place in the stream of the given object with the same identity, if any.
     pub origin: Option<usize>,
     /// Whether the plugin added the object or changed it (false: returned as given).
@@ -471,7 +469,7 @@ impl Held {
     pub fn take_given(&mut self, given: &[bool]) -> Result<Given> {
         let mut out = Given {
             texts: Vec::new(),
-            prints: HashMap::new(),
+            prints: vec![0; self.entries.len()],
             hasher: std::hash::RandomState::new(),
         };
         for (i, (e, _)) in self
@@ -487,7 +485,7 @@ impl Held {
                     e.id.describe()
                 )
             })?;
-            out.prints.insert(i, out.print(&text));
+            out.prints[i] = out.print(&text);
             out.texts.push(text);
         }
         Ok(out)
@@ -496,12 +494,7 @@ impl Held {
     /// What a plugin returned, matched with what it was given: for each object, the given
     /// object with its identity (as the cluster compares them) and whether the plugin wrote
     /// it (added or changed it) or returned it as given.
-    pub fn review(
-        &self,
-        given: &[bool],
-        prints: &Given,
-        returned: Vec<(Entry, Object)>,
-    ) -> Vec<Returned> {
+    pub fn review(&self, given: &[bool], prints: &Given, returned: Vec<Entry>) -> Vec<Returned> {
         let given_at: HashMap<_, usize> = self
             .entries
             .iter()
@@ -511,20 +504,19 @@ impl Held {
             .collect();
         returned
             .into_iter()
-            .map(|(entry, head)| {
+            .map(|entry| {
                 let origin = entry
                     .id
                     .key(&self.scope)
                     .and_then(|k| given_at.get(&k).copied());
                 let written = match (origin, &entry.body) {
                     (Some(i), Body::Json(text)) => {
-                        prints.prints.get(&i) != Some(&prints.print(text))
+                        prints.prints.get(i) != Some(&prints.print(text))
                     }
                     _ => true,
                 };
                 Returned {
                     entry,
-                    head,
                     origin,
                     written,
                 }
@@ -734,7 +726,8 @@ mod tests {
                 r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"}}"#
                     .into(),
             )
-            .unwrap(),
+            .unwrap()
+            .0,
         ];
         let reviewed = held.review(&given, &taken, forged);
         let err = held.merge("p", &given, reviewed).unwrap_err();

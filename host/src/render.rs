@@ -283,9 +283,15 @@ pub fn run<'r>(
                 .into_iter()
                 .enumerate()
                 .map(|(i, text)| {
-                    Entry::returned(text).map_err(|why| {
+                    let (entry, head) = Entry::returned(text).map_err(|why| {
                         error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
-                    })
+                    })?;
+                    // The head is read here and dropped: a large release's heads are never
+                    // held together.
+                    if opts.mode == wit::Mode::Krm {
+                        crate::annotations::krm_path(&name, &entry, &head)?;
+                    }
+                    Ok(entry)
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut returned = stream.review(&given, &taken, returned);
@@ -396,9 +402,9 @@ fn given_places(given: &[bool]) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i)
 }
 
-/// What a plugin returned, checked before it joins the stream: the annotations other tools
-/// obey stay the host's ([`crate::annotations`]), and every object the plugin wrote is one its
-/// emission policy grants ([`crate::policy`]).
+/// What a plugin returned, checked before it joins the stream: Helm's file annotation stays
+/// the host's ([`crate::annotations`]; KRM paths are checked as the objects are read), and
+/// every object the plugin wrote is one its emission policy grants ([`crate::policy`]).
 fn check_returned(
     stream: &Held,
     plugin: &str,
@@ -423,9 +429,6 @@ fn check_returned(
                 .origin
                 .map(|i| stream.id(i).and_then(crate::held::Id::helm_file));
             crate::annotations::helm_file(plugin, original, &given_files, r)?;
-        }
-        if mode == wit::Mode::Krm {
-            crate::annotations::krm_path(plugin, r)?;
         }
         if r.written {
             let id = &r.entry.id;
