@@ -10,6 +10,8 @@
 //! - [`secrets`]: keeping secret values out of pipeline files and rendered output;
 //! - [`render`]: running a pipeline over a stream;
 //! - [`held`]: the stream as a run holds it, objects as JSON or final YAML text;
+//! - [`wiring`]: after the plugins, how the stream's objects connect (namespaces, selectors,
+//!   ports, CFK to CMF), as a cluster would run them;
 //! - [`error`]: failure classes and exit codes.
 //!
 //! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
@@ -32,3 +34,4 @@ pub mod secrets;
 pub mod source;
 pub mod start;
 pub mod stream;
+pub mod wiring;
