@@ -118,7 +118,11 @@ impl Finding {
 /// Checks `objects` and reports every finding: warnings are logged, and every finding is added
 /// to `diagnostics` (as the pseudo-plugin `wiring`, so KRM results carry them); any error fails
 /// the run with every error line.
-pub fn report(objects: &[Object], view: &View, diagnostics: &mut Vec<Reported>) -> anyhow::Result<()> {
+pub fn report(
+    objects: &[Object],
+    view: &View,
+    diagnostics: &mut Vec<Reported>,
+) -> anyhow::Result<()> {
     let findings = check(objects, view);
     let mut errors = Vec::new();
     for f in findings {
@@ -218,11 +222,13 @@ impl<'a> Obj<'a> {
     }
 
     fn label(&self, key: &str) -> Option<&'a str> {
-        self.at(&["metadata", "labels", key]).and_then(Value::as_str)
+        self.at(&["metadata", "labels", key])
+            .and_then(Value::as_str)
     }
 
     fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.at(&["metadata", "annotations", key]).and_then(Value::as_str)
+        self.at(&["metadata", "annotations", key])
+            .and_then(Value::as_str)
     }
 
     /// The object's Argo CD sync wave (0 unless annotated).
@@ -450,7 +456,12 @@ impl World {
             .into_iter()
             .flatten()
         {
-            for p in c.get("ports").and_then(Value::as_array).into_iter().flatten() {
+            for p in c
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let (Some(name), Some(port)) = (
                     p.get("name").and_then(Value::as_str),
                     p.get("containerPort").and_then(Value::as_u64),
@@ -513,9 +524,14 @@ impl World {
         let creates = o
             .at(&["spec", "syncPolicy", "syncOptions"])
             .and_then(Value::as_array)
-            .is_some_and(|opts| opts.iter().any(|x| x.as_str() == Some("CreateNamespace=true")));
+            .is_some_and(|opts| {
+                opts.iter()
+                    .any(|x| x.as_str() == Some("CreateNamespace=true"))
+            });
         if creates
-            && let Some(ns) = o.at(&["spec", "destination", "namespace"]).and_then(Value::as_str)
+            && let Some(ns) = o
+                .at(&["spec", "destination", "namespace"])
+                .and_then(Value::as_str)
         {
             self.namespaces.entry(ns.to_string()).or_insert(NsSource {
                 wave: None,
@@ -572,16 +588,21 @@ impl World {
         let found: BTreeSet<&str> = self
             .pods
             .iter()
-            .filter(|p| !namespaces.contains(&p.namespace) && selects(selector, &p.labels))
+            .filter(|p| {
+                !namespaces.contains(&p.namespace) && selects_with(selector, &p.labels, false)
+            })
             .map(|p| p.namespace.as_str())
             .collect();
         (!found.is_empty()).then(|| found.into_iter().collect::<Vec<_>>().join(", "))
     }
 
-    /// Whether pods in `namespaces` carry any of `keys`.
+    /// Whether pods in `namespaces` carry any of `keys` with a known value.
     fn pod_keys_known(&self, namespaces: &Namespaces, keys: &BTreeSet<String>) -> bool {
         self.pods.iter().any(|p| {
-            namespaces.contains(&p.namespace) && keys.iter().any(|k| p.labels.contains_key(k))
+            namespaces.contains(&p.namespace)
+                && keys
+                    .iter()
+                    .any(|k| matches!(p.labels.get(k), Some(Some(_))))
         })
     }
 
@@ -661,7 +682,10 @@ impl World {
 
     /// A FlinkEnvironment's pods need their namespace.
     fn flink_namespace(&self, o: &Obj<'_>, out: &mut Vec<Finding>) {
-        if let Some(ns) = o.at(&["spec", "kubernetesNamespace"]).and_then(Value::as_str) {
+        if let Some(ns) = o
+            .at(&["spec", "kubernetesNamespace"])
+            .and_then(Value::as_str)
+        {
             self.require(
                 o,
                 ns,
@@ -677,7 +701,9 @@ impl World {
         let Some(Value::Object(selector)) = o.at(&["spec", "selector"]) else {
             return;
         };
-        if selector.is_empty() || o.at(&["spec", "type"]).and_then(Value::as_str) == Some("ExternalName") {
+        if selector.is_empty()
+            || o.at(&["spec", "type"]).and_then(Value::as_str) == Some("ExternalName")
+        {
             return;
         }
         let ns = o.namespace.unwrap_or(&self.target);
@@ -713,9 +739,11 @@ impl World {
             };
             let known: Vec<&&PodSet> = pods.iter().filter(|p| p.ports.is_some()).collect();
             if !known.is_empty()
-                && !known
-                    .iter()
-                    .any(|p| p.ports.as_ref().is_some_and(|ports| ports.contains_key(target)))
+                && !known.iter().any(|p| {
+                    p.ports
+                        .as_ref()
+                        .is_some_and(|ports| ports.contains_key(target))
+                })
             {
                 out.push(o.finding(
                     Severity::Error,
@@ -870,7 +898,10 @@ impl World {
     }
 
     fn network_policy(&self, o: &Obj<'_>, view: &View, out: &mut Vec<Finding>) {
-        let selector = o.at(&["spec", "podSelector"]).cloned().unwrap_or(Value::Null);
+        let selector = o
+            .at(&["spec", "podSelector"])
+            .cloned()
+            .unwrap_or(Value::Null);
         if is_empty_selector(&selector) {
             return; // every pod of the namespace, whatever runs there
         }
@@ -915,7 +946,10 @@ impl World {
                 };
                 let name = str_of(backend.get("name"));
                 let field = format!("spec.rules[{i}].http.paths[{j}].backend.service");
-                let Some(svc) = self.services.iter().find(|s| s.namespace == ns && s.name == name)
+                let Some(svc) = self
+                    .services
+                    .iter()
+                    .find(|s| s.namespace == ns && s.name == name)
                 else {
                     if view.complete {
                         out.push(o.finding(
@@ -940,12 +974,15 @@ impl World {
                         Severity::Error,
                         &format!("{field}.port"),
                         format!(
-                            "{} routes to port {} of {}, which serves {}",
-                            o.describe(),
-                            by_name.map_or_else(|| by_number.unwrap_or(0).to_string(), str::to_string),
-                            svc.origin,
-                            ports_of(svc)
-                        ),
+                                "{} routes to port {} of {}, which serves {}",
+                                o.describe(),
+                                by_name.map_or_else(
+                                    || by_number.unwrap_or(0).to_string(),
+                                    str::to_string
+                                ),
+                                svc.origin,
+                                ports_of(svc)
+                            ),
                     ));
                 }
             }
@@ -955,14 +992,20 @@ impl World {
     /// A CMFRestClass's endpoint against the Service it names.
     fn rest_class(&self, o: &Obj<'_>, view: &View, out: &mut Vec<Finding>) {
         let field = "spec.cmfRest.endpoint";
-        let Some(url) = o.at(&["spec", "cmfRest", "endpoint"]).and_then(Value::as_str) else {
+        let Some(url) = o
+            .at(&["spec", "cmfRest", "endpoint"])
+            .and_then(Value::as_str)
+        else {
             return;
         };
         let Some(endpoint) = Endpoint::parse(url, o.namespace.unwrap_or(&self.target)) else {
             out.push(o.finding(
                 Severity::Error,
                 field,
-                format!("{} has endpoint {url}, which is not an http(s) URL", o.describe()),
+                format!(
+                    "{} has endpoint {url}, which is not an http(s) URL",
+                    o.describe()
+                ),
             ));
             return;
         };
@@ -1024,7 +1067,11 @@ impl World {
                 format!(
                     "{} reaches CMF over {} at {url}, but {} serves {}",
                     o.describe(),
-                    if endpoint.https { "HTTPS" } else { "plain HTTP" },
+                    if endpoint.https {
+                        "HTTPS"
+                    } else {
+                        "plain HTTP"
+                    },
                     svc.origin,
                     if tls { "TLS only" } else { "plain HTTP only" }
                 ),
@@ -1176,7 +1223,10 @@ impl Namespaces {
         if sel.and_then(|s| s.get("any")).and_then(Value::as_bool) == Some(true) {
             return Namespaces::Any;
         }
-        match sel.and_then(|s| s.get("matchNames")).and_then(Value::as_array) {
+        match sel
+            .and_then(|s| s.get("matchNames"))
+            .and_then(Value::as_array)
+        {
             Some(names) if !names.is_empty() => Namespaces::Some(
                 names
                     .iter()
@@ -1225,12 +1275,18 @@ fn is_empty_selector(selector: &Value) -> bool {
 /// Whether a LabelSelector (`matchLabels`, `matchExpressions`) selects pods with `labels`; a
 /// label whose value is `None` may take any value. A missing selector selects nothing.
 fn selects(selector: &Value, labels: &BTreeMap<String, Option<String>>) -> bool {
+    selects_with(selector, labels, true)
+}
+
+/// [`selects`], where a label of any value (`None`) matches a wanted value only if `any` is
+/// true: "it selects these pods elsewhere" must not rest on a value nobody knows.
+fn selects_with(selector: &Value, labels: &BTreeMap<String, Option<String>>, any: bool) -> bool {
     let Value::Object(sel) = selector else {
         return false;
     };
     let value_matches = |key: &str, want: &str| match labels.get(key) {
         Some(Some(v)) => v == want,
-        Some(None) => true,
+        Some(None) => any,
         None => false,
     };
     if let Some(Value::Object(ml)) = sel.get("matchLabels") {
@@ -1333,27 +1389,177 @@ mod tests {
         assert_eq!(e.service, Some(("cmf-service".into(), "operator".into())));
         assert_eq!((e.port, e.explicit_port), (80, true));
         assert_eq!(
-            Endpoint::parse("http://cmf.example.com:8080/cmf", "x").unwrap().service,
+            Endpoint::parse("http://cmf.example.com:8080/cmf", "x")
+                .unwrap()
+                .service,
             None
         );
-        assert_eq!(Endpoint::parse("http://10.0.0.1:80", "x").unwrap().service, None);
+        assert_eq!(
+            Endpoint::parse("http://10.0.0.1:80", "x").unwrap().service,
+            None
+        );
         assert!(Endpoint::parse("ftp://cmf", "x").is_none());
+    }
+
+    fn objects(text: &str) -> Vec<Object> {
+        crate::stream::parse(text, "test").unwrap()
+    }
+
+    fn complete() -> View {
+        View {
+            complete: true,
+            namespace: "confluent".into(),
+        }
+    }
+
+    #[test]
+    fn namespaces_come_from_namespace_objects_create_namespace_and_the_target() {
+        let stream = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a, namespace: confluent}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: b, namespace: jobs}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: created}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app, namespace: argocd}
+spec:
+  destination: {namespace: created}
+  syncPolicy: {syncOptions: [CreateNamespace=true]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: d, namespace: late, annotations: {argocd.argoproj.io/sync-wave: '1'}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: late, annotations: {argocd.argoproj.io/sync-wave: '5'}}
+";
+        let found = check(&objects(stream), &complete());
+        let names: Vec<(&str, Severity)> = found
+            .iter()
+            .map(|f| (f.name.as_str(), f.severity))
+            .collect();
+        assert_eq!(names, [("b", Severity::Error), ("d", Severity::Error)]);
+        assert!(
+            found[0]
+                .message
+                .contains("namespace jobs, which nothing creates")
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("in sync wave 1, but Namespace late creates it only in wave 5")
+        );
+        // A kustomize tree does not create its namespaces: KRM runs do not check them.
+        let krm = View {
+            complete: false,
+            namespace: "confluent".into(),
+        };
+        assert!(check(&objects(stream), &krm).is_empty());
+    }
+
+    #[test]
+    fn a_generated_selector_is_an_error_only_where_the_stack_shows_what_it_seeks() {
+        let stream = "\
+apiVersion: platform.confluent.io/v1beta1
+kind: FlinkEnvironment
+metadata: {name: env, namespace: confluent}
+spec: {kubernetesNamespace: flink}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: metrics, namespace: confluent, labels: {app.kubernetes.io/managed-by: flinkwasm}}
+spec: {selector: {type: flink-native-kubernetes}, ports: [{name: metrics, port: 9249}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kafka, namespace: confluent, labels: {app.kubernetes.io/managed-by: flinkwasm}}
+spec: {selector: {app: kafka}, ports: [{port: 9092}]}
+";
+        let view = View {
+            complete: true,
+            namespace: "confluent".into(),
+        };
+        let mut found = check(&objects(stream), &view);
+        found.retain(|f| f.kind == "Service");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        // The Flink pods run in flink: the Service in confluent cannot reach them.
+        assert_eq!(found[0].severity, Severity::Error);
+        assert!(
+            found[0].message.contains("what it selects is in flink"),
+            "{}",
+            found[0].message
+        );
+        // Nothing the stack runs carries `app`: it may be a pod from outside the stack.
+        assert_eq!(found[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_cmf_rest_class_must_name_the_port_and_scheme_cmf_serves() {
+        let stream = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: cmf
+  namespace: argocd
+  annotations:
+    flinkwasm.io/workloads: '{"namespaces":["confluent"],"services":[{"namespace":"confluent","name":"cmf-service","ports":[{"port":80,"targetPort":8080}],"tls":true,"authentication":"mtls"}]}'
+spec: {destination: {namespace: confluent}}
+---
+apiVersion: platform.confluent.io/v1beta1
+kind: CMFRestClass
+metadata: {name: default, namespace: confluent}
+spec:
+  cmfRest:
+    endpoint: https://cmf-service.confluent.svc.cluster.local
+    authentication: {type: mtls}
+"#;
+        let found = check(&objects(stream), &complete());
+        let fields: Vec<&str> = found.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "spec.cmfRest.endpoint",
+                "spec.cmfRest.authentication.sslClientAuthentication",
+                "spec.cmfRest.tls.secretRef"
+            ]
+        );
+        assert!(found[0].message.contains("port 443 (the scheme's default)"));
     }
 
     #[test]
     fn selectors_match_labels_expressions_and_any_value() {
         let labels: BTreeMap<String, Option<String>> = [
-            ("type".to_string(), Some("flink-native-kubernetes".to_string())),
+            (
+                "type".to_string(),
+                Some("flink-native-kubernetes".to_string()),
+            ),
             ("app".to_string(), None),
         ]
         .into();
         let sel = |v: Value| selects(&v, &labels);
-        assert!(sel(serde_json::json!({"matchLabels": {"type": "flink-native-kubernetes"}})));
+        assert!(sel(
+            serde_json::json!({"matchLabels": {"type": "flink-native-kubernetes"}})
+        ));
         assert!(sel(serde_json::json!({"matchLabels": {"app": "my-job"}})));
         assert!(!sel(serde_json::json!({"matchLabels": {"type": "other"}})));
-        assert!(!sel(serde_json::json!({"matchLabels": {"component": "jobmanager"}})));
-        assert!(sel(serde_json::json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]})));
-        assert!(!sel(serde_json::json!({"matchExpressions": [{"key": "type", "operator": "NotIn", "values": ["flink-native-kubernetes"]}]})));
+        assert!(!sel(
+            serde_json::json!({"matchLabels": {"component": "jobmanager"}})
+        ));
+        assert!(sel(
+            serde_json::json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]})
+        ));
+        assert!(!sel(
+            serde_json::json!({"matchExpressions": [{"key": "type", "operator": "NotIn", "values": ["flink-native-kubernetes"]}]})
+        ));
         assert!(sel(serde_json::json!({})));
         assert!(!sel(Value::Null));
     }

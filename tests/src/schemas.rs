@@ -9,13 +9,13 @@
 //! fails with a message naming the directory, never passes quietly.
 
 use jsonschema::Validator;
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount,
-};
-use k8s_openapi::api::admissionregistration::v1::{
-    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -56,10 +56,7 @@ impl Schemas {
                  oracle for every object flinkwasm emits; put them there (../shared/reference/\
                  schemas beside the repository) or set {SCHEMAS_ENV} to their directory",
                 dir.display(),
-                probe
-                    .strip_prefix(dir)
-                    .unwrap_or(&probe)
-                    .display()
+                probe.strip_prefix(dir).unwrap_or(&probe).display()
             ));
         }
         Ok(Schemas {
@@ -88,7 +85,11 @@ impl Schemas {
         path.is_file().then_some(path)
     }
 
-    fn validator(&self, api_version: &str, kind: &str) -> Result<std::sync::Arc<Validator>, String> {
+    fn validator(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<std::sync::Arc<Validator>, String> {
         let key = format!("{api_version}/{kind}");
         let mut compiled = self
             .compiled
@@ -124,7 +125,9 @@ impl Schemas {
             Some(r) => r,
             None => self.custom(api, kind, obj),
         }
-        .and_then(|()| round_trip::<ObjectMeta>(&obj["metadata"]).map_err(|e| format!("metadata: {e}")));
+        .and_then(|()| {
+            round_trip::<ObjectMeta>(&obj["metadata"]).map_err(|e| format!("metadata: {e}"))
+        });
         result.map_err(|e| format!("{api} {kind} {name}: {e}"))
     }
 

@@ -109,11 +109,23 @@ fn post_rendering_the_operator_chart_enforces_resources_namespace_and_labels() {
     );
     let kept = s
         .run(
-            &["post-render", "--plugin", "flink-operator", "--namespace", "flink-operator", "--api-versions", "v1,apps/v1,cert-manager.io/v1"],
+            &[
+                "post-render",
+                "--plugin",
+                "flink-operator",
+                "--namespace",
+                "flink-operator",
+                "--api-versions",
+                "v1,apps/v1,cert-manager.io/v1",
+            ],
             Some(&elsewhere),
         )
         .ok();
-    assert!(parse_stream(&kept.stdout).iter().all(|o| o["metadata"]["namespace"] == "flink-operator"));
+    assert!(
+        parse_stream(&kept.stdout)
+            .iter()
+            .all(|o| o["metadata"]["namespace"] == "flink-operator")
+    );
     // The chart's defaults: webhook on, no resources.
     let raw = helm_render("flink-kubernetes-operator", "confluent", &json!({}));
     s.run(&["post-render", "--plugin", "flink-operator"], Some(&raw)).fails(

@@ -45,7 +45,10 @@ fn charts(render: &[Value]) -> BTreeMap<String, Vec<Value>> {
                 app["spec"]["destination"]["namespace"].as_str().unwrap(),
                 &source["helm"]["valuesObject"],
             );
-            (app["metadata"]["name"].as_str().unwrap().to_string(), objects)
+            (
+                app["metadata"]["name"].as_str().unwrap().to_string(),
+                objects,
+            )
         })
         .collect()
 }
@@ -88,9 +91,15 @@ fn declaration_is_the_charts_truth(app: &Value, objects: &[Value]) {
         };
         if let Some(Value::Object(ports)) = pods.get("ports") {
             let mut named = BTreeMap::new();
-            for c in dep["spec"]["template"]["spec"]["containers"].as_array().unwrap() {
+            for c in dep["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .unwrap()
+            {
                 for p in c["ports"].as_array().into_iter().flatten() {
-                    named.insert(p["name"].as_str().unwrap().to_string(), p["containerPort"].clone());
+                    named.insert(
+                        p["name"].as_str().unwrap().to_string(),
+                        p["containerPort"].clone(),
+                    );
                 }
             }
             let ports: BTreeMap<String, Value> =
@@ -130,11 +139,7 @@ fn declaration_is_the_charts_truth(app: &Value, objects: &[Value]) {
 fn the_stack_with_its_charts_fits_the_schemas_and_wires_together_on_both_clusters() {
     let s = Scratch::new(BIN);
     for cluster in ["homelab", "flink-demo"] {
-        let render = parse_stream(
-            &s.run(&["render", "--cluster", cluster], None)
-                .ok()
-                .stdout,
-        );
+        let render = parse_stream(&s.run(&["render", "--cluster", cluster], None).ok().stdout);
         let charts = charts(&render);
         assert_eq!(
             charts.keys().collect::<Vec<_>>(),
@@ -152,10 +157,8 @@ fn the_stack_with_its_charts_fits_the_schemas_and_wires_together_on_both_cluster
         }
         schemas::check_all(&all, cluster);
 
-        let objects: Vec<flinkwasm::stream::Object> = all
-            .iter()
-            .map(|v| v.as_object().unwrap().clone())
-            .collect();
+        let objects: Vec<flinkwasm::stream::Object> =
+            all.iter().map(|v| v.as_object().unwrap().clone()).collect();
         let view = View {
             complete: true,
             namespace: "confluent".into(),
@@ -186,7 +189,10 @@ fn the_stack_with_its_charts_fits_the_schemas_and_wires_together_on_both_cluster
             "kubernetes.operator.metrics.reporter.prom.port: 9999",
             "taskmanager.numberOfTaskSlots: 1",
         ] {
-            assert!(conf.contains(line), "{cluster}: flink-conf.yaml lacks {line}:\n{conf}");
+            assert!(
+                conf.contains(line),
+                "{cluster}: flink-conf.yaml lacks {line}:\n{conf}"
+            );
         }
     }
 }
@@ -206,7 +212,13 @@ fn on_flink_demo_every_object_in_flink_has_its_namespace_and_the_metrics_service
     let in_flink: Vec<String> = all
         .iter()
         .filter(|o| o["metadata"]["namespace"] == "flink")
-        .map(|o| format!("{}/{}", o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap()))
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
         .collect();
     // The chart's job ServiceAccount and RBAC, the stack's policies and the metrics Service.
     for expected in [
@@ -218,16 +230,24 @@ fn on_flink_demo_every_object_in_flink_has_its_namespace_and_the_metrics_service
         "NetworkPolicy/default-deny",
         "Service/flink-metrics",
     ] {
-        assert!(in_flink.iter().any(|x| x == expected), "{expected} in flink: {in_flink:?}");
+        assert!(
+            in_flink.iter().any(|x| x == expected),
+            "{expected} in flink: {in_flink:?}"
+        );
     }
-    assert!(render
-        .iter()
-        .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "flink"));
+    assert!(
+        render
+            .iter()
+            .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "flink")
+    );
     let sm = render
         .iter()
         .find(|o| o["kind"] == "ServiceMonitor")
         .unwrap();
-    assert_eq!(sm["spec"]["namespaceSelector"]["matchNames"], json!(["flink"]));
+    assert_eq!(
+        sm["spec"]["namespaceSelector"]["matchNames"],
+        json!(["flink"])
+    );
     // Without the stack's Namespace, the same objects would have nowhere to land.
     let without: Vec<flinkwasm::stream::Object> = all
         .iter()
@@ -242,9 +262,8 @@ fn on_flink_demo_every_object_in_flink_has_its_namespace_and_the_metrics_service
         },
     );
     assert!(
-        findings
-            .iter()
-            .any(|f| f.kind == "ServiceAccount" && f.message.contains("namespace flink, which nothing creates")),
+        findings.iter().any(|f| f.kind == "ServiceAccount"
+            && f.message.contains("namespace flink, which nothing creates")),
         "{findings:#?}"
     );
 }

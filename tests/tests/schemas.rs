@@ -49,7 +49,10 @@ fn every_object_of_every_render_fits_the_real_schemas() {
         "workloads/flink-kubernetes-operator/podmonitor-operator.yaml",
     ))
     .unwrap();
-    kinds.extend(schemas::check_all(&parse_stream(&podmonitor), "the PodMonitor file"));
+    kinds.extend(schemas::check_all(
+        &parse_stream(&podmonitor),
+        "the PodMonitor file",
+    ));
     let expected: BTreeSet<String> = [
         "argoproj.io/v1alpha1/Application",
         "platform.confluent.io/v1beta1/CMFRestClass",
@@ -169,7 +172,9 @@ fn the_oracle_rejects_what_the_real_crds_reject() {
         .unwrap_err();
     assert!(old.contains("tokenEndpoint"), "{old}");
     oracle
-        .check(&rest(json!({"type": "mtls", "sslClientAuthentication": true})))
+        .check(&rest(
+            json!({"type": "mtls", "sslClientAuthentication": true}),
+        ))
         .unwrap();
     assert!(oracle.check(&rest(json!({"type": "kerberos"}))).is_err());
 
@@ -185,10 +190,18 @@ fn the_oracle_rejects_what_the_real_crds_reject() {
 
     let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "m"},
         "spec": {"selektor": {"a": "b"}}});
-    assert!(oracle.check(&svc).is_err(), "core kinds go through k8s-openapi");
-    let meta = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", "labls": {}}});
-    assert!(oracle.check(&meta).is_err(), "metadata goes through ObjectMeta");
-    let unknown = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
+    assert!(
+        oracle.check(&svc).is_err(),
+        "core kinds go through k8s-openapi"
+    );
+    let meta =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", "labls": {}}});
+    assert!(
+        oracle.check(&meta).is_err(),
+        "metadata goes through ObjectMeta"
+    );
+    let unknown =
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
     assert!(
         oracle.check(&unknown).unwrap_err().contains("no schema"),
         "a kind without a schema is an error, not a pass"
@@ -206,7 +219,8 @@ fn without_the_schemas_the_oracle_fails_naming_the_directory() {
     assert!(why.contains(schemas::SCHEMAS_ENV), "{why}");
     // The default directory is found from the repository root.
     assert!(
-        schemas::dir().ends_with("shared/reference/schemas") || std::env::var_os(schemas::SCHEMAS_ENV).is_some(),
+        schemas::dir().ends_with("shared/reference/schemas")
+            || std::env::var_os(schemas::SCHEMAS_ENV).is_some(),
         "{}",
         schemas::dir().display()
     );

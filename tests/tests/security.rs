@@ -342,8 +342,7 @@ fn cmf_runs_mtls_and_production_mode_and_cfk_speaks_mtls_to_it() {
     );
     let rest = &find(&o, "CMFRestClass", "default")["spec"]["cmfRest"];
     assert_eq!(
-        rest["endpoint"],
-        "https://cmf-service.confluent.svc.cluster.local:80",
+        rest["endpoint"], "https://cmf-service.confluent.svc.cluster.local:80",
         "CMF's Service port, written: a bare https:// would mean 443"
     );
     assert_eq!(

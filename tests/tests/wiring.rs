@@ -16,7 +16,12 @@ fn both_clusters_and_the_workloads_tree_wire_together() {
         vec!["render", "--cluster", "homelab"],
         vec!["render", "--cluster", "flink-demo"],
         vec!["render", tree.to_str().unwrap(), "--cluster", "flink-demo"],
-        vec!["render", resources.to_str().unwrap(), "--cluster", "flink-demo"],
+        vec![
+            "render",
+            resources.to_str().unwrap(),
+            "--cluster",
+            "flink-demo",
+        ],
     ] {
         let r = s.run(&args, None).ok();
         assert!(
@@ -30,7 +35,11 @@ fn both_clusters_and_the_workloads_tree_wire_together() {
 #[test]
 fn flink_demo_creates_every_namespace_it_uses_before_it_is_used() {
     let s = Scratch::new(BIN);
-    let o = parse_stream(&s.run(&["render", "--cluster", "flink-demo"], None).ok().stdout);
+    let o = parse_stream(
+        &s.run(&["render", "--cluster", "flink-demo"], None)
+            .ok()
+            .stdout,
+    );
     let ns = o
         .iter()
         .position(|x| x["kind"] == "Namespace" && x["metadata"]["name"] == "flink")
@@ -39,7 +48,10 @@ fn flink_demo_creates_every_namespace_it_uses_before_it_is_used() {
         .iter()
         .position(|x| x["metadata"]["namespace"] == "flink")
         .expect("flink-demo puts objects in flink");
-    assert!(ns < first_use, "the Namespace comes before what lands in it");
+    assert!(
+        ns < first_use,
+        "the Namespace comes before what lands in it"
+    );
     let namespace = &o[ns];
     assert_eq!(
         namespace["metadata"]["annotations"]["argocd.argoproj.io/sync-options"],
@@ -54,7 +66,9 @@ fn flink_demo_creates_every_namespace_it_uses_before_it_is_used() {
     // The operator chart puts its job ServiceAccount and RBAC in flink: the Application says so.
     let operator = o
         .iter()
-        .find(|x| x["kind"] == "Application" && x["metadata"]["name"] == "flink-kubernetes-operator")
+        .find(|x| {
+            x["kind"] == "Application" && x["metadata"]["name"] == "flink-kubernetes-operator"
+        })
         .unwrap();
     let declared: Value = serde_json::from_str(
         operator["metadata"]["annotations"]["flinkwasm.io/workloads"]
@@ -110,7 +124,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
     let cases: Vec<(&str, Value, Value, Vec<&str>)> = vec![
         (
             "the metrics Service selects no Flink pod",
-            smp("apiVersion: v1\nkind: Service\nmetadata: {name: flink-metrics, namespace: flink}\nspec:\n  selector: {type: flink-native}\n"),
+            smp(
+                "apiVersion: v1\nkind: Service\nmetadata: {name: flink-metrics, namespace: flink}\nspec:\n  selector: {type: flink-native}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: Service/flink/flink-metrics spec.selector",
@@ -120,7 +136,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "the ServiceMonitor scrapes a port the Service lacks",
-            smp("apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: flink, namespace: confluent}\nspec:\n  endpoints:\n    - {port: web, path: /metrics}\n"),
+            smp(
+                "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: flink, namespace: confluent}\nspec:\n  endpoints:\n    - {port: web, path: /metrics}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: ServiceMonitor/confluent/flink spec.endpoints[0].port",
@@ -138,7 +156,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "the PodMonitor selects no operator pod",
-            smp("apiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: flink-kubernetes-operator, namespace: confluent}\nspec:\n  selector:\n    matchLabels: {app.kubernetes.io/name: flink-operator}\n"),
+            smp(
+                "apiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: flink-kubernetes-operator, namespace: confluent}\nspec:\n  selector:\n    matchLabels: {app.kubernetes.io/name: flink-operator}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: PodMonitor/confluent/flink-kubernetes-operator spec.selector",
@@ -156,7 +176,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "the Flink pods' NetworkPolicy applies to no pod",
-            smp("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: flink-pods, namespace: flink}\nspec:\n  podSelector:\n    matchLabels: {type: flink}\n"),
+            smp(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: flink-pods, namespace: flink}\nspec:\n  podSelector:\n    matchLabels: {type: flink}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: NetworkPolicy/flink/flink-pods spec.podSelector",
@@ -165,7 +187,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "the CMFRestClass endpoint leaves out CMF's port",
-            smp("apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    endpoint: https://cmf-service.confluent.svc.cluster.local\n"),
+            smp(
+                "apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    endpoint: https://cmf-service.confluent.svc.cluster.local\n",
+            ),
             Value::Null,
             vec![
                 "wiring: CMFRestClass/confluent/default spec.cmfRest.endpoint",
@@ -174,7 +198,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "the CMFRestClass speaks plain HTTP to a CMF that serves TLS",
-            smp("apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    endpoint: http://cmf-service.confluent.svc.cluster.local:80\n"),
+            smp(
+                "apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    endpoint: http://cmf-service.confluent.svc.cluster.local:80\n",
+            ),
             Value::Null,
             vec![
                 "wiring: CMFRestClass/confluent/default spec.cmfRest.endpoint",
@@ -184,7 +210,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "CFK presents no client certificate to a CMF that requires one",
-            smp("apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    authentication: {sslClientAuthentication: false}\n"),
+            smp(
+                "apiVersion: platform.confluent.io/v1beta1\nkind: CMFRestClass\nmetadata: {name: default, namespace: confluent}\nspec:\n  cmfRest:\n    authentication: {sslClientAuthentication: false}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: CMFRestClass/confluent/default spec.cmfRest.authentication.sslClientAuthentication",
@@ -202,7 +230,9 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         ),
         (
             "an object syncs before its Namespace",
-            smp("apiVersion: v1\nkind: Service\nmetadata:\n  name: flink-metrics\n  namespace: flink\n  annotations: {argocd.argoproj.io/sync-wave: \"-1\"}\n"),
+            smp(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: flink-metrics\n  namespace: flink\n  annotations: {argocd.argoproj.io/sync-wave: \"-1\"}\n",
+            ),
             Value::Null,
             vec![
                 "wiring: Service/flink/flink-metrics metadata.namespace",
@@ -226,7 +256,11 @@ fn breaking_any_one_wire_of_flink_demo_is_an_error_naming_both_ends() {
         assert_eq!(r.code, 3, "{what}: expected exit 3\n{}", r.stderr);
         assert!(r.stdout.is_empty(), "{what}: stdout must stay empty");
         for needle in needles {
-            assert!(r.stderr.contains(needle), "{what}: stderr lacks {needle:?}:\n{}", r.stderr);
+            assert!(
+                r.stderr.contains(needle),
+                "{what}: stderr lacks {needle:?}:\n{}",
+                r.stderr
+            );
         }
     }
 }
@@ -246,12 +280,15 @@ fn a_users_own_object_that_selects_nothing_the_stack_runs_is_a_warning() {
     );
     let r = s.run(&["render", "--cluster", "broken"], None).ok();
     assert!(
-        r.stderr.contains("wiring: NetworkPolicy/confluent/kafka spec.podSelector")
+        r.stderr
+            .contains("wiring: NetworkPolicy/confluent/kafka spec.podSelector")
             && r.stderr.contains("WARN"),
         "{}",
         r.stderr
     );
-    assert!(parse_stream(&r.stdout)
-        .iter()
-        .any(|o| o["metadata"]["name"] == "kafka"));
+    assert!(
+        parse_stream(&r.stdout)
+            .iter()
+            .any(|o| o["metadata"]["name"] == "kafka")
+    );
 }

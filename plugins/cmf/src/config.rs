@@ -98,9 +98,9 @@ impl Config {
 
     /// The labels CMF's pods carry.
     pub fn pod_labels(&self) -> BTreeMap<String, String> {
-        self.pod_labels
-            .clone()
-            .unwrap_or_else(|| flinkwasm_stack::netpol::label_map(flinkwasm_stack::netpol::CMF_PODS))
+        self.pod_labels.clone().unwrap_or_else(|| {
+            flinkwasm_stack::netpol::label_map(flinkwasm_stack::netpol::CMF_PODS)
+        })
     }
 
     /// The volume size.

@@ -47,7 +47,12 @@ impl Plugin for FlinkEnvironment {
         // in step with.
         // The Namespaces it would otherwise create, too.
         .select(
-            &["platform.confluent.io", "flink.confluent.io", "argoproj.io", ""],
+            &[
+                "platform.confluent.io",
+                "flink.confluent.io",
+                "argoproj.io",
+                "",
+            ],
             &[
                 "FlinkEnvironment",
                 "FlinkApplication",

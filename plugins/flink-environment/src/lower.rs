@@ -116,7 +116,8 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         namespaces.dedup();
         for ns in namespaces {
             if ns != ctx.namespace && !flinkwasm_stack::namespaces::present(&out.manifests, &ns) {
-                out.manifests.push(flinkwasm_stack::namespaces::namespace(&ns));
+                out.manifests
+                    .push(flinkwasm_stack::namespaces::namespace(&ns));
             }
         }
     }

@@ -30,10 +30,7 @@ pub fn generate(
     flink_namespaces: &[String],
     monitors: bool,
 ) -> Result<Vec<Manifest>, Error> {
-    let mut out: Vec<Manifest> = flink_namespaces
-        .iter()
-        .map(|ns| service(cfg, ns))
-        .collect();
+    let mut out: Vec<Manifest> = flink_namespaces.iter().map(|ns| service(cfg, ns)).collect();
     if monitors {
         out.push(service_monitor(cfg, namespace, flink_namespaces));
         if cfg.operator.enabled.unwrap_or(true) {

@@ -22,7 +22,10 @@ pub const OPERATOR_PODS: &[(&str, &str)] =
 /// not public: this is the label public install scripts select CMF's pods by (`kubectl wait -l
 /// app.kubernetes.io/name=confluent-manager-for-apache-flink`), not one read from the chart
 /// itself. The seed's `app.kubernetes.io/name=cmf` appears in no public install of the chart.
-pub const CMF_PODS: &[(&str, &str)] = &[("app.kubernetes.io/name", "confluent-manager-for-apache-flink")];
+pub const CMF_PODS: &[(&str, &str)] = &[(
+    "app.kubernetes.io/name",
+    "confluent-manager-for-apache-flink",
+)];
 /// Flink JobManager and TaskManager pods (set by Flink's native Kubernetes integration).
 pub const FLINK_PODS: &[(&str, &str)] = &[("type", "flink-native-kubernetes")];
 /// Flink JobManager pods only.
