@@ -11,6 +11,8 @@
 //! - [`render`]: running a pipeline over a stream;
 //! - [`held`]: the stream as a run holds it, objects as JSON or final YAML text;
 //! - [`text`]: plugin text made safe to print;
+//! - [`wiring`]: after the plugins, how the stream's objects connect (namespaces, selectors,
+//!   ports, CFK to CMF), as a cluster would run them;
 //! - [`error`]: failure classes and exit codes.
 //!
 //! See `ARCHITECTURE.md` at the repository root for the bird's-eye view and invariants.
@@ -40,3 +42,4 @@ pub mod source;
 pub mod start;
 pub mod stream;
 pub mod text;
+pub mod wiring;

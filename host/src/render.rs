@@ -315,6 +315,10 @@ pub fn run<'r>(
         }
         Ok(())
     })?;
+    // How the stream wires together, where the run sees enough of the cluster (wiring.rs).
+    if let Some(view) = crate::wiring::View::for_mode(opts.mode, &namespace) {
+        crate::wiring::report(&stream.objects()?, &view, &mut diagnostics)?;
+    }
     Ok(Rendered {
         stream,
         input_objects,

@@ -1,10 +1,10 @@
 //! Shared helpers of the flinkwasm end-to-end tests: running the binary, building pipelines
-//! around the probe plugin, and typed models of the CRDs flinkwasm emits.
+//! around the probe plugin, the real schemas every emitted object is checked against, and the
+//! Grafana dashboard model.
 
 #![warn(missing_docs)]
 
 pub mod components;
-pub mod crds;
 pub mod grafana;
 pub mod harness;
-pub mod typed;
+pub mod schemas;

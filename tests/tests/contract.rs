@@ -1,24 +1,23 @@
 //! The host/plugin contract end to end: what crosses the boundary, the default stack in real
-//! CFK shape (checked against typed models), the seed's authoring form lowered, post-rendering.
+//! CFK shape (checked against the real CRD schemas), the seed's authoring form lowered,
+//! post-rendering.
 
-use flinkwasm_tests::crds::{CMFRestClass, FlinkEnvironment};
 use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
-use kube::Resource;
+use flinkwasm_tests::schemas;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
 
-fn typed<K: Resource<DynamicType = ()> + serde::de::DeserializeOwned>(objects: &[Value]) -> Vec<K> {
-    objects
-        .iter()
-        .filter(|o| o["kind"] == K::kind(&()).as_ref())
-        .map(|o| {
-            assert_eq!(o["apiVersion"], K::api_version(&()).as_ref(), "{o}");
-            serde_json::from_value(o.clone()).unwrap_or_else(|e| {
-                panic!("{} does not fit the typed model: {e}\n{o:#}", K::kind(&()))
-            })
-        })
-        .collect()
+/// The objects of `kind`, each checked against the real schema of its kind first.
+fn real<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    let of_kind: Vec<&Value> = objects.iter().filter(|o| o["kind"] == kind).collect();
+    for o in &of_kind {
+        assert_eq!(o["apiVersion"], "platform.confluent.io/v1beta1", "{o}");
+        schemas::Schemas::get()
+            .check(o)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    of_kind
 }
 
 #[test]
@@ -72,44 +71,38 @@ fn the_default_stack_is_real_cfk() {
     let s = Scratch::new(BIN);
     let r = s.run(&["render"], None).ok();
     let objects = parse_stream(&r.stdout);
-    let rest: Vec<CMFRestClass> = typed(&objects);
-    let envs: Vec<FlinkEnvironment> = typed(&objects);
+    let rest = real(&objects, "CMFRestClass");
+    let envs = real(&objects, "FlinkEnvironment");
     assert_eq!(rest.len(), 1);
     assert_eq!(envs.len(), 1);
     assert_eq!(
-        rest[0].spec.cmf_rest.endpoint,
-        "http://cmf-service.confluent.svc.cluster.local"
+        rest[0]["spec"]["cmfRest"]["endpoint"],
+        "http://cmf-service.confluent.svc.cluster.local:80"
     );
-    let env = &envs[0];
-    assert_eq!(env.metadata.name.as_deref(), Some("default-flink-env"));
-    assert_eq!(env.spec.kubernetes_namespace, "confluent");
-    assert_eq!(env.spec.cmf_rest_class_ref.name, "default");
-    let defaults = env.defaults();
-    let conf = &defaults.flink_configuration;
+    let env = envs[0];
+    assert_eq!(env["metadata"]["name"], "default-flink-env");
+    assert_eq!(env["spec"]["kubernetesNamespace"], "confluent");
+    assert_eq!(env["spec"]["cmfRestClassRef"]["name"], "default");
+    let defaults = &env["spec"]["flinkApplicationDefaults"]["spec"];
+    let conf = &defaults["flinkConfiguration"];
     assert_eq!(conf["taskmanager.numberOfTaskSlots"], "2");
     assert_eq!(conf["state.backend.type"], "rocksdb");
     assert_eq!(conf["execution.checkpointing.interval"], "60s");
     assert_eq!(conf["execution.checkpointing.mode"], "EXACTLY_ONCE");
-    let jm = defaults.job_manager.as_ref().unwrap();
-    assert_eq!(
-        (jm.resource.memory.as_str(), jm.resource.cpu),
-        ("1024m", 1.0)
-    );
-    let pod = defaults
-        .pod_template
-        .as_ref()
-        .unwrap()
-        .spec
-        .as_ref()
-        .unwrap();
-    let main = &pod.containers[0];
-    assert_eq!(main.name, "flink-main-container");
-    let env_vars: Vec<_> = main
-        .env
-        .as_ref()
-        .unwrap()
+    let jm = &defaults["jobManager"]["resource"];
+    assert_eq!((&jm["memory"], &jm["cpu"]), (&"1024m".into(), &1.into()));
+    let main = &defaults["podTemplate"]["spec"]["containers"][0];
+    assert_eq!(main["name"], "flink-main-container");
+    let env_vars: Vec<(&str, &str)> = main["env"]
+        .as_array()
+        .expect("the main container's env")
         .iter()
-        .map(|e| (e.name.as_str(), e.value.as_deref().unwrap_or("")))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap_or(""),
+                e["value"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert!(env_vars.contains(&(
         "KAFKA_BOOTSTRAP_SERVERS",
@@ -163,17 +156,18 @@ fn the_seeds_authoring_form_is_lowered_in_post_render() {
         .ok();
     let objects = parse_stream(&r.stdout);
     assert_eq!(objects.len(), 1, "post-render only transforms: {objects:?}");
-    let env = &typed::<FlinkEnvironment>(&objects)[0];
+    let env = real(&objects, "FlinkEnvironment")[0];
     assert_eq!(
-        env.metadata.annotations.as_ref().unwrap()["postrenderer.helm.sh/postrender-filename"],
+        env["metadata"]["annotations"]["postrenderer.helm.sh/postrender-filename"],
         "flink-environment.yaml",
         "Helm's split annotation survives"
     );
-    let d = env.defaults();
-    assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "2048m");
-    assert_eq!(d.task_manager.as_ref().unwrap().resource.cpu, 2.0);
-    assert_eq!(d.flink_configuration["taskmanager.numberOfTaskSlots"], "4");
-    assert_eq!(d.flink_configuration["state.backend.type"], "rocksdb");
+    let d = &env["spec"]["flinkApplicationDefaults"]["spec"];
+    assert_eq!(d["jobManager"]["resource"]["memory"], "2048m");
+    assert_eq!(d["taskManager"]["resource"]["cpu"], 2.0);
+    let conf = &d["flinkConfiguration"];
+    assert_eq!(conf["taskmanager.numberOfTaskSlots"], "4");
+    assert_eq!(conf["state.backend.type"], "rocksdb");
     for gone in [
         "state.backend",
         "jobmanager.cpu",
@@ -181,21 +175,15 @@ fn the_seeds_authoring_form_is_lowered_in_post_render() {
         "jobmanager.memory.process.size",
     ] {
         assert!(
-            !d.flink_configuration.contains_key(gone),
+            conf.get(gone).is_none(),
             "{gone} must not reach the cluster"
         );
     }
-    let main = &d
-        .pod_template
-        .as_ref()
-        .unwrap()
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0];
-    let vars = main.env.as_ref().unwrap();
-    assert!(vars.iter().any(|v| v.name == "KAFKA_BOOTSTRAP_SERVERS"
-        && v.value.as_deref() == Some("kafka-0.kafka.confluent.svc.cluster.local:9071")));
+    let vars = d["podTemplate"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .expect("the main container's env");
+    assert!(vars.iter().any(|v| v["name"] == "KAFKA_BOOTSTRAP_SERVERS"
+        && v["value"] == "kafka-0.kafka.confluent.svc.cluster.local:9071"));
     assert!(
         r.stderr.contains("jobmanager.cpu is not a Flink option"),
         "{}",
@@ -246,7 +234,8 @@ fn plugins_inspect_shows_the_schema_and_verify_checks_the_pipeline() {
             "FlinkEnvironment",
             "FlinkApplication",
             "CMFRestClass",
-            "Application"
+            "Application",
+            "Namespace"
         ])
     );
     let r = s.run(&["plugins", "inspect", "cluster-overlay"], None).ok();
@@ -298,14 +287,14 @@ fn the_workloads_tree_lowers_the_seeds_own_file() {
             "ConfigMap"
         ]
     );
-    let env = &typed::<FlinkEnvironment>(&objects)[0];
-    let d = env.defaults();
-    assert_eq!(d.job_manager.as_ref().unwrap().resource.memory, "1024m");
+    let env = real(&objects, "FlinkEnvironment")[0];
+    let d = &env["spec"]["flinkApplicationDefaults"]["spec"];
+    assert_eq!(d["jobManager"]["resource"]["memory"], "1024m");
     assert_eq!(
-        d.flink_configuration["execution.checkpointing.mode"],
+        d["flinkConfiguration"]["execution.checkpointing.mode"],
         "EXACTLY_ONCE"
     );
-    assert_eq!(typed::<CMFRestClass>(&objects).len(), 1);
+    assert_eq!(real(&objects, "CMFRestClass").len(), 1);
     for warning in [
         "jobmanager.cpu is not a Flink option",
         "state.backend is the legacy name",

@@ -260,6 +260,10 @@ fn kafka_and_schema_registry_credentials_come_from_named_secrets() {
                         ("secretRef" | "secretName" | "kubernetesSecretName", Value::String(s)) => {
                             out.insert(s.clone());
                         }
+                        // ingress-nginx names the Secret as namespace/name.
+                        ("nginx.ingress.kubernetes.io/proxy-ssl-secret", Value::String(s)) => {
+                            out.insert(s.rsplit('/').next().unwrap_or(s).to_string());
+                        }
                         ("secretKeyRef", _) => {
                             out.insert(x["name"].as_str().unwrap().to_string());
                         }
@@ -280,6 +284,7 @@ fn kafka_and_schema_registry_credentials_come_from_named_secrets() {
         [
             "cmf-client-tls",
             "cmf-encryption-key",
+            "cmf-ingress-client-tls",
             "cmf-ingress-tls",
             "cmf-tls",
             "kafka-flink-credentials",
@@ -318,8 +323,9 @@ fn cmf_runs_mtls_and_production_mode_and_cfk_speaks_mtls_to_it() {
     assert_eq!(values["cmf"]["authentication"], json!({"type": "mtls"}));
     assert_eq!(values["cmf"]["ssl"]["client-auth"], "need");
     assert_eq!(
-        values["cmf"]["ssl"]["keystore"],
-        "/opt/cmf/tls/keystore.jks"
+        values["cmf"]["ssl"],
+        json!({"keystore": "/opt/cmf/tls/keystore.p12", "trust-store": "/opt/cmf/tls/truststore.p12", "client-auth": "need"}),
+        "password-less stores: no keystore-password or trust-store-password to write"
     );
     assert_eq!(
         values["mountedVolumes"]["volumes"][0]["secret"]["secretName"],
@@ -336,10 +342,13 @@ fn cmf_runs_mtls_and_production_mode_and_cfk_speaks_mtls_to_it() {
     );
     let rest = &find(&o, "CMFRestClass", "default")["spec"]["cmfRest"];
     assert_eq!(
-        rest["endpoint"],
-        "https://cmf-service.confluent.svc.cluster.local"
+        rest["endpoint"], "https://cmf-service.confluent.svc.cluster.local:80",
+        "CMF's Service port, written: a bare https:// would mean 443"
     );
-    assert_eq!(rest["authentication"], json!({"type": "mtls"}));
+    assert_eq!(
+        rest["authentication"],
+        json!({"type": "mtls", "sslClientAuthentication": true})
+    );
     assert_eq!(rest["tls"], json!({"secretRef": "cmf-client-tls"}));
 
     let ingress = find(&o, "Ingress", "cmf-ingress");
@@ -356,6 +365,17 @@ fn cmf_runs_mtls_and_production_mode_and_cfk_speaks_mtls_to_it() {
     assert_eq!(
         ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"], "HTTPS",
         "CMF serves TLS itself"
+    );
+    // CMF requires client certificates: the controller presents one and checks CMF's.
+    let ann = &ingress["metadata"]["annotations"];
+    assert_eq!(
+        ann["nginx.ingress.kubernetes.io/proxy-ssl-secret"],
+        "confluent/cmf-ingress-client-tls"
+    );
+    assert_eq!(ann["nginx.ingress.kubernetes.io/proxy-ssl-verify"], "on");
+    assert_eq!(
+        ann["nginx.ingress.kubernetes.io/proxy-ssl-name"],
+        "cmf-service.confluent.svc.cluster.local"
     );
     // The CMF chart's Service is what the Ingress points at.
     let chart = std::fs::read_to_string(repo(
@@ -391,12 +411,20 @@ fn a_switch_half_on_is_refused_with_the_field_that_is_missing() {
             "ingress.host: ingress.enabled needs ingress.host",
         ),
         (
-            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls}, authentication: {type: mtls}}\n    - builtin: flink-environment\n",
+            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls, passwordless: true}, authentication: {type: mtls}}\n    - builtin: flink-environment\n",
             "CFK could not reach CMF",
         ),
         (
-            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls}}\n    - builtin: flink-environment\n      config: {cmfRestClass: {endpoint: 'http://cmf-service.confluent.svc.cluster.local'}}\n",
+            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls, passwordless: true}}\n    - builtin: flink-environment\n      config: {cmfRestClass: {endpoint: 'http://cmf-service.confluent.svc.cluster.local'}}\n",
             "CMF serves TLS (cmf plugin, tls.secretRef) but the CMFRestClass endpoint is http://",
+        ),
+        (
+            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls}}\n",
+            "plugin cmf: tls.passwordless: tls needs stores CMF can open: the CMF chart takes cmf.ssl.keystore-password and trust-store-password only as literal values",
+        ),
+        (
+            "    - builtin: cmf\n      config: {tls: {secretRef: cmf-tls, passwordless: true}, authentication: {type: mtls}, ingress: {enabled: true, host: cmf.example.com}}\n",
+            "plugin cmf: ingress.clientCertificateSecretRef: ingress.enabled with authentication.type mtls: CMF requires a client certificate",
         ),
         (
             "    - builtin: flink-environment\n      config: {kafka: {authentication: {type: mtls}}}\n",

@@ -40,6 +40,11 @@ pub struct Config {
     /// CMF's NetworkPolicy (opt-in).
     #[serde(default)]
     pub network_policy: crate::security::NetworkPolicy,
+    /// The labels CMF's pods carry (its NetworkPolicy, the Flink pods' policy and the wiring
+    /// check select them by these). Default `app.kubernetes.io/name:
+    /// confluent-manager-for-apache-flink`, the label public install scripts select CMF's pods
+    /// by; the chart's source is not public, so this is configurable.
+    pub pod_labels: Option<BTreeMap<String, String>>,
     /// Extra labels on CMF's objects.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -89,6 +94,13 @@ impl Config {
             },
         };
         self.resources.or(&base)
+    }
+
+    /// The labels CMF's pods carry.
+    pub fn pod_labels(&self) -> BTreeMap<String, String> {
+        self.pod_labels.clone().unwrap_or_else(|| {
+            flinkwasm_stack::netpol::label_map(flinkwasm_stack::netpol::CMF_PODS)
+        })
     }
 
     /// The volume size.
@@ -146,6 +158,7 @@ pub fn schema() -> Value {
             "sql": crate::security::sql_schema(),
             "ingress": crate::security::ingress_schema(),
             "networkPolicy": crate::security::network_policy_schema(),
+            "podLabels": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}, "description": "Labels CMF's pods carry, which its NetworkPolicy and the wiring check select (default app.kubernetes.io/name: confluent-manager-for-apache-flink, as public install scripts select them; not read from the chart, whose source is not public)"},
             "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on CMF's objects"},
             "values": {"type": "object", "description": "Further chart values, merged last"}
         }

@@ -5,9 +5,13 @@
 //!   2 CPU / 1 GiB, a 10 GiB persistent volume for its SQLite database (optional storage class),
 //!   and a trial license unless a license Secret is named. Automated sync does not prune, so the
 //!   database volume is never deleted by a sync.
-//! - Transforms the chart's own output (post-render): the CMF Deployment gets the same
-//!   namespace, labels and resources, and the data `PersistentVolumeClaim` is protected from
-//!   pruning and uninstall (`helm.sh/resource-policy: keep`, Argo CD `Prune=false`).
+//! - Declares on the Application what the chart runs ([`flinkwasm_stack::workloads`]): CMF's
+//!   pods (by the configurable `podLabels`) and `cmf-service` (port 80 to 8080) with its TLS and
+//!   client authentication, which the `flink-environment` plugin and the wiring check read.
+//! - Transforms the chart's own output (post-render): the CMF Deployment gets the same labels
+//!   and resources (a release in another namespace is refused), and the data
+//!   `PersistentVolumeClaim` is protected from pruning and uninstall
+//!   (`helm.sh/resource-policy: keep`, Argo CD `Prune=false`).
 //! - Security switches, each off by default ([`security`]): TLS, mTLS or OAuth on the REST API,
 //!   production database mode with its encryption key, the UI Ingress, the NetworkPolicy.
 
@@ -18,14 +22,13 @@ use config::Config;
 use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::argocd::Component;
 use flinkwasm_stack::workload::Enforce;
+use flinkwasm_stack::workloads::{Pods, Service, ServicePort, Workloads};
 
 /// The plugin type exported to the host.
 pub struct Cmf;
 
 /// The chart's Deployment name.
 const DEPLOYMENT: &str = "confluent-manager-for-apache-flink";
-/// The `app.kubernetes.io/name` of CMF's pods.
-const NAME: &str = "cmf";
 /// This plugin's `app.kubernetes.io/component`.
 const COMPONENT: &str = "cmf";
 /// Helm keeps an object with this annotation on uninstall.
@@ -64,10 +67,16 @@ impl Plugin for Cmf {
             labels: &cfg.labels,
             annotations: &no_extra,
         };
+        let pod_labels = cfg.pod_labels();
         for m in &mut manifests {
-            if m.is("apps", "Deployment")
-                && (m.name() == DEPLOYMENT || m.label("app.kubernetes.io/name") == Some(NAME))
-            {
+            let carries_pod_labels = || {
+                pod_labels.iter().all(|(k, v)| {
+                    m.get(&["spec", "template", "metadata", "labels", k])
+                        .and_then(Value::as_str)
+                        == Some(v.as_str())
+                })
+            };
+            if m.is("apps", "Deployment") && (m.name() == DEPLOYMENT || carries_pod_labels()) {
                 enforce.apply(m, &mut diagnostics)?;
             } else if m.is("", "PersistentVolumeClaim") {
                 protect(m, &cfg);
@@ -93,7 +102,9 @@ impl Plugin for Cmf {
                 prune: false,
             };
             let source = cfg.chart.source(&config::default_chart(), cfg.values());
-            manifests.push(cfg.argocd.application(&component, source));
+            let mut app = cfg.argocd.application(&component, source);
+            declaration(&cfg, &namespace).declare(&mut app);
+            manifests.push(app);
         }
         if ctx.mode.generates() {
             manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));
@@ -103,6 +114,36 @@ impl Plugin for Cmf {
             manifests,
             diagnostics,
         })
+    }
+}
+
+/// What the chart runs: CMF's pods and `cmf-service` (80 to 8080), with the TLS and client
+/// authentication the switches give it.
+fn declaration(cfg: &Config, namespace: &str) -> Workloads {
+    Workloads {
+        namespaces: vec![namespace.to_string()],
+        pods: vec![Pods {
+            namespace: namespace.to_string(),
+            labels: cfg.pod_labels(),
+            // The chart's container port names are not public; the wiring check needs none.
+            ports: None,
+        }],
+        services: vec![Service {
+            namespace: namespace.to_string(),
+            name: security::SERVICE.to_string(),
+            ports: vec![ServicePort {
+                port: security::SERVICE_PORT,
+                target_port: security::CONTAINER_PORT,
+            }],
+            tls: cfg.tls.is_some(),
+            authentication: cfg.authentication.as_ref().map(|a| {
+                match a {
+                    security::Authentication::Mtls => "mtls",
+                    security::Authentication::Oauth { .. } => "oauth",
+                }
+                .to_string()
+            }),
+        }],
     }
 }
 

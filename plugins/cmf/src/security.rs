@@ -4,6 +4,13 @@
 //! Secrets are only ever named (`secretRef`), never inlined: the chart mounts them and CMF reads
 //! them from files. The chart value names follow the CMF chart (`cmf.ssl`,
 //! `cmf.authentication`, `cmf.sql.production`, `encryption.key`, `mountedVolumes`).
+//!
+//! One thing the chart cannot do is read the stores' passwords from a Secret: every public
+//! example passes `cmf.ssl.keystore-password` and `trust-store-password` as literal values, and
+//! no public source shows another way. flinkwasm writes no secret value, so TLS is on only with
+//! stores that have no password (`tls.passwordless: true`, which Confluent's documentation
+//! allows: the passwords are optional for stores that are not password protected); without it
+//! the switch is refused rather than leaving CMF unable to open its keystore.
 
 use crate::config::Config;
 use flinkwasm_sdk::prelude::*;
@@ -13,6 +20,11 @@ use std::collections::BTreeMap;
 
 /// Where the TLS Secret is mounted in the CMF pod.
 pub const TLS_MOUNT: &str = "/opt/cmf/tls";
+/// The keystore's key in the TLS Secret: PKCS12, since a JKS store cannot hold a private key
+/// without a password.
+pub const KEYSTORE: &str = "keystore.p12";
+/// The truststore's key in the TLS Secret.
+pub const TRUSTSTORE: &str = "truststore.p12";
 /// The CMF chart's Service and its port.
 pub const SERVICE: &str = "cmf-service";
 /// The Service's port (80, to container port 8080).
@@ -26,9 +38,11 @@ pub const ENCRYPTION_KEY_PROPERTY: &str = "encryption-key";
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tls {
-    /// A Secret holding `keystore.jks` and `truststore.jks` (and their password in
-    /// `jksPassword.txt`), mounted at `/opt/cmf/tls`.
+    /// A Secret holding `keystore.p12` and `truststore.p12`, mounted at `/opt/cmf/tls`.
     pub secret_ref: String,
+    /// The stores have no password. Required: the chart takes the passwords only as literal
+    /// values, which flinkwasm never writes.
+    pub passwordless: Option<bool>,
 }
 
 /// Authentication of CMF's REST API.
@@ -74,6 +88,10 @@ pub struct Ingress {
     pub class_name: Option<String>,
     /// The TLS Secret for the host; none serves plain HTTP.
     pub tls_secret_ref: Option<String>,
+    /// A Secret (`tls.crt`, `tls.key`, `ca.crt`) with the client certificate ingress-nginx
+    /// presents to CMF, and the CA it verifies CMF by; required when CMF requires client
+    /// certificates (mTLS).
+    pub client_certificate_secret_ref: Option<String>,
     /// Extra annotations for the ingress controller.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
@@ -96,6 +114,34 @@ pub struct NetworkPolicy {
 
 /// Checks the switches for combinations that cannot work, before anything is emitted.
 pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) -> Result<(), Error> {
+    if let Some(tls) = &cfg.tls
+        && tls.passwordless != Some(true)
+    {
+        return Err(Diagnostic::error(format!(
+            "tls needs stores CMF can open: the CMF chart takes cmf.ssl.keystore-password and \
+             trust-store-password only as literal values (no public source shows it reading them \
+             from a Secret), and flinkwasm writes no secret value; put PKCS12 stores without a \
+             password in Secret {} ({KEYSTORE}, {TRUSTSTORE}) and set tls.passwordless: true \
+             (Confluent documents both passwords as optional for stores that are not password \
+             protected)",
+            tls.secret_ref
+        ))
+        .at("tls.passwordless")
+        .into());
+    }
+    if cfg.ingress.enabled.unwrap_or(false)
+        && matches!(cfg.authentication, Some(Authentication::Mtls))
+        && cfg.ingress.client_certificate_secret_ref.is_none()
+    {
+        return Err(Diagnostic::error(
+            "ingress.enabled with authentication.type mtls: CMF requires a client certificate on \
+             every call, so the ingress controller must present one when it re-encrypts to CMF; \
+             name the Secret with its tls.crt, tls.key and the ca.crt that signed CMF's \
+             certificate in ingress.clientCertificateSecretRef",
+        )
+        .at("ingress.clientCertificateSecretRef")
+        .into());
+    }
     if matches!(cfg.authentication, Some(Authentication::Mtls)) && cfg.tls.is_none() {
         return Err(Diagnostic::error(
             "authentication.type mtls needs TLS: name the Secret with CMF's keystore and \
@@ -133,9 +179,10 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) -> Result<(), Error> {
 /// Adds the chart values of the switches that are on to `values`.
 pub fn values(cfg: &Config, values: &mut Value) {
     if let Some(tls) = &cfg.tls {
+        // No keystore-password / trust-store-password: the stores have none (see `check`).
         let mut ssl = json!({
-            "keystore": format!("{TLS_MOUNT}/keystore.jks"),
-            "trust-store": format!("{TLS_MOUNT}/truststore.jks"),
+            "keystore": format!("{TLS_MOUNT}/{KEYSTORE}"),
+            "trust-store": format!("{TLS_MOUNT}/{TRUSTSTORE}"),
         });
         if matches!(cfg.authentication, Some(Authentication::Mtls)) {
             ssl["client-auth"] = json!("need");
@@ -198,6 +245,20 @@ pub fn ingress(cfg: &Config, namespace: &str, component: &str) -> Option<Manifes
     if cfg.tls.is_some() {
         m.set_annotation("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS");
     }
+    if let Some(client) = &settings.client_certificate_secret_ref {
+        // ingress-nginx's backend certificate authentication: it presents tls.crt/tls.key to
+        // CMF and verifies CMF's certificate against ca.crt, by the Service's DNS name.
+        m.set_annotation(
+            "nginx.ingress.kubernetes.io/proxy-ssl-secret",
+            &format!("{namespace}/{client}"),
+        );
+        m.set_annotation("nginx.ingress.kubernetes.io/proxy-ssl-verify", "on");
+        m.set_annotation(
+            "nginx.ingress.kubernetes.io/proxy-ssl-name",
+            &format!("{SERVICE}.{namespace}.svc.cluster.local"),
+        );
+        m.set_annotation("nginx.ingress.kubernetes.io/proxy-ssl-server-name", "on");
+    }
     for (k, v) in &settings.annotations {
         m.set_annotation(k, v);
     }
@@ -255,7 +316,7 @@ pub fn network_policy(cfg: &Config, namespace: &str, component: &str) -> Option<
         "confluent-manager-for-apache-flink",
         namespace,
         component,
-        netpol::match_labels(netpol::CMF_PODS),
+        netpol::match_map(&cfg.pod_labels()),
         vec![netpol::rule("from", clients, &[CONTAINER_PORT])],
         vec![
             netpol::api_server_egress(),
@@ -272,7 +333,10 @@ pub fn tls_schema() -> Value {
     json!({
         "type": "object", "additionalProperties": false, "required": ["secretRef"],
         "description": "TLS on CMF's REST API",
-        "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret with keystore.jks, truststore.jks and jksPassword.txt, mounted at /opt/cmf/tls"}}
+        "properties": {
+            "secretRef": {"type": "string", "minLength": 1, "description": "Secret with keystore.p12 and truststore.p12 (PKCS12, no password), mounted at /opt/cmf/tls"},
+            "passwordless": {"type": "boolean", "description": "The stores have no password; required, since the CMF chart takes store passwords only as literal values, which flinkwasm never writes"}
+        }
     })
 }
 
@@ -318,6 +382,7 @@ pub fn ingress_schema() -> Value {
             "host": {"type": "string", "minLength": 1, "description": "Host name (required when enabled)"},
             "className": {"type": "string", "minLength": 1, "description": "IngressClass (default: the cluster's default)"},
             "tlsSecretRef": {"type": "string", "minLength": 1, "description": "TLS Secret for the host"},
+            "clientCertificateSecretRef": {"type": "string", "minLength": 1, "description": "Secret (tls.crt, tls.key, ca.crt) with the client certificate ingress-nginx presents to CMF; required with authentication.type mtls"},
             "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations for the ingress controller"}
         }
     })

@@ -4,8 +4,10 @@ use flinkwasm_sdk::{Value, json};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Where CFK reaches CMF by default: the CMF chart's Service, port 80.
-pub const DEFAULT_CMF_ENDPOINT: &str = "http://cmf-service.confluent.svc.cluster.local";
+/// CMF chart's Service, which CFK reaches CMF by unless the `cmf` plugin declares another.
+pub const CMF_SERVICE: &str = "cmf-service";
+/// Its port (to CMF's 8080), over HTTP and HTTPS alike.
+pub const CMF_SERVICE_PORT: u16 = 80;
 /// The seed's Kafka bootstrap servers.
 pub const DEFAULT_KAFKA: &str = "kafka.confluent.svc.cluster.local:9092";
 /// The seed's Schema Registry URL.
@@ -18,6 +20,7 @@ pub struct Config {
     /// FlinkEnvironment name.
     pub name: Option<String>,
     /// Namespace where Flink pods run (`kubernetesNamespace`); defaults to the run's namespace.
+    /// Immutable on the real CRD: a FlinkEnvironment cannot move to another namespace later.
     pub kubernetes_namespace: Option<String>,
     /// Kafka connection.
     #[serde(default)]
@@ -134,7 +137,7 @@ pub struct Resources {
 pub struct CmfRestClass {
     /// Its name (default `default`).
     pub name: Option<String>,
-    /// CMF REST endpoint (default the CMF Service; `https` when `tls` is set).
+    /// CMF REST endpoint (default: CMF's Service with its port, `https` when CMF serves TLS).
     pub endpoint: Option<String>,
     /// How CFK authenticates to CMF; must match the `cmf` plugin's `authentication`.
     pub authentication: Option<crate::security::CmfAuthentication>,
@@ -160,7 +163,7 @@ pub fn schema() -> Value {
         "additionalProperties": false,
         "properties": {
             "name": {"type": "string", "minLength": 1, "description": "FlinkEnvironment name (default default-flink-env)"},
-            "kubernetesNamespace": {"type": "string", "minLength": 1, "description": "Namespace where Flink pods run (default: the run's namespace)"},
+            "kubernetesNamespace": {"type": "string", "minLength": 1, "description": "Namespace where Flink pods run (default: the run's namespace). Immutable on the real CRD (self == oldSelf): choose it before the first sync, since a changed namespace cannot be applied to an existing FlinkEnvironment (delete and recreate it instead)"},
             "kafka": {
                 "type": "object", "additionalProperties": false,
                 "properties": {
@@ -187,7 +190,7 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "description": "CMFRestClass name (default default)"},
-                    "endpoint": {"type": "string", "pattern": "^https?://", "description": "CMF REST endpoint"},
+                    "endpoint": {"type": "string", "pattern": "^https?://", "description": "CMF REST endpoint, with its port (default: CMF's Service, https://cmf-service.<ns>.svc.cluster.local:80 when CMF serves TLS)"},
                     "authentication": crate::security::cmf_authentication_schema(),
                     "tls": crate::security::secret_ref_schema("Secret with the client certificate and CA for TLS to CMF")
                 }

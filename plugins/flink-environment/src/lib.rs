@@ -7,6 +7,8 @@
 //! - Transforms (in every mode) a FlinkEnvironment written in the seed's authoring form
 //!   (`flink.confluent.io/v1beta1`, `spec.kafkaCluster`, `spec.schemaRegistry`, top-level
 //!   `spec.flinkConfiguration`) into the real shape, so nothing the user wrote is lost.
+//! - Generates (in `render` and `argocd-cmp` modes) the `Namespace` each environment's Flink
+//!   pods run in, unless it is the run's own or the stream has it.
 //! - Generates the `flink-resources` Argo CD Application (sync wave 120) that points Argo CD at
 //!   this component through the flinkwasm Config Management Plugin.
 //! - Lowers FlinkApplications written in the seed's form (`flinkEnvironmentRef`, no image or
@@ -43,13 +45,20 @@ impl Plugin for FlinkEnvironment {
         .schema(config::schema())
         // Its resources in both spellings, and the cmf Application it keeps the CMFRestClass
         // in step with.
+        // The Namespaces it would otherwise create, too.
         .select(
-            &["platform.confluent.io", "flink.confluent.io", "argoproj.io"],
+            &[
+                "platform.confluent.io",
+                "flink.confluent.io",
+                "argoproj.io",
+                "",
+            ],
             &[
                 "FlinkEnvironment",
                 "FlinkApplication",
                 "CMFRestClass",
                 "Application",
+                "Namespace",
             ],
         )
     }

@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
     let mut out = Output::default();
     let cmf = crate::security::cmf_side(&manifests);
     let mut policies = Vec::new();
+    let mut namespaces: Vec<String> = Vec::new();
     let mut have_environment = false;
     let rest_class = cfg
         .cmf_rest_class
@@ -54,12 +55,15 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
                 cfg,
                 Some(&m),
                 &rest_class,
+                cmf.as_ref(),
                 &mut out.diagnostics,
                 &mut policies,
             )?;
+            namespaces.extend(flink_namespace(&lowered));
             out.manifests.push(lowered);
         } else if m.is("platform.confluent.io", "FlinkEnvironment") {
             have_environment = true;
+            namespaces.extend(flink_namespace(&m));
             if let Some(Value::Object(conf)) = m
                 .get(&[
                     "spec",
@@ -99,10 +103,22 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
                 cfg,
                 None,
                 &rest_class,
+                cmf.as_ref(),
                 &mut out.diagnostics,
                 &mut policies,
             )?;
+            namespaces.extend(flink_namespace(&env));
             out.manifests.push(env);
+        }
+        // Flink's pods run in each environment's kubernetesNamespace: it must exist before
+        // CMF creates them (and before the policies and metrics Service land there).
+        namespaces.sort();
+        namespaces.dedup();
+        for ns in namespaces {
+            if ns != ctx.namespace && !flinkwasm_stack::namespaces::present(&out.manifests, &ns) {
+                out.manifests
+                    .push(flinkwasm_stack::namespaces::namespace(&ns));
+            }
         }
     }
     out.manifests.extend(policies);
@@ -121,8 +137,21 @@ fn rest_class_manifest(
 ) -> Result<Manifest, Error> {
     let mut m = Manifest::build(CFK_API, "CMFRestClass", name, Some(&ctx.namespace));
     label(&mut m);
-    crate::security::rest_class(cfg, cmf, &mut m)?;
+    let cmf_namespace = cfg
+        .network_policy
+        .cmf_namespace
+        .as_deref()
+        .unwrap_or(&ctx.namespace);
+    crate::security::rest_class(cfg, cmf, cmf_namespace, &mut m)?;
     Ok(m)
+}
+
+/// The namespace a real FlinkEnvironment runs its pods in.
+fn flink_namespace(env: &Manifest) -> Option<String> {
+    env.get(&["spec", "kubernetesNamespace"])
+        .and_then(Value::as_str)
+        .or(env.namespace())
+        .map(str::to_string)
 }
 
 fn label(m: &mut Manifest) {
@@ -155,6 +184,7 @@ fn lower(
     cfg: &Config,
     seed: Option<&Manifest>,
     rest_class: &str,
+    cmf: Option<&crate::security::CmfSide>,
     diags: &mut Vec<Diagnostic>,
     policies: &mut Vec<Manifest>,
 ) -> Result<Manifest, Error> {
@@ -298,6 +328,7 @@ fn lower(
         policies.extend(crate::security::network_policies(
             ctx,
             cfg,
+            cmf,
             kubernetes_namespace,
             bootstrap,
             registry,

@@ -82,8 +82,11 @@ pub struct NetworkPolicy {
     pub enabled: Option<bool>,
     /// Also deny all traffic in the Flink namespace that no policy allows (default false).
     pub default_deny: Option<bool>,
-    /// Namespace of CMF (default: the run's namespace).
+    /// Namespace of CMF (default: the `cmf` plugin's, else the run's namespace).
     pub cmf_namespace: Option<String>,
+    /// Labels of CMF's pods (default: as the `cmf` plugin declares them, else
+    /// `app.kubernetes.io/name: confluent-manager-for-apache-flink`).
+    pub cmf_pod_labels: Option<std::collections::BTreeMap<String, String>>,
     /// Namespace of the Flink Kubernetes Operator (default: the run's namespace).
     pub operator_namespace: Option<String>,
     /// Namespace of the Prometheus that scrapes Flink (default `monitoring`).
@@ -252,42 +255,86 @@ pub fn pod_additions(cfg: &Config) -> Result<PodAdditions, Error> {
     Ok(add)
 }
 
-/// What the `cmf` plugin configured, read from its Application in the stream.
+/// What the `cmf` plugin configured, read from the declaration on its Application in the
+/// stream ([`flinkwasm_stack::workloads`]).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CmfSide {
-    /// `cmf.authentication.type`, if any.
+    /// CMF's namespace.
+    pub namespace: String,
+    /// CMF's Service.
+    pub service: String,
+    /// The Service's port.
+    pub port: u16,
+    /// The client authentication CMF requires, if any.
     pub authentication: Option<String>,
-    /// Whether CMF serves TLS (`cmf.ssl`).
+    /// Whether CMF serves TLS.
     pub tls: bool,
+    /// The labels CMF's pods carry.
+    pub pod_labels: std::collections::BTreeMap<String, String>,
 }
 
-/// Finds the `cmf` plugin's Application and reads its security values.
+/// Finds the `cmf` plugin's Application and reads what it declares CMF runs.
 pub fn cmf_side(manifests: &[Manifest]) -> Option<CmfSide> {
     let app = manifests.iter().find(|m| {
         m.is("argoproj.io", "Application")
             && m.label(flinkwasm_stack::labels::COMPONENT_LABEL) == Some("cmf")
     })?;
-    let values = app.get(&["spec", "source", "helm", "valuesObject", "cmf"]);
+    let declared = flinkwasm_stack::workloads::Workloads::of(app)?;
+    let service = declared.services.first()?;
     Some(CmfSide {
-        authentication: values
-            .and_then(|v| v.get("authentication"))
-            .and_then(|a| a.get("type"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        tls: values.and_then(|v| v.get("ssl")).is_some(),
+        namespace: service.namespace.clone(),
+        service: service.name.clone(),
+        port: service.ports.first()?.port,
+        authentication: service.authentication.clone(),
+        tls: service.tls,
+        pod_labels: declared
+            .pods
+            .first()
+            .map(|p| p.labels.clone())
+            .unwrap_or_default(),
     })
 }
 
-/// Fills in the CMFRestClass's endpoint scheme, `authentication` and `tls`, and refuses a
-/// CMFRestClass that cannot talk to the CMF configured beside it.
-pub fn rest_class(cfg: &Config, cmf: Option<&CmfSide>, m: &mut Manifest) -> Result<(), Error> {
+/// The labels of CMF's pods: as the `cmf` plugin declares them, else as configured here, else
+/// the default ([`netpol::CMF_PODS`]).
+pub fn cmf_pod_labels(
+    cfg: &Config,
+    cmf: Option<&CmfSide>,
+) -> std::collections::BTreeMap<String, String> {
+    cmf.map(|c| c.pod_labels.clone())
+        .filter(|l| !l.is_empty())
+        .or_else(|| cfg.network_policy.cmf_pod_labels.clone())
+        .unwrap_or_else(|| netpol::label_map(netpol::CMF_PODS))
+}
+
+/// Fills in the CMFRestClass's endpoint, `authentication` and `tls`, and refuses a CMFRestClass
+/// that cannot talk to the CMF configured beside it.
+///
+/// The endpoint always names its port: a bare `https://` URL means 443, and CMF's Service serves
+/// 80 (to CMF's 8080) whether or not it serves TLS, as Confluent's examples write it.
+pub fn rest_class(
+    cfg: &Config,
+    cmf: Option<&CmfSide>,
+    default_namespace: &str,
+    m: &mut Manifest,
+) -> Result<(), Error> {
     let rc = &cfg.cmf_rest_class;
     let reference = m.reference();
     let tls = rc.tls.is_some() || cmf.is_some_and(|c| c.tls);
     let endpoint = match &rc.endpoint {
         Some(e) => e.clone(),
-        None if tls => crate::config::DEFAULT_CMF_ENDPOINT.replacen("http://", "https://", 1),
-        None => crate::config::DEFAULT_CMF_ENDPOINT.to_string(),
+        None => {
+            let (service, namespace, port) = match cmf {
+                Some(c) => (c.service.as_str(), c.namespace.as_str(), c.port),
+                None => (
+                    crate::config::CMF_SERVICE,
+                    default_namespace,
+                    crate::config::CMF_SERVICE_PORT,
+                ),
+            };
+            let scheme = if tls { "https" } else { "http" };
+            format!("{scheme}://{service}.{namespace}.svc.cluster.local:{port}")
+        }
     };
     if let Some(cmf) = cmf {
         let ours = rc.authentication.as_ref().map(|a| a.kind.as_str());
@@ -326,9 +373,11 @@ pub fn rest_class(cfg: &Config, cmf: Option<&CmfSide>, m: &mut Manifest) -> Resu
                     .at("cmfRestClass.tls.secretRef")
                     .into());
                 }
+                // Without sslClientAuthentication CFK presents no client certificate; every
+                // Confluent mTLS example sets it.
                 m.set(
                     &["spec", "cmfRest", "authentication"],
-                    json!({"type": "mtls"}),
+                    json!({"type": "mtls", "sslClientAuthentication": true}),
                 );
             }
             "oauth" => {
@@ -341,9 +390,13 @@ pub fn rest_class(cfg: &Config, cmf: Option<&CmfSide>, m: &mut Manifest) -> Resu
                     .at("cmfRestClass.authentication")
                     .into());
                 };
+                // The real CRD's shape (CFK 3.3.0, and Confluent's flink/oauth example).
                 m.set(
                     &["spec", "cmfRest", "authentication"],
-                    json!({"type": "oauth", "oauth": {"secretRef": secret, "tokenEndpoint": token}}),
+                    json!({"type": "oauth", "oauth": {
+                        "secretRef": secret,
+                        "configuration": {"tokenEndpointUri": token},
+                    }}),
                 );
             }
             other => {
@@ -369,6 +422,7 @@ pub fn rest_class(cfg: &Config, cmf: Option<&CmfSide>, m: &mut Manifest) -> Resu
 pub fn network_policies(
     ctx: &Context,
     cfg: &Config,
+    cmf: Option<&CmfSide>,
     flink_namespace: &str,
     bootstrap: &str,
     registry: &str,
@@ -378,7 +432,11 @@ pub fn network_policies(
     if !np.enabled.unwrap_or(false) {
         return Vec::new();
     }
-    let cmf_ns = np.cmf_namespace.as_deref().unwrap_or(&ctx.namespace);
+    let cmf_ns = cmf
+        .map(|c| c.namespace.as_str())
+        .or(np.cmf_namespace.as_deref())
+        .unwrap_or(&ctx.namespace);
+    let cmf_pods = cmf_pod_labels(cfg, cmf);
     let operator_ns = np.operator_namespace.as_deref().unwrap_or(&ctx.namespace);
     let prometheus = np
         .prometheus_namespace
@@ -390,7 +448,7 @@ pub fn network_policies(
         netpol::rule(
             "from",
             vec![
-                netpol::pods_in(cmf_ns, netpol::CMF_PODS),
+                netpol::pods_in_map(cmf_ns, &cmf_pods),
                 netpol::pods_in(operator_ns, netpol::OPERATOR_PODS),
             ],
             &[netpol::FLINK_REST_PORT],
@@ -503,8 +561,8 @@ pub fn cmf_authentication_schema() -> Value {
         "description": "How CFK authenticates to CMF; must match the cmf plugin's authentication",
         "properties": {
             "type": {"enum": ["mtls", "oauth"]},
-            "secretRef": {"type": "string", "minLength": 1, "description": "OAuth: Secret with the client id and secret"},
-            "tokenEndpoint": {"type": "string", "pattern": "^https://", "description": "OAuth: the token endpoint"}
+            "secretRef": {"type": "string", "minLength": 1, "maxLength": 30, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "description": "OAuth: Secret with the client id and secret (CFK allows 30 characters)"},
+            "tokenEndpoint": {"type": "string", "pattern": "^https?://", "description": "OAuth: the token endpoint (authentication.oauth.configuration.tokenEndpointUri)"}
         }
     })
 }
@@ -515,7 +573,8 @@ pub fn network_policy_schema() -> Value {
         "NetworkPolicy for Flink pods: each other, CMF and the operator on the REST port, Prometheus on 9249; egress to Kafka, Schema Registry, checkpoint storage, the Kubernetes API, DNS",
         json!({
             "defaultDeny": {"type": "boolean", "description": "Also deny all traffic in the Flink namespace that no policy allows (default false)"},
-            "cmfNamespace": {"type": "string", "minLength": 1, "description": "Namespace of CMF (default: the run's namespace)"},
+            "cmfNamespace": {"type": "string", "minLength": 1, "description": "Namespace of CMF (default: the cmf plugin's, else the run's namespace)"},
+            "cmfPodLabels": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}, "description": "Labels of CMF's pods (default: as the cmf plugin declares them, else app.kubernetes.io/name: confluent-manager-for-apache-flink)"},
             "operatorNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the operator (default: the run's namespace)"},
             "prometheusNamespace": {"type": "string", "minLength": 1, "description": "Namespace of Prometheus (default monitoring)"}
         }),

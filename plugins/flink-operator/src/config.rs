@@ -9,6 +9,17 @@ use std::collections::BTreeMap;
 /// The operator's Prometheus port (chart value `metrics.port`).
 pub const METRICS_PORT: u16 = 9999;
 
+/// The chart's own `defaultConfiguration."flink-conf.yaml"` value (Apache's chart, which
+/// Confluent's forks): a value set by a user replaces the whole string, since Helm does not
+/// merge strings, so these lines are kept and the stack's are added after them.
+pub const CHART_FLINK_CONF: &str = "# Flink Config Overrides
+kubernetes.operator.metrics.reporter.slf4j.factory.class: org.apache.flink.metrics.slf4j.Slf4jReporterFactory
+kubernetes.operator.metrics.reporter.slf4j.interval: 5 MINUTE
+
+kubernetes.operator.reconcile.interval: 15 s
+kubernetes.operator.observer.progress-check.interval: 5 s
+";
+
 /// The plugin configuration (see [`schema`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -89,12 +100,23 @@ impl Config {
         self.resources.or(&Requirements::guaranteed("2", "3Gi"))
     }
 
-    /// The chart values (`valuesObject`).
-    pub fn values(&self, namespace: &str, webhook: bool) -> Value {
-        let watch = self
-            .watch_namespaces
+    /// The namespaces the operator watches (default: its own).
+    pub fn watched(&self, namespace: &str) -> Vec<String> {
+        self.watch_namespaces
             .clone()
-            .unwrap_or_else(|| vec![namespace.to_string()]);
+            .unwrap_or_else(|| vec![namespace.to_string()])
+    }
+
+    /// The operator port Prometheus scrapes, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .enabled
+            .unwrap_or(true)
+            .then(|| self.metrics.port.unwrap_or(METRICS_PORT))
+    }
+
+    /// `operatorPod.labels`: the stack's labels and the configured ones.
+    fn operator_pod_labels(&self) -> BTreeMap<String, String> {
         let mut pod_labels = BTreeMap::from([
             (
                 flinkwasm_stack::labels::PART_OF_LABEL.to_string(),
@@ -106,25 +128,31 @@ impl Config {
             ),
         ]);
         pod_labels.extend(self.labels.clone());
+        pod_labels
+    }
+
+    /// The chart values (`valuesObject`).
+    pub fn values(&self, namespace: &str, webhook: bool) -> Value {
         let mut values = json!({
-            "watchNamespaces": watch,
+            "watchNamespaces": self.watched(namespace),
             "operatorPod": {
                 "resources": self.resources().to_json(),
-                "labels": pod_labels,
+                "labels": self.operator_pod_labels(),
             },
             "webhook": {"create": webhook},
         });
         if !self.annotations.is_empty() {
             values["operatorPod"]["annotations"] = json!(self.annotations);
         }
-        if self.metrics.enabled.unwrap_or(true) {
-            let port = self.metrics.port.unwrap_or(METRICS_PORT);
+        if let Some(port) = self.metrics_port() {
             values["metrics"] = json!({"port": port});
             values["defaultConfiguration"] = json!({
                 "create": true,
                 "append": true,
                 "flink-conf.yaml": format!(
-                    "kubernetes.operator.metrics.reporter.prom.factory.class: \
+                    "{CHART_FLINK_CONF}\n\
+                     # flinkwasm: the operator's Prometheus reporter (the PodMonitor's target)\n\
+                     kubernetes.operator.metrics.reporter.prom.factory.class: \
                      org.apache.flink.metrics.prometheus.PrometheusReporterFactory\n\
                      kubernetes.operator.metrics.reporter.prom.port: {port}\n"
                 ),

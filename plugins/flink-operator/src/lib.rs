@@ -2,14 +2,22 @@
 //! `confluentinc/flink-kubernetes-operator` 1.130.0).
 //!
 //! - Generates (in `render` and `argocd-cmp` modes) the Argo CD `Application` that installs the
-//!   chart in sync wave 116 with `ServerSideApply=true` (its FlinkDeployment CRD is larger than
-//!   client-side apply's annotation limit), 2 CPU / 3 GiB, the watched namespaces, and the
-//!   metrics port and reporter lines that make the operator PodMonitor find a target.
+//!   chart in sync wave 116 with `ServerSideApply=true` (server-side field ownership, and no
+//!   `last-applied-configuration` copy of the chart's large CRDs; the FlinkDeployment CRD's
+//!   compact JSON, about 177 KB, would still fit client-side apply's 262,144-byte limit), 2 CPU /
+//!   3 GiB, the watched namespaces, and the metrics port and reporter lines (after the chart's
+//!   own `flink-conf.yaml` overrides) that make the operator PodMonitor find a target.
+//! - Emits a `Namespace` for every watched namespace other than its own: the chart puts the
+//!   job ServiceAccount, Role and RoleBinding there, and `CreateNamespace=true` creates only the
+//!   Application's destination. The Application declares what the chart runs
+//!   ([`flinkwasm_stack::workloads`]) for the wiring check.
 //! - Turns the admission webhook off when the cluster has no cert-manager, since the chart's
 //!   webhook needs a cert-manager `Issuer` and `Certificate`.
 //! - Transforms the chart's own output (post-render): the operator Deployment gets the same
-//!   namespace, labels, annotations and resources; cert-manager objects on a cluster without
-//!   cert-manager are an error, because the install would fail.
+//!   labels, annotations and resources; a release installed into another namespace than the
+//!   stack's is refused (only the Deployment could move, its ServiceAccount and ConfigMap could
+//!   not); cert-manager objects on a cluster without cert-manager are an error, because the
+//!   install would fail.
 
 mod config;
 
@@ -18,6 +26,8 @@ use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::argocd::Component;
 use flinkwasm_stack::netpol;
 use flinkwasm_stack::workload::Enforce;
+use flinkwasm_stack::workloads::{Pods, Workloads};
+use std::collections::BTreeMap;
 
 /// The plugin type exported to the host.
 pub struct FlinkOperator;
@@ -42,8 +52,12 @@ impl Plugin for FlinkOperator {
             Role::Both,
         )
         .schema(config::schema())
-        // It changes the operator Deployment and refuses cert-manager objects; nothing else.
-        .select(&["apps", "cert-manager.io"], &[])
+        // It changes the operator Deployment, refuses cert-manager objects, and looks for the
+        // Namespaces it would otherwise create; nothing else.
+        .select(
+            &["apps", "cert-manager.io", ""],
+            &["Deployment", "Issuer", "ClusterIssuer", "Certificate", "Namespace"],
+        )
     }
 
     fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {
@@ -112,8 +126,16 @@ impl Plugin for FlinkOperator {
                 sync_options: &["ServerSideApply=true"],
                 prune: true,
             };
+            let declared = declaration(&values, &namespace);
             let source = cfg.chart.source(&config::default_chart(), values);
-            manifests.push(cfg.argocd.application(&component, source));
+            let mut app = cfg.argocd.application(&component, source);
+            declared.declare(&mut app);
+            for ns in &declared.namespaces {
+                if ns != &namespace && !flinkwasm_stack::namespaces::present(&manifests, ns) {
+                    manifests.push(flinkwasm_stack::namespaces::namespace(ns));
+                }
+            }
+            manifests.push(app);
         }
         if ctx.mode.generates() && cfg.network_policy.enabled.unwrap_or(false) {
             manifests.push(network_policy(&cfg, &namespace, webhook));
@@ -122,6 +144,43 @@ impl Plugin for FlinkOperator {
             manifests,
             diagnostics,
         })
+    }
+}
+
+/// What the chart runs with `values` (the final values, so a `values:` override counts): the
+/// operator pods with the chart's label and `operatorPod.labels`, the `metrics` container port
+/// when `metrics.port` is set, and the job ServiceAccount and RBAC in every watched namespace.
+fn declaration(values: &Value, namespace: &str) -> Workloads {
+    let mut labels = BTreeMap::from([(NAME_LABEL.to_string(), DEPLOYMENT.to_string())]);
+    if let Some(Value::Object(extra)) = values.pointer("/operatorPod/labels") {
+        for (k, v) in extra {
+            if let Some(v) = v.as_str() {
+                labels.insert(k.clone(), v.to_string());
+            }
+        }
+    }
+    let mut ports = BTreeMap::new();
+    if let Some(port) = values
+        .pointer("/metrics/port")
+        .and_then(Value::as_u64)
+        .and_then(|p| u16::try_from(p).ok())
+    {
+        ports.insert("metrics".to_string(), port);
+    }
+    let mut namespaces = vec![namespace.to_string()];
+    if let Some(Value::Array(watched)) = values.get("watchNamespaces") {
+        namespaces.extend(watched.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    namespaces.sort();
+    namespaces.dedup();
+    Workloads {
+        namespaces,
+        pods: vec![Pods {
+            namespace: namespace.to_string(),
+            labels,
+            ports: Some(ports),
+        }],
+        services: Vec::new(),
     }
 }
 
@@ -143,18 +202,14 @@ fn network_policy(cfg: &Config, namespace: &str, webhook: bool) -> Manifest {
             &[WEBHOOK_PORT],
         ));
     }
-    if cfg.metrics.enabled.unwrap_or(true) {
-        let port = cfg.metrics.port.unwrap_or(config::METRICS_PORT);
+    if let Some(port) = cfg.metrics_port() {
         ingress.push(netpol::rule(
             "from",
             vec![netpol::pods_in(prometheus, netpol::PROMETHEUS_PODS)],
             &[port],
         ));
     }
-    let watched = cfg
-        .watch_namespaces
-        .clone()
-        .unwrap_or_else(|| vec![namespace.to_string()]);
+    let watched = cfg.watched(namespace);
     let jobmanagers = watched
         .iter()
         .map(|ns| netpol::pods_in(ns, netpol::FLINK_JOBMANAGERS))

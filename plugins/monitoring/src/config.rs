@@ -10,7 +10,8 @@ pub const FLINK_METRICS_PORT: u16 = 9249;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
-    /// Namespace of the monitoring objects and of the Flink pods (default: the run's).
+    /// Namespace of the ServiceMonitor, PodMonitor and dashboard (default: the run's). The
+    /// metrics Services go where Flink's pods run: each FlinkEnvironment's namespace.
     pub namespace: Option<String>,
     /// Flink's metrics port (default 9249).
     pub port: Option<u16>,
@@ -66,7 +67,7 @@ pub fn schema() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of the monitoring objects and the Flink pods (default: the run's)"},
+            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of the ServiceMonitor, PodMonitor and dashboard (default: the run's); the metrics Services go to each FlinkEnvironment's kubernetesNamespace (this namespace when the stream has none)"},
             "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Flink's Prometheus reporter port (default 9249)"},
             "interval": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$", "description": "Scrape interval (default 30s)"},
             "prometheusRelease": {"type": "string", "minLength": 1, "description": "kube-prometheus-stack release that selects the monitors (adds label release)"},

@@ -2,10 +2,13 @@
 //!
 //! Generates (in `render` and `argocd-cmp` modes), unless the stream already has them:
 //! - the headless metrics `Service` (port 9249 named `metrics`) selecting every Flink pod
-//!   (`type: flink-native-kubernetes`), JobManagers and TaskManagers alike;
-//! - the `ServiceMonitor` that scrapes it with `job="flink"` and the pod labels `app`,
-//!   `component`, `type` and `platform.confluent.io/origin` on every series, optionally labelled
-//!   for a kube-prometheus-stack release;
+//!   (`type: flink-native-kubernetes`), JobManagers and TaskManagers alike, in every namespace
+//!   Flink pods run in (each FlinkEnvironment's `kubernetesNamespace`): a Service selects pods
+//!   only in its own namespace;
+//! - the `ServiceMonitor` that scrapes them all with `job="flink"` and the pod labels `app`,
+//!   `component`, `type` and `platform.confluent.io/origin` on every series, labelled for a
+//!   kube-prometheus-stack release when configured (a warning says so when it is not: a
+//!   default kube-prometheus-stack selects only monitors with its `release` label);
 //! - the operator `PodMonitor` (port `metrics` of `app.kubernetes.io/name:
 //!   flink-kubernetes-operator`);
 //! - the Grafana dashboard `ConfigMap` (`grafana_dashboard: "1"`).
@@ -60,8 +63,35 @@ impl Plugin for Monitoring {
                      and PodMonitor are skipped; install the Prometheus Operator (for example \
                      kube-prometheus-stack) to scrape Flink"
                 )));
+            } else if cfg.prometheus_release.is_none() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "the ServiceMonitor and PodMonitor carry no release label: a \
+                         kube-prometheus-stack with its default settings selects only monitors \
+                         labelled release: <its release name>, so it would scrape nothing; set \
+                         prometheusRelease to that name (or configure its Prometheus to select \
+                         every monitor)",
+                    )
+                    .at("prometheusRelease"),
+                );
             }
-            for object in objects::generate(&cfg, &namespace, monitors)? {
+            let mut flink_namespaces: Vec<String> = manifests
+                .iter()
+                .filter(|m| m.is("platform.confluent.io", "FlinkEnvironment"))
+                .filter_map(|m| {
+                    m.get(&["spec", "kubernetesNamespace"])
+                        .and_then(Value::as_str)
+                        .or(m.namespace())
+                        .map(str::to_string)
+                })
+                .collect();
+            flink_namespaces.sort();
+            flink_namespaces.dedup();
+            if flink_namespaces.is_empty() {
+                // No environment to read: the configured namespace is where Flink pods run.
+                flink_namespaces.push(namespace.clone());
+            }
+            for object in objects::generate(&cfg, &namespace, &flink_namespaces, monitors)? {
                 let present = manifests.iter().any(|m| {
                     m.kind() == object.kind()
                         && m.name() == object.name()

@@ -20,10 +20,19 @@ const POD_TARGET_LABELS: &[&str] = &["app", "component", "type", "platform.confl
 const COMPONENT: &str = "monitoring";
 
 /// Every object the configuration asks for; the monitors only when the cluster serves them.
-pub fn generate(cfg: &Config, namespace: &str, monitors: bool) -> Result<Vec<Manifest>, Error> {
-    let mut out = vec![service(cfg, namespace)];
+///
+/// A Service selects pods only in its own namespace, so the metrics Service is emitted in every
+/// namespace Flink pods run in (`flink_namespaces`, one per FlinkEnvironment's
+/// `kubernetesNamespace`); the one ServiceMonitor in `namespace` selects them all.
+pub fn generate(
+    cfg: &Config,
+    namespace: &str,
+    flink_namespaces: &[String],
+    monitors: bool,
+) -> Result<Vec<Manifest>, Error> {
+    let mut out: Vec<Manifest> = flink_namespaces.iter().map(|ns| service(cfg, ns)).collect();
     if monitors {
-        out.push(service_monitor(cfg, namespace));
+        out.push(service_monitor(cfg, namespace, flink_namespaces));
         if cfg.operator.enabled.unwrap_or(true) {
             out.push(pod_monitor(cfg, namespace));
         }
@@ -61,14 +70,14 @@ fn release_label(cfg: &Config, m: &mut Manifest) {
     }
 }
 
-fn service_monitor(cfg: &Config, namespace: &str) -> Manifest {
+fn service_monitor(cfg: &Config, namespace: &str, flink_namespaces: &[String]) -> Manifest {
     let mut m = base(MONITORING_API, "ServiceMonitor", "flink", namespace);
     release_label(cfg, &mut m);
     m.set(
         &["spec"],
         json!({
             "selector": {"matchLabels": {NAME_LABEL: SERVICE}},
-            "namespaceSelector": {"matchNames": [namespace]},
+            "namespaceSelector": {"matchNames": flink_namespaces},
             "podTargetLabels": POD_TARGET_LABELS,
             "endpoints": [{
                 "port": "metrics",

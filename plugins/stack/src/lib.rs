@@ -3,9 +3,11 @@
 //! - [`argocd`]: the Argo CD `Application` each component is deployed by (sync wave, sync
 //!   options, destination) and the config block that tunes it;
 //! - [`labels`]: the labels every object of the stack carries;
+//! - [`namespaces`]: the Namespaces the components need beyond their Applications' own;
 //! - [`netpol`]: NetworkPolicies: the pods each component runs as, their peers, the builder;
 //! - [`resources`]: CPU/memory settings in Kubernetes quantities, config and schema;
-//! - [`workload`]: enforcing those settings on a chart's own Deployment when post-rendering.
+//! - [`workload`]: enforcing those settings on a chart's own Deployment when post-rendering;
+//! - [`workloads`]: what a chart runs, declared on its Application for the wiring check.
 //!
 //! Plugins written by teams do not need this crate; it is the stack's house style, not SDK.
 
@@ -13,9 +15,11 @@
 
 pub mod argocd;
 pub mod labels;
+pub mod namespaces;
 pub mod netpol;
 pub mod resources;
 pub mod workload;
+pub mod workloads;
 
 /// The stack's name, used as `app.kubernetes.io/part-of`.
 pub const PART_OF: &str = "confluent-platform-flink";

@@ -18,8 +18,14 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// Pods of the Flink Kubernetes Operator (the chart's pod label).
 pub const OPERATOR_PODS: &[(&str, &str)] =
     &[("app.kubernetes.io/name", "flink-kubernetes-operator")];
-/// Pods of CMF (the chart's pod label).
-pub const CMF_PODS: &[(&str, &str)] = &[("app.kubernetes.io/name", "cmf")];
+/// Pods of CMF, unless the `cmf` plugin's `podLabels` says otherwise. The CMF chart's source is
+/// not public: this is the label public install scripts select CMF's pods by (`kubectl wait -l
+/// app.kubernetes.io/name=confluent-manager-for-apache-flink`), not one read from the chart
+/// itself. The seed's `app.kubernetes.io/name=cmf` appears in no public install of the chart.
+pub const CMF_PODS: &[(&str, &str)] = &[(
+    "app.kubernetes.io/name",
+    "confluent-manager-for-apache-flink",
+)];
 /// Flink JobManager and TaskManager pods (set by Flink's native Kubernetes integration).
 pub const FLINK_PODS: &[(&str, &str)] = &[("type", "flink-native-kubernetes")];
 /// Flink JobManager pods only.
@@ -45,6 +51,27 @@ pub fn match_labels(labels: &[(&str, &str)]) -> Value {
         .map(|(k, v)| ((*k).to_string(), Value::from(*v)))
         .collect();
     json!({ "matchLabels": map })
+}
+
+/// A `matchLabels` selector from a label map.
+pub fn match_map(labels: &std::collections::BTreeMap<String, String>) -> Value {
+    json!({ "matchLabels": labels })
+}
+
+/// A label list as a label map.
+pub fn label_map(labels: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    labels
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+/// A peer: pods with `labels` (a map) in the namespace named `namespace`.
+pub fn pods_in_map(namespace: &str, labels: &std::collections::BTreeMap<String, String>) -> Value {
+    json!({
+        "namespaceSelector": match_labels(&[(NAMESPACE_NAME_LABEL, namespace)]),
+        "podSelector": match_map(labels),
+    })
 }
 
 /// A peer: pods with `labels` in the namespace named `namespace`.

@@ -1,5 +1,6 @@
-//! Enforcing the stack's settings on a chart's own Deployment when post-rendering: namespace,
-//! labels and annotations on the object and its pod template, and one container's resources.
+//! Enforcing the stack's settings on a chart's own Deployment when post-rendering: the namespace
+//! it must already be in (a release in another namespace is refused, not half moved), labels
+//! and annotations on the object and its pod template, and one container's resources.
 
 use crate::labels;
 use crate::resources::Requirements;
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 pub struct Enforce<'a> {
     /// `app.kubernetes.io/component`.
     pub component: &'a str,
-    /// The namespace it must live in.
+    /// The namespace it must already be in.
     pub namespace: &'a str,
     /// The container whose resources are set; the first container when absent.
     pub container: &'a str,
@@ -24,19 +25,27 @@ pub struct Enforce<'a> {
 }
 
 impl Enforce<'_> {
-    /// Applies the settings to `m`, reporting what it changed that the chart had set otherwise.
+    /// Applies the settings to `m`, reporting what it changed that the chart had set otherwise;
+    /// a Deployment in another namespace is an error that says how to install the release.
     pub fn apply(&self, m: &mut Manifest, diags: &mut Vec<Diagnostic>) -> Result<(), Error> {
         let reference = m.reference();
-        match m.namespace() {
-            Some(ns) if ns != self.namespace => diags.push(
-                Diagnostic::warning(format!(
-                    "moved from namespace {ns} to {}, where the stack expects it",
-                    self.namespace
-                ))
-                .on(reference.clone())
-                .at("metadata.namespace"),
-            ),
-            _ => {}
+        // Only the Deployment could be moved here: the release's ServiceAccount, ConfigMap,
+        // RBAC and Service stay in the namespace Helm installs into, so a moved Deployment
+        // would start without its ServiceAccount and configuration. Refuse instead.
+        if let Some(ns) = m.namespace()
+            && ns != self.namespace
+        {
+            return Err(Diagnostic::error(format!(
+                "the release is installed into namespace {ns}, but the stack runs {} in {}: \
+                 only this Deployment could be moved, and the chart's ServiceAccount, \
+                 ConfigMap, RBAC and Service would stay in {ns}; install the release with \
+                 `-n {}` (helm install ... -n {}), or keep it in {ns} by running flinkwasm \
+                 with --namespace {ns} (or the plugin's namespace: {ns})",
+                self.component, self.namespace, self.namespace, self.namespace
+            ))
+            .on(reference)
+            .at("metadata.namespace")
+            .into());
         }
         m.set_namespace(self.namespace);
         labels::stack(m, self.component);
