@@ -40,10 +40,11 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub fn policy(name: &str) -> crate::policy::Policy {
     use crate::policy::Policy;
     match name {
-        "flink-operator" | "cmf" => Policy::builtin(&["*", "Application.argoproj.io"], true, false),
-        "flink-environment" => {
+        // The operator and flink-environment create the namespaces Flink jobs run in.
+        "flink-operator" | "flink-environment" => {
             Policy::builtin(&["*", "Application.argoproj.io", "Namespace"], true, true)
         }
+        "cmf" => Policy::builtin(&["*", "Application.argoproj.io"], true, false),
         "monitoring" => Policy::builtin(&["*"], true, false),
         "cluster-overlay" => Policy::unrestricted(),
         // Not a built-in: `source::fetch` refuses it before anything runs.

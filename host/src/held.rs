@@ -695,15 +695,16 @@ mod tests {
         held.push(Entry::new(&b, |_| false).unwrap()).unwrap();
         let given = [true, false];
         let mut taken = held.take_given(&given).unwrap();
-        let mut back: Vec<(Entry, Object)> = std::mem::take(&mut taken.texts)
+        let mut back: Vec<Entry> = std::mem::take(&mut taken.texts)
             .into_iter()
-            .map(|t| Entry::returned(t).unwrap())
+            .map(|t| Entry::returned(t).unwrap().0)
             .collect();
         back.push(
             Entry::returned(
                 r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#.into(),
             )
-            .unwrap(),
+            .unwrap()
+            .0,
         );
         let reviewed = held.review(&given, &taken, back);
         assert_eq!(
