@@ -5,7 +5,8 @@
 #![no_main]
 
 use flinkwasm::pipeline::PipelineFile;
-use flinkwasm::render::{self, Options};
+use flinkwasm::plan::{Options, Plan};
+use flinkwasm::run::{self, Hooks, Input};
 use flinkwasm::runtime::{Cache, Runtime, wit};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -26,22 +27,20 @@ fn pipeline() -> &'static PipelineFile {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let opts = Options {
-        mode: wit::Mode::PostRender,
-        cluster: None,
-        target: Default::default(),
-        defaults: Default::default(),
-        only: Vec::new(),
-        overrides: Default::default(),
-    };
+    struct NoHooks;
+    impl Hooks for NoHooks {}
+    let opts = Options::new(wit::Mode::PostRender);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let input = render::Input::Text {
+    let input = Input::Text {
         text: text.to_string(),
         origin: "fuzz".into(),
     };
-    let Ok(mut rendered) = render::run(runtime(), pipeline(), std::path::Path::new("."), &opts, input) else {
+    let Ok(plan) = Plan::resolve(pipeline(), std::path::Path::new("."), &opts) else {
+        return;
+    };
+    let Ok(mut rendered) = run::run(runtime(), &plan, input, &NoHooks) else {
         return;
     };
     let objects = rendered.stream.objects().expect("held objects parse");

@@ -20,9 +20,7 @@ use crate::stream::Object;
 use anyhow::Result;
 use serde_json::Value;
 
-/// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
-/// every object must carry it.
-pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+pub use crate::held::HELM_FILENAME;
 
 /// The annotations by which kpt and kustomize write a KRM item back to its file.
 pub const KRM_PATHS: [&str; 2] = [

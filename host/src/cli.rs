@@ -1,15 +1,13 @@
-//! The command line: argument parsing, logging setup and the commands. `main` only calls
+//! The command line: arguments parsed and resolved into one integration (`integration/`) or
+//! one `plugins` command, logging set up, the exit code mapped (`error.rs`). `main` only calls
 //! [`main`] here.
 
-use crate::builtin;
 use crate::error::{self, EXIT_CODES_HELP};
-use crate::pipeline::{self, PipelineFile, Target};
-use crate::render::{self, Input, Options};
-use crate::runtime::{Cache, Runtime, wit};
-use crate::start::{self, Started};
+use crate::pipeline::Target;
+use crate::runtime::{Cache, Runtime};
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -263,14 +261,40 @@ fn isolated(job: &str, memory: u64, timeout: u64) -> ExitCode {
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<()> {
+    use crate::integration::{self, argocd, krm, post_render, render};
     match command {
         // Handled by `main` before logging starts.
         Command::Isolate { .. } => Err(error::input("__isolate is internal")),
-        Command::Render(args) => render_cmd(&args),
-        Command::PostRender(args) => post_render_cmd(&args),
-        Command::Plugins(cmd) => plugins_cmd(cmd),
-        Command::Argocd(cmd) => argocd_cmd(cmd),
-        Command::Krm(args) => krm_cmd(&args),
+        Command::Render(args) => integration::execute(
+            runtime()?,
+            &mut render::Render {
+                dir: args.dir,
+                output: args.output,
+                cluster: args.target.cluster.clone(),
+                target: args.target.target(),
+                only: args.plugins,
+            },
+        ),
+        Command::PostRender(args) => integration::execute(
+            runtime()?,
+            &mut post_render::PostRender {
+                pipeline: args.pipeline,
+                cluster: args.target.cluster.clone(),
+                target: args.target.target(),
+                only: args.plugins,
+            },
+        ),
+        Command::Argocd(ArgocdCommand::Generate { dir }) => {
+            let inputs = argocd::inputs(&|k| std::env::var(k).ok())?;
+            integration::execute(runtime()?, &mut argocd::Generate { dir, inputs })
+        }
+        Command::Argocd(ArgocdCommand::Parameters { dir }) => {
+            write_stdout(&argocd::parameters(runtime()?, &dir)?)
+        }
+        Command::Krm(args) => {
+            integration::execute(runtime()?, &mut krm::Krm::from_stdin(args.pipeline)?)
+        }
+        Command::Plugins(cmd) => write_stdout(&plugins_cmd(cmd)?),
     }
 }
 
@@ -281,321 +305,23 @@ fn runtime() -> Result<&'static Runtime> {
     Ok(Box::leak(Box::new(Runtime::new(Cache::from_env(), true)?)))
 }
 
-fn render_cmd(args: &RenderArgs) -> Result<()> {
-    if !args.dir.is_dir() {
-        return Err(error::input(format!(
-            "{} is not a directory",
-            args.dir.display()
-        )));
-    }
-    let (pipeline, base) = PipelineFile::load(&args.dir)?;
-    let rt = runtime()?;
-    let opts = Options {
-        mode: wit::Mode::Render,
-        cluster: args.target.cluster.clone(),
-        target: args.target.target(),
-        defaults: Target::default(),
-        only: args.plugins.clone(),
-        overrides: Default::default(),
-    };
-    let mut rendered = render::run(rt, &pipeline, &base, &opts, Input::None)?;
-    if rendered.stream.is_empty() {
-        return Err(error::plugin(format!(
-            "the pipeline produced no objects for cluster {}",
-            rendered.cluster
-        )));
-    }
-    let text = rendered.stream.to_yaml()?;
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes()),
-        None => write_stdout(text.as_bytes()),
-    }
-}
-
-/// A pipeline named by a file or directory, else `./flinkwasm.yaml`, else the built-in one.
-fn load_pipeline(path: Option<&Path>) -> Result<(PipelineFile, PathBuf)> {
-    match path {
-        Some(p) if p.is_dir() => PipelineFile::load(p),
-        Some(p) => PipelineFile::load_file(p),
-        None => PipelineFile::load(Path::new(".")),
-    }
-}
-
-fn post_render_cmd(args: &PostRenderArgs) -> Result<()> {
-    let (pipeline, base) = load_pipeline(args.pipeline.as_deref())?;
-    // Read whole first: a stream over the limit is refused before any work.
-    let input = read_stdin()?;
-    let rt = runtime()?;
-    let opts = Options {
-        mode: wit::Mode::PostRender,
-        cluster: args.target.cluster.clone(),
-        target: args.target.target(),
-        defaults: Target::default(),
-        only: args.plugins.clone(),
-        overrides: Default::default(),
-    };
-    let input = Input::Text {
-        text: input,
-        origin: "stdin".into(),
-    };
-    let mut rendered = render::run(rt, &pipeline, &base, &opts, input)?;
-    rendered.refuse_emptied()?;
-    // Every object becomes YAML before the first byte goes out: stdout is all or nothing.
-    rendered.stream.finish()?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    rendered
-        .stream
-        .write_to(&mut out)
-        .and_then(|()| out.flush().map_err(anyhow::Error::from))
-        .context("writing stdout")
-}
-
-fn argocd_cmd(cmd: ArgocdCommand) -> Result<()> {
-    let env = |k: &str| std::env::var(k).ok();
+fn plugins_cmd(cmd: PluginsCommand) -> Result<String> {
     match cmd {
-        ArgocdCommand::Generate { dir } => {
-            let inputs = crate::argocd::inputs(&env)?;
-            let (pipeline, base) = PipelineFile::load(&dir)?;
-            let rt = runtime()?;
-            let opts = Options {
-                mode: wit::Mode::ArgocdCmp,
-                cluster: inputs.cluster,
-                target: inputs.target,
-                defaults: inputs.defaults,
-                only: inputs.only,
-                overrides: inputs.overrides,
-            };
-            let mut rendered = render::run(rt, &pipeline, &base, &opts, Input::None)?;
-            // Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
-            if rendered.stream.is_empty() {
-                return Err(error::plugin(format!(
-                    "the pipeline produced no objects for cluster {}; refusing to print an empty \
-                     stream (Argo CD would prune everything the app owns)",
-                    rendered.cluster
-                )));
-            }
-            write_stdout(rendered.stream.to_yaml()?.as_bytes())
-        }
-        ArgocdCommand::Parameters { dir } => {
-            let (pipeline, base) = PipelineFile::load(&dir)?;
-            let rt = runtime()?;
-            let mut described = Vec::new();
-            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
-                let name = spec.display_name();
-                let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
-                let Started { info, .. } =
-                    start::start(rt, &name, &spec.source(i, &base)?, limits)?;
-                let schema =
-                    serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
-                described.push((name, info.description, schema));
-            }
-            let doc = crate::argocd::announcement(&pipeline, &described);
-            write_stdout((serde_json::to_string(&doc)? + "\n").as_bytes())
-        }
+        PluginsCommand::New {
+            name,
+            dir,
+            sdk_path,
+        } => crate::plugins::new(&name, &dir, sdk_path.as_deref()),
+        PluginsCommand::List { dir } => crate::plugins::list(&dir),
+        PluginsCommand::Inspect { name, dir } => crate::plugins::inspect(runtime()?, &name, &dir),
+        PluginsCommand::Verify { dir } => crate::plugins::verify(runtime()?, &dir),
     }
 }
 
-fn krm_cmd(args: &KrmArgs) -> Result<()> {
-    let input = read_stdin()?;
-    let list = crate::krm::parse(&input)?;
-    // The functionConfig comes with the package, which is untrusted: its pipeline must be a
-    // file of the directory the function runs in, like every file a pipeline reads.
-    let path = match &list.config.pipeline {
-        Some(p) => Some(
-            crate::files::Root::new(Path::new("."))?.resolve(p, "functionConfig.data.pipeline")?,
-        ),
-        None => args.pipeline.clone(),
-    };
-    let (pipeline, base) = load_pipeline(path.as_deref())?;
-    let rt = runtime()?;
-    let opts = Options {
-        mode: wit::Mode::Krm,
-        cluster: list.config.cluster.clone(),
-        target: Target::default(),
-        defaults: Target::default(),
-        only: list.config.plugins.clone(),
-        overrides: Default::default(),
-    };
-    let rendered = render::run(rt, &pipeline, &base, &opts, Input::Objects(list.items))?;
-    rendered.refuse_emptied()?;
-    let objects = rendered.stream.objects()?;
-    let results = crate::krm::results(&rendered.diagnostics, &objects);
-    write_stdout(crate::krm::write(objects, results).as_bytes())
-}
-
-/// The largest stream read from stdin unless `FLINKWASM_MAX_INPUT` says otherwise: far above
-/// any chart's output, and a bound on the memory a hostile stream can make the host use.
-pub const DEFAULT_MAX_INPUT: usize = 64 << 20;
-
-/// The most bytes read from stdin: `FLINKWASM_MAX_INPUT`, else [`DEFAULT_MAX_INPUT`].
-fn max_input() -> Result<usize> {
-    match std::env::var("FLINKWASM_MAX_INPUT") {
-        Ok(v) => crate::pipeline::parse_bytes(&v).ok_or_else(|| {
-            error::input(format!(
-                "FLINKWASM_MAX_INPUT={v} is not a size such as 64Mi or 200000000"
-            ))
-        }),
-        Err(_) => Ok(DEFAULT_MAX_INPUT),
-    }
-}
-
-/// Reads stdin, refusing more than `FLINKWASM_MAX_INPUT` (default [`DEFAULT_MAX_INPUT`]) bytes.
-fn read_stdin() -> Result<String> {
-    let limit = max_input()?;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| error::input(format!("reading stdin: {e}")))?;
-    if bytes.len() > limit {
-        return Err(error::input(format!(
-            "stdin is larger than {} MiB; split the stream or raise FLINKWASM_MAX_INPUT",
-            limit >> 20
-        )));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        error::input(format!(
-            "stdin is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
-fn write_stdout(bytes: &[u8]) -> Result<()> {
+/// Writes a command's whole output, once it succeeded.
+fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
+    out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .context("writing stdout")
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))
-}
-
-fn new_plugin_cmd(name: &str, dir: &Path, sdk_path: Option<&Path>) -> Result<()> {
-    let sdk = match sdk_path {
-        Some(p) => crate::scaffold::Sdk::Path(p.to_path_buf()),
-        None => crate::scaffold::Sdk::Git,
-    };
-    let mut out = String::new();
-    for f in crate::scaffold::new_plugin(name, dir, &sdk)? {
-        out.push_str(&format!("created {}\n", f.display()));
-    }
-    write_stdout(out.as_bytes())
-}
-
-fn plugins_cmd(cmd: PluginsCommand) -> Result<()> {
-    if let PluginsCommand::New {
-        name,
-        dir,
-        sdk_path,
-    } = &cmd
-    {
-        return new_plugin_cmd(name, dir, sdk_path.as_deref());
-    }
-    let rt = runtime()?;
-    let mut out = String::new();
-    match cmd {
-        // Handled above: it needs no runtime.
-        PluginsCommand::New { .. } => {}
-        PluginsCommand::List { dir } => {
-            out.push_str("BUILT-IN\n");
-            for b in builtin::BUILTIN_COMPONENTS {
-                out.push_str(&format!(
-                    "  {:<24} sha256:{}  {} bytes{}\n",
-                    b.name,
-                    b.digest,
-                    b.component.len(),
-                    if b.precompiled.is_some() {
-                        ", precompiled"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-            let (pipeline, base) = PipelineFile::load(&dir)?;
-            out.push_str(&format!("PIPELINE {}\n", pipeline.metadata.name));
-            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
-                let src = spec.source(i, &base)?;
-                let what = match &src {
-                    pipeline::Source::Builtin(b) => format!("builtin:{b}"),
-                    pipeline::Source::File { rel, sha256, .. } => {
-                        format!("{rel} (pinned sha256:{sha256})")
-                    }
-                };
-                out.push_str(&format!("  {:<24} {what}\n", spec.display_name()));
-            }
-        }
-        PluginsCommand::Inspect { name, dir } => {
-            let (pipeline, base) = PipelineFile::load(&dir)?;
-            let found = pipeline
-                .spec
-                .plugins
-                .iter()
-                .enumerate()
-                .find(|(_, p)| p.display_name() == name);
-            let (src, limits) = match found {
-                Some((i, spec)) => (
-                    spec.source(i, &base)?,
-                    spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?,
-                ),
-                None => (pipeline::Source::Builtin(name.clone()), Default::default()),
-            };
-            let Started { info, digest, .. } = start::start(rt, &name, &src, limits)?;
-            let schema: serde_json::Value =
-                serde_json::from_str(&info.config_schema).unwrap_or(serde_json::Value::Null);
-            let doc = serde_json::json!({
-                "name": info.name,
-                "version": info.version,
-                "description": info.description,
-                "role": match info.role {
-                    wit::Role::Generator => "generator",
-                    wit::Role::Transformer => "transformer",
-                    wit::Role::Both => "both",
-                },
-                "sha256": digest,
-                "select": info.select.as_ref().map(|s| serde_json::json!({
-                    "groups": s.groups,
-                    "kinds": s.kinds,
-                })),
-                "configSchema": schema,
-            });
-            out = serde_json::to_string_pretty(&doc)? + "\n";
-        }
-        PluginsCommand::Verify { dir } => {
-            let (pipeline, base) = PipelineFile::load(&dir)?;
-            for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
-                let name = spec.display_name();
-                let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
-                let Started { info, digest, .. } =
-                    start::start(rt, &name, &spec.source(i, &base)?, limits)?;
-                let check = |config: &serde_json::Value| match spec.builtin {
-                    Some(_) => crate::schema::validate(&name, &info.config_schema, config),
-                    None => crate::schema::validate_isolated(&name, &info.config_schema, config),
-                };
-                check(&spec.config_for(None))?;
-                for (cluster, values) in &pipeline.spec.clusters {
-                    if let Some(patch) = values.config.get(&name) {
-                        check(&spec.config_for(Some(patch)))
-                            .with_context(|| format!("cluster {cluster}"))?;
-                    }
-                }
-                out.push_str(&format!(
-                    "ok  {name:<24} {} {}  sha256:{}\n",
-                    info.name, info.version, digest
-                ));
-            }
-        }
-    }
-    write_stdout(out.as_bytes())
 }

@@ -6,7 +6,6 @@
 //! enters. A large Helm release is therefore parsed one object at a time, and an object no
 //! plugin selects is written out as it is read.
 
-use crate::annotations::HELM_FILENAME;
 use crate::error;
 use crate::scope::Scope;
 use crate::stream::{self, Object};
@@ -14,6 +13,11 @@ use anyhow::Result;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
+
+/// Helm 4 splits a post-rendered stream back into its template files by this annotation, so
+/// every object must carry it; the stream reads it once per object, as part of its identity
+/// (the rules a plugin must keep about it are `annotations.rs`').
+pub const HELM_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 
 /// What the host knows of an object without parsing it again: group, kind, namespace,
 /// name, `generateName` and Helm's file annotation, in one allocation (a large release has
@@ -589,7 +593,7 @@ impl Held {
     }
 
     /// Writes the stream (after [`Held::finish`]) as canonical YAML, `---` before each object.
-    pub fn write_to(&self, out: &mut impl Write) -> Result<()> {
+    pub fn write_to(&self, out: &mut dyn Write) -> Result<()> {
         for entry in &self.entries {
             match &entry.body {
                 Body::Yaml(text) => out.write_all(text.as_bytes())?,

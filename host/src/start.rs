@@ -10,13 +10,12 @@
 //! A plugin with no recorded description is loaded, instantiated and described up front, one
 //! thread each, and keeps that instance for its run.
 
-use crate::pipeline::{Limits, PipelineFile, PluginSpec, Select, Source};
-use crate::render::Options;
+use crate::pipeline::{Limits, PluginSpec, Select, Source};
+use crate::plan::Plan;
 use crate::runtime::{Instance, Plugin, Runtime, wit};
 use crate::source::{self, Trusted};
 use anyhow::Result;
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::Scope;
 
@@ -56,72 +55,17 @@ impl Ready<'_> {
     }
 }
 
-/// Fetches and describes every plugin of the run (all, or `opts.only`) and drops generators
-/// outside render modes (`generates` false). Plugins with no recorded description are started
-/// at once, one thread each. The first failure in pipeline order is returned, so errors do not
-/// depend on thread timing.
-pub(crate) fn plan<'r>(
-    rt: &'r Runtime,
-    pipeline: &'r PipelineFile,
-    base: &Path,
-    opts: &Options,
-    generates: bool,
-) -> Result<Vec<Ready<'r>>> {
-    struct Job<'r> {
-        index: usize,
-        spec: &'r PluginSpec,
-        name: String,
-        limits: Limits,
-        trusted: Trusted,
-        info: Option<wit::PluginInfo>,
-    }
-    let mut jobs = Vec::new();
-    for (index, spec) in pipeline.spec.plugins.iter().enumerate() {
-        let name = spec.display_name();
-        if !opts.only.is_empty() && !opts.only.contains(&name) {
-            continue;
-        }
-        let limits = spec
-            .limits
-            .resolve(&format!("spec.plugins[{index}].limits"))?;
-        let trusted = source::fetch(&name, &spec.source(index, base)?)?;
-        let info = rt.remembered(&name, &trusted.digest);
-        jobs.push(Job {
-            index,
-            spec,
-            name,
-            limits,
-            trusted,
-            info,
-        });
-    }
-    // The plugins never described: loaded, instantiated and described now, in parallel.
-    let unknown: Vec<&Job> = jobs.iter().filter(|j| j.info.is_none()).collect();
-    let mut started = if unknown.len() < 2 {
-        unknown
-            .iter()
-            .map(|j| start_trusted(rt, &j.name, &j.trusted, j.limits, None))
-            .collect::<Result<Vec<_>>>()?
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = unknown
-                .iter()
-                .map(|j| {
-                    scope.spawn(move || start_trusted(rt, &j.name, &j.trusted, j.limits, None))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(&unknown)
-                .map(|(h, j)| {
-                    h.join()
-                        .map_err(|_| anyhow::anyhow!("plugin {}: starting it panicked", j.name))?
-                })
-                .collect::<Result<Vec<_>>>()
-        })?
-    }
-    .into_iter();
-
+/// Fetches and describes every plugin of the run (all, or the plan's `only`) and drops
+/// generators outside render modes. Plugins with no recorded description are started at once,
+/// one thread each. The first failure in pipeline order is returned, so errors do not depend
+/// on thread timing.
+pub(crate) fn plan<'r>(rt: &'r Runtime, plan: &Plan<'r>) -> Result<Vec<Ready<'r>>> {
+    let jobs = plan
+        .plugins()
+        .map(|(index, spec)| fetch(rt, plan, index, spec))
+        .collect::<Result<Vec<_>>>()?;
+    let started = start_unknown(rt, &jobs)?;
+    let mut started = started.into_iter();
     let mut ready = Vec::with_capacity(jobs.len());
     for job in jobs {
         let (info, start) = match job.info {
@@ -133,7 +77,7 @@ pub(crate) fn plan<'r>(
                 (s.info, Start::Running(s.instance))
             }
         };
-        if info.role == wit::Role::Generator && !generates {
+        if info.role == wit::Role::Generator && !plan.generates {
             tracing::debug!(
                 plugin = job.name.as_str(),
                 "generator skipped outside render mode"
@@ -158,6 +102,63 @@ pub(crate) fn plan<'r>(
     Ok(ready)
 }
 
+/// A plugin of the plan, fetched (pin-checked), with its description if it was recorded.
+struct Fetched<'r> {
+    index: usize,
+    spec: &'r PluginSpec,
+    name: String,
+    limits: Limits,
+    trusted: Trusted,
+    info: Option<wit::PluginInfo>,
+}
+
+fn fetch<'r>(
+    rt: &Runtime,
+    plan: &Plan<'r>,
+    index: usize,
+    spec: &'r PluginSpec,
+) -> Result<Fetched<'r>> {
+    let name = spec.display_name();
+    let limits = spec
+        .limits
+        .resolve(&format!("spec.plugins[{index}].limits"))?;
+    let trusted = source::fetch(&name, &spec.source(index, plan.root.path())?)?;
+    let info = rt.remembered(&name, &trusted.digest);
+    Ok(Fetched {
+        index,
+        spec,
+        name,
+        limits,
+        trusted,
+        info,
+    })
+}
+
+/// Loads, instantiates and describes the plugins never described before, in parallel (one
+/// thread each), in the order of `jobs`.
+fn start_unknown<'r>(rt: &'r Runtime, jobs: &[Fetched<'r>]) -> Result<Vec<Started<'r>>> {
+    let unknown: Vec<&Fetched> = jobs.iter().filter(|j| j.info.is_none()).collect();
+    if unknown.len() < 2 {
+        return unknown
+            .iter()
+            .map(|j| start_trusted(rt, &j.name, &j.trusted, j.limits, None))
+            .collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = unknown
+            .iter()
+            .map(|j| scope.spawn(move || start_trusted(rt, &j.name, &j.trusted, j.limits, None)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(&unknown)
+            .map(|(h, j)| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("plugin {}: starting it panicked", j.name))?
+            })
+            .collect()
+    })
+}
 /// Loads and instantiates the plugins described from the cache, in pipeline order, on a thread
 /// of a [`std::thread::scope`], and hands each instance over when its turn comes. A plugin the
 /// thread has not taken yet when its turn comes is made by the caller itself: waking a thread

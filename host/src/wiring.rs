@@ -37,7 +37,7 @@
 //! Wherever both ends are in view, a mismatch (a port, TLS, an authentication) is an error.
 
 use crate::error;
-use crate::render::Reported;
+use crate::report::Reported;
 use crate::runtime::wit;
 use crate::stream::Object;
 use serde::Deserialize;

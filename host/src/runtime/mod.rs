@@ -5,15 +5,16 @@ mod cache;
 pub mod compile;
 mod described;
 pub mod engine;
+mod limits;
 mod sandbox;
 mod ticker;
 
 pub use cache::{Cache, Outcome, hex, record_key, sha256_hex};
 pub use compile::{Compile, compile_in_child};
+pub use limits::Limits;
 pub use sandbox::State;
 
 use crate::error;
-use crate::pipeline::Limits;
 use anyhow::{Context as _, Result};
 use ticker::Ticker;
 use wasmtime::component::{Component, HasSelf, Linker};

@@ -1,7 +1,7 @@
 //! What a plugin instance runs inside: a store whose WASI context denies everything, with fixed
 //! clocks and randomness, bounded memory and logs, and the `log` import.
 
-use crate::pipeline::Limits;
+use super::Limits;
 use crate::runtime::bindings::flinkwasm::plugin::host::{Host, Level};
 use rand::SeedableRng as _;
 use rand::rngs::StdRng;

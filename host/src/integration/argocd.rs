@@ -1,5 +1,6 @@
-//! Argo CD Config Management Plugin support: the repo-server's environment mapped onto a run,
-//! and the dynamic parameter announcement for the Argo CD UI.
+//! Argo CD's Config Management Plugin: `generate` ([`Generate`], the repo-server's environment
+//! mapped onto a run) and the dynamic parameter announcement for the Argo CD UI
+//! ([`announcement`]).
 //!
 //! Precedence, highest first (README, "Argo CD"):
 //! 1. Application parameters (`ARGOCD_APP_PARAMETERS`): `cluster`, `plugins`, and one `map`
@@ -12,12 +13,18 @@
 //! 5. the Application itself (`ARGOCD_APP_NAME` as release, `ARGOCD_APP_NAMESPACE` as
 //!    namespace) where the pipeline names none.
 
+use super::{Empty, Integration};
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
+use crate::plan::Options;
+use crate::run::{Hooks, Input, Rendered};
+use crate::runtime::wit;
 use anyhow::Result;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
 
 /// What the environment asks of a run.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +39,49 @@ pub struct Inputs {
     pub only: Vec<String>,
     /// Per-plugin config overrides: dotted path and the parameter's string value.
     pub overrides: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// `flinkwasm argocd generate`: the app's directory rendered with the repo-server's
+/// environment.
+#[derive(Debug, Clone)]
+pub struct Generate {
+    /// The app's directory (Argo CD runs the command there).
+    pub dir: PathBuf,
+    /// What the environment asks of the run.
+    pub inputs: Inputs,
+}
+
+impl Hooks for Generate {}
+
+impl Integration for Generate {
+    fn pipeline(&self) -> Result<(PipelineFile, PathBuf)> {
+        PipelineFile::load(&self.dir)
+    }
+
+    fn options(&self) -> Result<Options> {
+        let i = self.inputs.clone();
+        Ok(Options {
+            mode: wit::Mode::ArgocdCmp,
+            cluster: i.cluster,
+            target: i.target,
+            defaults: i.defaults,
+            only: i.only,
+            overrides: i.overrides,
+        })
+    }
+
+    fn input(&mut self) -> Result<Input> {
+        Ok(Input::None)
+    }
+
+    /// Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
+    fn empty(&self) -> Empty {
+        Empty::Refused
+    }
+
+    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()> {
+        rendered.stream.write_to(out)
+    }
 }
 
 /// One entry of `ARGOCD_APP_PARAMETERS`.
@@ -99,56 +149,6 @@ pub fn inputs(env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs> {
     Ok(inputs)
 }
 
-/// Sets `raw` at the dotted `path` of `config`, typed by the plugin's JSON Schema (a number,
-/// integer or boolean field gets one; anything else stays a string).
-pub fn apply_override(
-    plugin: &str,
-    schema: &Value,
-    config: &mut Value,
-    path: &str,
-    raw: &str,
-) -> Result<()> {
-    let keys: Vec<&str> = path.split('.').collect();
-    let mut node = schema;
-    for key in &keys {
-        node = node
-            .get("properties")
-            .and_then(|p| p.get(*key))
-            .unwrap_or(&Value::Null);
-    }
-    let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
-    let value = match kind {
-        "integer" | "number" | "boolean" => serde_json::from_str(raw).map_err(|_| {
-            error::input(format!(
-                "Argo CD parameter {plugin}: {path} must be of type {kind}, got `{raw}`"
-            ))
-        })?,
-        _ => Value::String(raw.to_string()),
-    };
-    let Some((last, parents)) = keys.split_last() else {
-        return Ok(());
-    };
-    let mut cur = config;
-    for key in parents {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        cur = match cur {
-            Value::Object(m) => m
-                .entry((*key).to_string())
-                .or_insert_with(|| Value::Object(Map::new())),
-            _ => unreachable!("just made an object"),
-        };
-    }
-    if !cur.is_object() {
-        *cur = Value::Object(Map::new());
-    }
-    if let Value::Object(m) = cur {
-        m.insert((*last).to_string(), value);
-    }
-    Ok(())
-}
-
 /// Scalar leaves of a config as dotted paths and their string form.
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
     match value {
@@ -170,6 +170,21 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
         }
         Value::Null | Value::Array(_) => {}
     }
+}
+
+/// `flinkwasm argocd parameters`: the announcement for the pipeline in `dir`, every plugin
+/// described (from the cache when it was described before), as one line of JSON.
+pub fn parameters(rt: &crate::runtime::Runtime, dir: &std::path::Path) -> Result<String> {
+    let (pipeline, base) = PipelineFile::load(dir)?;
+    let mut described = Vec::new();
+    for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
+        let name = spec.display_name();
+        let limits = spec.limits.resolve(&format!("spec.plugins[{i}].limits"))?;
+        let started = crate::start::start(rt, &name, &spec.source(i, &base)?, limits)?;
+        let schema = serde_json::from_str(&started.info.config_schema).unwrap_or(Value::Null);
+        described.push((name, started.info.description, schema));
+    }
+    Ok(serde_json::to_string(&announcement(&pipeline, &described))? + "\n")
 }
 
 /// The `parameters.dynamic` announcement: `cluster`, `plugins`, and one map per plugin holding
@@ -258,13 +273,11 @@ mod tests {
             "dashboard": {"properties": {"enabled": {"type": "boolean"}}}}});
         let mut config = json!({});
         for (path, raw) in &i.overrides["monitoring"] {
-            apply_override("monitoring", &schema, &mut config, path, raw).unwrap();
+            crate::plan::apply_override("monitoring", &schema, &mut config, path, raw).unwrap();
         }
         assert_eq!(
             config,
             json!({"port": 9250, "dashboard": {"enabled": false}})
         );
-        let err = apply_override("monitoring", &schema, &mut config, "port", "x").unwrap_err();
-        assert!(err.to_string().contains("port must be of type integer"));
     }
 }

@@ -6,16 +6,85 @@
 //! `cluster`. Items keep every annotation, `internal.config.kubernetes.io/*` included, and a
 //! result names the file of the object it is about.
 
+use super::{Empty, Integration, load_pipeline, read_stdin};
 use crate::error;
-use crate::render::Reported;
+use crate::held::Entry;
+use crate::pipeline::PipelineFile;
+use crate::plan::Options;
+use crate::report::Reported;
+use crate::run::{Hooks, Input, Rendered};
 use crate::runtime::wit;
 use crate::stream::{self, Object};
 use crate::text::safe;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// The `apiVersion` of `ResourceList`.
 pub const API_VERSION: &str = "config.kubernetes.io/v1";
+
+/// A KRM function call: a `ResourceList` on stdin (read when the call is made), one on stdout.
+#[derive(Debug)]
+pub struct Krm {
+    /// The pipeline from the command line or the environment, used when the functionConfig
+    /// names none.
+    pub pipeline: Option<PathBuf>,
+    list: ResourceList,
+}
+
+impl Krm {
+    /// Reads the `ResourceList` on stdin.
+    pub fn from_stdin(pipeline: Option<PathBuf>) -> Result<Krm> {
+        let list = parse(&read_stdin()?)?;
+        Ok(Krm { pipeline, list })
+    }
+}
+
+/// An item keeps its file inside the package ([`crate::annotations::krm_path`]).
+impl Hooks for Krm {
+    fn returned_object(&self, plugin: &str, entry: &Entry, head: &Object) -> Result<()> {
+        crate::annotations::krm_path(plugin, entry, head)
+    }
+}
+
+impl Integration for Krm {
+    fn pipeline(&self) -> Result<(PipelineFile, PathBuf)> {
+        // The functionConfig comes with the package, which is untrusted: its pipeline must be
+        // a file of the directory the function runs in, like every file a pipeline reads.
+        let named = match &self.list.config.pipeline {
+            Some(p) => Some(
+                crate::files::Root::new(Path::new("."))?
+                    .resolve(p, "functionConfig.data.pipeline")?,
+            ),
+            None => self.pipeline.clone(),
+        };
+        load_pipeline(named.as_deref())
+    }
+
+    fn options(&self) -> Result<Options> {
+        Ok(Options {
+            cluster: self.list.config.cluster.clone(),
+            only: self.list.config.plugins.clone(),
+            ..Options::new(wit::Mode::Krm)
+        })
+    }
+
+    fn input(&mut self) -> Result<Input> {
+        Ok(Input::Objects(std::mem::take(&mut self.list.items)))
+    }
+
+    fn empty(&self) -> Empty {
+        Empty::RefusedWhenEmptied
+    }
+
+    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()> {
+        let objects = rendered.stream.objects()?;
+        let results = results(&rendered.diagnostics, &objects);
+        out.write_all(write(objects, results).as_bytes())?;
+        Ok(())
+    }
+}
 
 /// What the `functionConfig` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
