@@ -154,7 +154,24 @@ pub type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 pub struct Entry {
     /// Its identity, read when it entered.
     pub id: Id,
+    /// Whether the Go tools would take it as a list and apply the objects it holds instead
+    /// ([`is_list`]).
+    pub list: bool,
     body: Body,
+}
+
+/// Whether the Go tools take `obj` as a list of objects rather than as one: kubectl's and
+/// Helm's resource builder and Argo CD take any object with a top-level `items` field
+/// (`Unstructured.IsList`), kustomize and kpt a kind ending in `List`. What such an object
+/// holds is applied, yet no identity, scope or policy check has seen it.
+pub fn is_list(obj: &Object) -> bool {
+    obj.contains_key("items") || is_list_kind(obj)
+}
+
+fn is_list_kind(obj: &Object) -> bool {
+    obj.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
 }
 
 #[derive(Debug)]
@@ -178,7 +195,11 @@ impl Entry {
         } else {
             Body::Yaml(yaml_of(obj))
         };
-        Ok(Entry { id, body })
+        Ok(Entry {
+            id,
+            list: is_list(obj),
+            body,
+        })
     }
 
     /// An object a plugin returned, as JSON text, checked in one pass without being kept
@@ -186,10 +207,12 @@ impl Entry {
     /// Returns the entry and the object's head (`apiVersion`, `kind`, `metadata`). An error is
     /// the end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
     pub fn returned(text: String) -> std::result::Result<(Entry, Object), String> {
-        let head = crate::returned::check(&text)?;
+        let checked = crate::returned::check(&text)?;
+        let head = checked.head;
         stream::validate(&head).map_err(|why| format!(": {why}"))?;
         let entry = Entry {
             id: Id::of(&head),
+            list: checked.items || is_list_kind(&head),
             body: Body::Json(text),
         };
         Ok((entry, head))

@@ -11,7 +11,9 @@
 //!   characters ([`crate::emit::key_fits`]), and strings holding DEL, a C1 control or U+FFFE/F
 //!   ([`crate::emit::go_unreadable`]).
 //!
-//! The same pass keeps the three fields an identity needs (`apiVersion`, `kind`, `metadata`).
+//! The same pass keeps the three fields an identity needs (`apiVersion`, `kind`, `metadata`),
+//! and notes whether the object has a top-level `items` field: the Go tools take any such
+//! object as a list and apply the objects it holds ([`Checked::items`]).
 
 use crate::stream::Object;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -22,10 +24,19 @@ use std::fmt;
 /// levels deep"; the object itself is level 1).
 pub const MAX_DEPTH: usize = 128;
 
-/// Checks `text` and returns the object with only its `apiVersion`, `kind` and `metadata`.
+/// What the one pass keeps of a returned object.
+#[derive(Debug)]
+pub struct Checked {
+    /// The object with only its `apiVersion`, `kind` and `metadata`.
+    pub head: Object,
+    /// Whether it has a top-level `items` field.
+    pub items: bool,
+}
+
+/// Checks `text` and returns the object's head.
 /// An error is the end of a sentence that names the manifest (` is not JSON: …`,
 /// `: a key of 1200 characters…`).
-pub fn check(text: &str) -> Result<Object, String> {
+pub fn check(text: &str) -> Result<Checked, String> {
     // serde reads a struct from a JSON array too, so only an object may go on.
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<IgnoredAny>(text) {
@@ -107,21 +118,22 @@ fn check_float<E: de::Error>(v: f64) -> Result<(), E> {
 struct Top;
 
 impl<'de> DeserializeSeed<'de> for Top {
-    type Value = Object;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Object, D::Error> {
+    type Value = Checked;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Checked, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Top {
-    type Value = Object;
+    type Value = Checked;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
         let mut head = Object::new();
+        let mut items = false;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             check_key(&key)?;
             if matches!(key.as_ref(), "apiVersion" | "kind" | "metadata") {
@@ -131,13 +143,14 @@ impl<'de> Visitor<'de> for Top {
                 })?;
                 head.insert(key.into_owned(), value);
             } else {
+                items |= key == "items";
                 map.next_value_seed(Node {
                     depth: 2,
                     keep: false,
                 })?;
             }
         }
-        Ok(head)
+        Ok(Checked { head, items })
     }
 }
 
@@ -325,10 +338,23 @@ mod tests {
     #[test]
     fn the_head_is_kept_and_the_last_duplicate_wins_as_in_the_full_parse() {
         let text = r#"{"kind":"A","apiVersion":"v1","spec":{"x":[1,2]},"kind":"B","metadata":{"name":"n","labels":{"a":"b"}}}"#;
-        let head = check(text).unwrap();
+        let checked = check(text).unwrap();
+        assert!(!checked.items);
+        let head = checked.head;
         let full: Object = serde_json::from_str(text).unwrap();
         assert_eq!(head.get("kind"), full.get("kind"));
         assert_eq!(head.get("metadata"), full.get("metadata"));
         assert!(head.get("spec").is_none());
+    }
+
+    #[test]
+    fn a_top_level_items_field_is_noted_wherever_it_is() {
+        assert!(
+            check(r#"{"kind":"ConfigMap","items":[],"apiVersion":"v1"}"#)
+                .unwrap()
+                .items
+        );
+        assert!(check(r#"{"kind":"X","items":{}}"#).unwrap().items);
+        assert!(!check(r#"{"kind":"X","spec":{"items":[]}}"#).unwrap().items);
     }
 }

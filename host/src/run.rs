@@ -274,12 +274,22 @@ fn policy_of(spec: &crate::pipeline::PluginSpec, at: &str) -> Result<Policy> {
 }
 
 /// Every object the plugin wrote (added or changed) must be one its emission policy grants
-/// ([`crate::policy`]), in the namespaces the run uses when it was called.
+/// ([`crate::policy`]), in the namespaces the run uses when it was called, and not a list
+/// ([`crate::held::is_list`]).
 fn check_policy(stream: &Held, plugin: &str, policy: &Policy, returned: &[Returned]) -> Result<()> {
     let mut run_namespaces = stream.namespaces();
     run_namespaces.insert(stream.scope().namespace());
     for r in returned.iter().filter(|r| r.written) {
         let id = &r.entry.id;
+        if r.entry.list {
+            // Whatever the policy, a list would carry objects past every check.
+            return Err(error::plugin(format!(
+                "plugin {plugin}: may not write {}: it is a list (a kind ending in `List` or a \
+                 top-level `items` field), and kubectl, Helm, kustomize and Argo CD would apply \
+                 the objects it holds, which no check has seen; return those objects one by one",
+                id.describe()
+            )));
+        }
         let lands = stream
             .scope()
             .landing(id.group(), id.kind(), id.namespace());

@@ -377,3 +377,30 @@ fn an_emission_policy_keeps_plugins_to_their_grant() {
         "namespace kube-system is not granted by its `emit:` in the pipeline (system namespaces must be named",
     );
 }
+
+#[test]
+fn a_plugin_cannot_smuggle_objects_inside_a_list() {
+    let s = Scratch::new(BIN);
+    for (action, carrier) in [
+        ("smuggle-list", "SecretList/carrier"),
+        ("smuggle-items", "ConfigMap/carrier"),
+    ] {
+        s.probe_pipeline(&format!("{{action: {action}}}"), "{}");
+        // Even a plugin granted everything may not write a list.
+        let p = std::fs::read_to_string(s.path().join("flinkwasm.yaml")).unwrap();
+        let grant = "    emit: {kinds: ['*', '*.rbac.authorization.k8s.io', Secret], namespaces: ['*'], clusterScoped: true}\n";
+        s.write("flinkwasm.yaml", format!("{p}{grant}"));
+        for mode in [&["post-render"][..], &["render"][..]] {
+            let r = s.run(mode, Some(INPUT)).fails(
+                4,
+                &format!("plugin probe: may not write {carrier}: it is a list"),
+            );
+            assert!(r.stdout.is_empty());
+        }
+    }
+    // A list a chart rendered, passed through untouched, is the user's and goes on.
+    s.probe_pipeline("{action: echo}", "{}");
+    let list = "apiVersion: v1\nkind: List\nmetadata: {}\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: in-list}\n";
+    let r = s.run(&["post-render"], Some(list)).ok();
+    assert!(r.stdout.contains("in-list"), "{}", r.stdout);
+}

@@ -37,7 +37,7 @@ impl Plugin for Probe {
                                      "error", "bad-json", "non-object", "label", "rename", "delete", "forge",
                                      "diagnostic-flood", "forge-lines", "helm-file", "krm-path", "escalate",
                                      "privileged-daemonset", "deep-128", "deep-129", "huge-number", "lone-surrogate",
-                                     "big-int", "merge-key", "long-key"]},
+                                     "big-int", "merge-key", "long-key", "smuggle-list", "smuggle-items"]},
                 "path": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0},
                 "label": {"type": "string"},
@@ -281,6 +281,21 @@ impl Plugin for Probe {
                     json!([{"name": "shell", "image": "busybox", "securityContext": {"privileged": true}}]),
                 );
                 manifests.push(ds);
+            }
+            // The Go tools apply what a list holds: a kind ending in `List`, or any object
+            // with a top-level `items` field.
+            "smuggle-list" | "smuggle-items" => {
+                let crb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                    "metadata": {"name": "smuggled"},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                    "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "team-a"}]});
+                let mut carrier = if action == "smuggle-list" {
+                    Manifest::build("v1", "SecretList", "carrier", None)
+                } else {
+                    Manifest::build("v1", "ConfigMap", "carrier", None)
+                };
+                carrier.set(&["items"], json!([crb]));
+                manifests.push(carrier);
             }
             "bad-json" | "non-object" => {
                 // The SDK only emits valid objects, so go around it through the raw bindings.
