@@ -584,3 +584,38 @@ fn a_description_planted_where_others_can_write_is_not_believed() {
         "monitoring still ran as a transformer"
     );
 }
+
+#[test]
+fn a_relative_cache_path_never_puts_the_cache_in_the_repository() {
+    // In Argo CD and CI the working directory is the repository being rendered, whose files
+    // are the user's own: a cache there would run whatever machine code the repository holds.
+    let s = Scratch::new(BIN);
+    with_pinned_plugin(&s);
+    let r = s
+        .run_env(
+            &["render"],
+            None,
+            &[
+                ("FLINKWASM_CACHE_DIR", ""),
+                ("XDG_CACHE_HOME", ".xdg"),
+                ("HOME", "."),
+            ],
+        )
+        .ok();
+    assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
+    assert!(
+        r.stderr.contains("$HOME (.) is not an absolute path"),
+        "{}",
+        r.stderr
+    );
+    assert!(!s.path().join(".xdg").exists());
+    assert!(!s.path().join(".cache/flinkwasm").exists());
+    let r = s
+        .run_env(&["render"], None, &[("FLINKWASM_CACHE_DIR", "cache")])
+        .ok();
+    assert!(
+        r.stderr
+            .contains("$FLINKWASM_CACHE_DIR (cache) is not an absolute path")
+    );
+    assert!(!s.path().join("cache").exists());
+}

@@ -98,21 +98,37 @@ pub enum Outcome {
 impl Cache {
     /// The cache in `$FLINKWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/flinkwasm`, else
     /// `$HOME/.cache/flinkwasm`; disabled when none is set.
+    ///
+    /// Only absolute paths count. A relative one would put the cache under the current
+    /// directory, which for Argo CD and a CI job is the repository being rendered: its files
+    /// are the user's own, so a planted entry would pass the privacy check and its machine
+    /// code would run. A relative `$XDG_CACHE_HOME` is ignored, as the XDG specification says;
+    /// a relative `$FLINKWASM_CACHE_DIR` or `$HOME` disables the cache, with a warning.
     pub fn from_env() -> Cache {
-        let dir = std::env::var_os("FLINKWASM_CACHE_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("XDG_CACHE_HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(|d| PathBuf::from(d).join("flinkwasm"))
-            })
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(|h| PathBuf::from(h).join(".cache").join("flinkwasm"))
-            });
-        Cache::new(dir)
+        Cache::new(Cache::dir_from(&|k| std::env::var_os(k)))
+    }
+
+    /// The directory [`Cache::from_env`] uses, with `var` for the environment.
+    fn dir_from(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+        let set = |k: &str| var(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let absolute = |k: &str, p: PathBuf| {
+            if p.is_absolute() {
+                return Some(p);
+            }
+            tracing::warn!(
+                "compile cache not used: ${k} ({}) is not an absolute path",
+                crate::text::safe(&p.to_string_lossy())
+            );
+            None
+        };
+        if let Some(dir) = set("FLINKWASM_CACHE_DIR") {
+            return absolute("FLINKWASM_CACHE_DIR", dir);
+        }
+        if let Some(xdg) = set("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
+            return Some(xdg.join("flinkwasm"));
+        }
+        let home = set("HOME")?;
+        absolute("HOME", home).map(|h| h.join(".cache").join("flinkwasm"))
     }
 
     /// A cache in `dir`, or none.
@@ -397,6 +413,10 @@ fn untrusted(fd: &OwnedFd) -> Option<String> {
 /// a private `flinkwasm-<uid>` subdirectory of it when it cannot be trusted itself.
 fn open_private_root(dir: &Path) -> Result<Dir, String> {
     let shown = dir.display();
+    if !dir.is_absolute() {
+        // Relative to the working directory, which may be the repository being rendered.
+        return Err(format!("{shown} is not an absolute path"));
+    }
     let fd = open_path(dir).map_err(|why| format!("cannot open {shown}: {why}"))?;
     let Some(why) = untrusted(&fd) else {
         return Ok(Dir {
@@ -658,5 +678,38 @@ mod tests {
         let dir = open_private_root(&link.join("cache")).unwrap();
         assert_eq!(dir.shown, link.join("cache"));
         assert!(tmp.path().join("real/cache").is_dir());
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    fn dir(vars: &[(&str, &str)]) -> Option<PathBuf> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Cache::dir_from(&|k| vars.get(k).map(Into::into))
+    }
+
+    #[test]
+    fn only_absolute_paths_name_the_cache() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(
+            dir(&[("FLINKWASM_CACHE_DIR", "/c"), ("HOME", "/h")]),
+            p("/c")
+        );
+        assert_eq!(dir(&[("FLINKWASM_CACHE_DIR", "c"), ("HOME", "/h")]), None);
+        assert_eq!(
+            dir(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]),
+            p("/x/flinkwasm")
+        );
+        assert_eq!(
+            dir(&[("XDG_CACHE_HOME", ".xdg"), ("HOME", "/h")]),
+            p("/h/.cache/flinkwasm")
+        );
+        assert_eq!(dir(&[("XDG_CACHE_HOME", ".xdg"), ("HOME", ".")]), None);
+        assert_eq!(dir(&[("FLINKWASM_CACHE_DIR", ""), ("HOME", "")]), None);
     }
 }
