@@ -204,18 +204,19 @@ impl Entry {
 
     /// An object a plugin returned, as JSON text, checked in one pass without being kept
     /// parsed ([`crate::returned::check`]: syntax, depth, numbers, keys the Go readers drop).
-    /// Returns the entry and the object's head (`apiVersion`, `kind`, `metadata`). An error is
-    /// the end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
-    pub fn returned(text: String) -> std::result::Result<(Entry, Object), String> {
+    /// Returns the entry, the object's head (`apiVersion`, `kind`, `metadata`) and about how
+    /// many bytes it takes as YAML ([`crate::returned::Checked::yaml_bytes`]). An error is the
+    /// end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
+    pub fn returned(text: String) -> std::result::Result<(Entry, Object, usize), String> {
         let checked = crate::returned::check(&text)?;
-        let head = checked.head;
+        let (head, yaml_bytes) = (checked.head, checked.yaml_bytes);
         stream::validate(&head).map_err(|why| format!(": {why}"))?;
         let entry = Entry {
             id: Id::of(&head),
             list: checked.items || is_list_kind(&head),
             body: Body::Json(text),
         };
-        Ok((entry, head))
+        Ok((entry, head, yaml_bytes))
     }
 
     /// The JSON text a plugin is given, taken out of the entry (which is then empty until its
@@ -642,6 +643,15 @@ impl Held {
     pub fn objects(&self) -> Result<Vec<Object>> {
         self.entries.iter().map(Entry::object).collect()
     }
+
+    /// Calls `f` with each object in order, parsed one at a time: a check that reads the
+    /// stream never holds it all parsed, which for many small objects is many times its size.
+    pub fn each_object(&self, f: &mut dyn FnMut(&Object)) -> Result<()> {
+        for entry in &self.entries {
+            f(&entry.object()?);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -670,7 +680,7 @@ mod tests {
 
     #[test]
     fn returned_text_is_checked_without_full_parse() {
-        let (e, head) = Entry::returned(
+        let (e, head, _) = Entry::returned(
             r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"n","annotations":{"postrenderer.helm.sh/postrender-filename":"t/d.yaml"}},"spec":{}}"#.into(),
         )
         .unwrap();

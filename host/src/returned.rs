@@ -18,6 +18,7 @@
 use crate::stream::Object;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::fmt;
 
 /// The deepest nesting a returned manifest may have (`wit/plugin.wit`: "nested at most 128
@@ -31,6 +32,11 @@ pub struct Checked {
     pub head: Object,
     /// Whether it has a top-level `items` field.
     pub items: bool,
+    /// About how many bytes it takes as block YAML: its JSON text plus two spaces of
+    /// indentation per level on every line. JSON nested deep and wide is small, its YAML many
+    /// times larger (a 4 MiB object became 484 MiB), so this, not the JSON, counts against
+    /// the output limit.
+    pub yaml_bytes: usize,
 }
 
 /// Checks `text` and returns the object's head.
@@ -48,9 +54,10 @@ pub fn check(text: &str) -> Result<Checked, String> {
     // The depth is bounded by `Node` below (at MAX_DEPTH), not by serde_json's own limit,
     // which stops one level short of what the contract allows.
     de.disable_recursion_limit();
-    let head = Top
+    let indent = Cell::new(0usize);
+    let checked = Top { indent: &indent }
         .deserialize(&mut de)
-        .and_then(|head| de.end().map(|()| head))
+        .and_then(|checked| de.end().map(|()| checked))
         .map_err(|e| {
             let msg = e.to_string();
             match msg.strip_prefix(REFUSED) {
@@ -58,7 +65,10 @@ pub fn check(text: &str) -> Result<Checked, String> {
                 None => format!(" is not JSON: {msg}"),
             }
         })?;
-    Ok(head)
+    Ok(Checked {
+        yaml_bytes: text.len().saturating_add(indent.get()),
+        ..checked
+    })
 }
 
 /// Marks the errors this module raises, to tell them from syntax errors.
@@ -115,16 +125,19 @@ fn check_float<E: de::Error>(v: f64) -> Result<(), E> {
 }
 
 /// The top-level object: `apiVersion`, `kind` and `metadata` are kept, the rest checked.
-struct Top;
+/// `indent` sums the indentation of every line of its YAML.
+struct Top<'a> {
+    indent: &'a Cell<usize>,
+}
 
-impl<'de> DeserializeSeed<'de> for Top {
+impl<'de> DeserializeSeed<'de> for Top<'_> {
     type Value = Checked;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Checked, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Top {
+impl<'de> Visitor<'de> for Top<'_> {
     type Value = Checked;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -140,6 +153,7 @@ impl<'de> Visitor<'de> for Top {
                 let value = map.next_value_seed(Node {
                     depth: 2,
                     keep: true,
+                    indent: self.indent,
                 })?;
                 head.insert(key.into_owned(), value);
             } else {
@@ -147,41 +161,56 @@ impl<'de> Visitor<'de> for Top {
                 map.next_value_seed(Node {
                     depth: 2,
                     keep: false,
+                    indent: self.indent,
                 })?;
             }
         }
-        Ok(Checked { head, items })
+        Ok(Checked {
+            head,
+            items,
+            yaml_bytes: 0,
+        })
     }
 }
 
 /// Any value at `depth` (the top-level object is 1), checked; built as a [`Value`] when `keep`,
 /// else dropped as it is read.
 #[derive(Clone, Copy)]
-struct Node {
+struct Node<'a> {
     depth: usize,
     keep: bool,
+    indent: &'a Cell<usize>,
 }
 
-impl Node {
-    fn deeper<E: de::Error>(self) -> Result<Node, E> {
+impl Node<'_> {
+    /// Counts the indentation of one line at this value's depth (an item or an entry).
+    fn line(self) {
+        self.indent.set(
+            self.indent
+                .get()
+                .saturating_add(2 * self.depth.saturating_sub(2)),
+        );
+    }
+
+    fn deeper<E: de::Error>(self) -> Result<Self, E> {
         if self.depth > MAX_DEPTH {
             return Err(refuse(format!("is nested deeper than {MAX_DEPTH} levels")));
         }
         Ok(Node {
             depth: self.depth + 1,
-            keep: self.keep,
+            ..self
         })
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Node {
+impl<'de> DeserializeSeed<'de> for Node<'_> {
     type Value = Value;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Node {
+impl<'de> Visitor<'de> for Node<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -238,6 +267,7 @@ impl<'de> Visitor<'de> for Node {
         let inner = self.deeper()?;
         let mut items = Vec::new();
         while let Some(v) = seq.next_element_seed(inner)? {
+            inner.line();
             if self.keep {
                 items.push(v);
             }
@@ -255,6 +285,7 @@ impl<'de> Visitor<'de> for Node {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             check_key(&key)?;
             let v = map.next_value_seed(inner)?;
+            inner.line();
             if self.keep {
                 out.insert(key.into_owned(), v);
             }
@@ -356,5 +387,20 @@ mod tests {
         );
         assert!(check(r#"{"kind":"X","items":{}}"#).unwrap().items);
         assert!(!check(r#"{"kind":"X","spec":{"items":[]}}"#).unwrap().items);
+    }
+
+    #[test]
+    fn the_yaml_size_counts_the_indentation_of_every_line() {
+        let flat = r#"{"kind":"X","data":{"a":"1","b":"2"}}"#;
+        // Lines `data:` (0), `a: "1"` and `b: "2"` (2 each), `kind: X` (0).
+        assert_eq!(check(flat).unwrap().yaml_bytes, flat.len() + 4);
+        let deep = format!(
+            r#"{{"kind":"X","spec":{}0{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let cost = check(&deep).unwrap().yaml_bytes - deep.len();
+        // One line per level, at 2, 4, ... 200 spaces.
+        assert_eq!(cost, (1..=100).map(|l| 2 * l).sum::<usize>());
     }
 }

@@ -142,6 +142,8 @@ struct Call {
     selects: bool,
     policy: Policy,
     ctx: wit::Context,
+    /// Its output limit, which the YAML its output makes counts against.
+    output_bytes: usize,
     /// The given objects' fingerprints, once their JSON went to the plugin.
     taken: Option<crate::held::Given>,
 }
@@ -180,6 +182,7 @@ impl Call {
             })
             .collect();
         let call = Call {
+            output_bytes: spec.limits.resolve(&format!("{at}.limits"))?.output_bytes,
             policy: policy_of(spec, &at)?,
             ctx: plan.context(&config, files),
             selects: plugin.select.is_some(),
@@ -218,13 +221,24 @@ impl Call {
         hooks: &dyn Hooks,
     ) -> Result<()> {
         let name = &self.name;
+        let mut yaml_bytes = 0usize;
         let entries = manifests
             .into_iter()
             .enumerate()
             .map(|(i, text)| {
-                let (entry, head) = Entry::returned(text).map_err(|why| {
+                let (entry, head, yaml) = Entry::returned(text).map_err(|why| {
                     error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
                 })?;
+                yaml_bytes = yaml_bytes.saturating_add(yaml);
+                if yaml_bytes > self.output_bytes {
+                    return Err(error::plugin(format!(
+                        "plugin {name}: its output, written as YAML, comes to more than its \
+                         output limit of {} by returned manifest {} (YAML indents every line by \
+                         its depth, so JSON nested deep and wide grows many times over)",
+                        crate::runtime::mib(self.output_bytes),
+                        i + 1
+                    )));
+                }
                 hooks.returned_object(name, &entry, &head)?;
                 Ok(entry)
             })
@@ -256,7 +270,7 @@ impl Call {
 /// How the stream wires together, where the run sees enough of the cluster (`wiring.rs`).
 fn check(plan: &Plan<'_>, stream: &Held, diagnostics: &mut Vec<Reported>) -> Result<()> {
     match crate::wiring::View::for_mode(plan.mode, &plan.namespace) {
-        Some(view) => crate::wiring::report(&stream.objects()?, &view, diagnostics),
+        Some(view) => crate::wiring::report(&|f| stream.each_object(f), &view, diagnostics),
         None => Ok(()),
     }
 }

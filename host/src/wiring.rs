@@ -115,38 +115,47 @@ impl Finding {
     }
 }
 
-/// Checks `objects` and reports every finding: warnings are logged, and every finding is added
-/// to `diagnostics` (as the pseudo-plugin `wiring`, so KRM results carry them); any error fails
-/// the run with every error line.
-pub fn report(
-    objects: &[Object],
-    view: &View,
-    diagnostics: &mut Vec<Reported>,
-) -> anyhow::Result<()> {
-    let findings = check(objects, view);
+/// Calls its argument with each object of the stream in order, parsed one at a time, so the
+/// check never holds the whole stream parsed (`&[Object]` for one already parsed).
+pub type Each<'a> = dyn Fn(&mut dyn FnMut(&Object)) -> anyhow::Result<()> + 'a;
+
+/// At most this many findings are reported one by one; the rest are counted.
+pub const MAX_REPORTED: usize = 100;
+
+/// At most this many comparisons of a selector with a pod set or Service: past it, a stream
+/// of thousands of Services and workloads would take minutes, so the selector checks are
+/// skipped with a warning (namespaces are still checked).
+pub const MAX_COMPARISONS: usize = 2_000_000;
+
+/// Checks the objects `each` gives and reports the findings: warnings are logged, and each
+/// finding is added to `diagnostics` (as the pseudo-plugin `wiring`, so KRM results carry
+/// them); any error fails the run with its error lines. Past [`MAX_REPORTED`] findings, one
+/// more line says how many were left out.
+pub fn report(each: &Each<'_>, view: &View, diagnostics: &mut Vec<Reported>) -> anyhow::Result<()> {
+    let findings = check_each(each, view)?;
+    let total_errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let mut errors = Vec::new();
-    for f in findings {
+    for f in findings.iter().take(MAX_REPORTED) {
         match f.severity {
             Severity::Error => errors.push(f.line()),
             Severity::Warning => tracing::warn!("{}", f.line()),
         }
-        diagnostics.push(Reported {
-            plugin: "wiring".to_string(),
-            diagnostic: wit::Diagnostic {
-                severity: match f.severity {
-                    Severity::Error => wit::Severity::Error,
-                    Severity::Warning => wit::Severity::Warning,
-                },
-                message: f.message.clone(),
-                object: Some(wit::ResourceRef {
-                    api_version: f.api_version.clone(),
-                    kind: f.kind.clone(),
-                    name: f.name.clone(),
-                    namespace: f.namespace.clone(),
-                }),
-                field: Some(f.field.clone()),
-            },
-        });
+        diagnostics.push(reported(f));
+    }
+    if findings.len() > MAX_REPORTED {
+        let more = format!(
+            "wiring: {} more findings not shown ({} errors in all); fix the first ones and run \
+             again",
+            findings.len() - MAX_REPORTED,
+            total_errors
+        );
+        tracing::warn!("{more}");
+        if total_errors > errors.len() {
+            errors.push(more);
+        }
     }
     if errors.is_empty() {
         Ok(())
@@ -155,34 +164,76 @@ pub fn report(
     }
 }
 
+/// A finding as the diagnostic of the pseudo-plugin `wiring`.
+fn reported(f: &Finding) -> Reported {
+    Reported {
+        plugin: "wiring".to_string(),
+        diagnostic: wit::Diagnostic {
+            severity: match f.severity {
+                Severity::Error => wit::Severity::Error,
+                Severity::Warning => wit::Severity::Warning,
+            },
+            message: f.message.clone(),
+            object: Some(wit::ResourceRef {
+                api_version: f.api_version.clone(),
+                kind: f.kind.clone(),
+                name: f.name.clone(),
+                namespace: f.namespace.clone(),
+            }),
+            field: Some(f.field.clone()),
+        },
+    }
+}
+
 /// Every finding about `objects`, in stream order.
 pub fn check(objects: &[Object], view: &View) -> Vec<Finding> {
-    let world = World::of(objects, view);
+    let each = |f: &mut dyn FnMut(&Object)| {
+        objects.iter().for_each(f);
+        Ok(())
+    };
+    // Iterating a slice cannot fail.
+    check_each(&each, view).unwrap_or_default()
+}
+
+/// Every finding about the objects `each` gives, in stream order: one pass learns what the
+/// stream runs and creates, a second checks each object against it.
+pub fn check_each(each: &Each<'_>, view: &View) -> anyhow::Result<Vec<Finding>> {
+    let mut world = World::new(view);
+    let mut selecting = 0usize;
+    each(&mut |obj| {
+        let o = Obj::of(obj);
+        selecting += usize::from(o.selects());
+        world.add(&o, view);
+    })?;
+    let comparisons = selecting.saturating_mul(world.pods.len() + world.services.len());
+    let selectors = comparisons <= MAX_COMPARISONS;
     let mut out = Vec::new();
-    for obj in objects {
+    if !selectors {
+        out.push(Finding {
+            severity: Severity::Warning,
+            api_version: String::new(),
+            kind: "Stream".to_string(),
+            namespace: None,
+            name: "-".to_string(),
+            field: "-".to_string(),
+            message: format!(
+                "selectors not checked: {selecting} selecting objects against {} pod sets and \
+                 Services is {comparisons} comparisons, more than the {MAX_COMPARISONS} the \
+                 check makes; namespaces were checked",
+                world.pods.len() + world.services.len()
+            ),
+        });
+    }
+    each(&mut |obj| {
         let o = Obj::of(obj);
         if view.complete {
             world.namespace_of(&o, &mut out);
         }
-        match (o.group(), o.kind) {
-            ("", "Service") => world.service(&o, view, &mut out),
-            ("monitoring.coreos.com", "ServiceMonitor") => {
-                world.service_monitor(&o, view, &mut out)
-            }
-            ("monitoring.coreos.com", "PodMonitor") => world.pod_monitor(&o, view, &mut out),
-            ("networking.k8s.io", "NetworkPolicy") => world.network_policy(&o, view, &mut out),
-            ("networking.k8s.io", "Ingress") => world.ingress(&o, view, &mut out),
-            ("platform.confluent.io", "CMFRestClass") => world.rest_class(&o, view, &mut out),
-            ("platform.confluent.io", "FlinkEnvironment") if view.complete => {
-                world.flink_namespace(&o, &mut out)
-            }
-            ("argoproj.io", "Application") if view.complete => {
-                world.application_namespaces(&o, &mut out)
-            }
-            _ => {}
+        if selectors {
+            world.check(&o, view, &mut out);
         }
-    }
-    out
+    })?;
+    Ok(out)
 }
 
 /// One object with the fields every check reads.
@@ -211,6 +262,18 @@ impl<'a> Obj<'a> {
 
     fn group(&self) -> &'a str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// Whether the object selects pods or Services (or names a Service), which the second
+    /// pass compares with everything the stream runs.
+    fn selects(&self) -> bool {
+        matches!(
+            (self.group(), self.kind),
+            ("", "Service")
+                | ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor")
+                | ("networking.k8s.io", "NetworkPolicy" | "Ingress")
+                | ("platform.confluent.io", "CMFRestClass")
+        )
     }
 
     fn at(&self, path: &[&str]) -> Option<&'a Value> {
@@ -250,7 +313,13 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// A finding about this object. Its message quotes the stream (selectors, names), so it is
+    /// cut at [`crate::text::MAX_CHARS`] characters.
     fn finding(&self, severity: Severity, field: &str, message: String) -> Finding {
+        let message = match crate::text::safe(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(cut) => cut,
+        };
         Finding {
             severity,
             api_version: self.api_version.to_string(),
@@ -369,7 +438,7 @@ const JOBMANAGER_PORTS: &[(&str, u16)] = &[
 const TASKMANAGER_PORTS: &[(&str, u16)] = &[("taskmanager-rpc", 6122)];
 
 impl World {
-    fn of(objects: &[Object], view: &View) -> World {
+    fn new(view: &View) -> World {
         let mut world = World {
             pods: Vec::new(),
             services: Vec::new(),
@@ -383,65 +452,83 @@ impl World {
                 how: "the run's target namespace".to_string(),
             },
         );
-        for obj in objects {
-            let o = Obj::of(obj);
-            let ns = o.namespace.unwrap_or(&view.namespace).to_string();
-            match (o.group(), o.kind) {
-                ("", "Namespace") => {
-                    world.namespaces.insert(
-                        o.name.to_string(),
-                        NsSource {
-                            wave: Some(o.wave()),
-                            how: format!("Namespace {}", o.name),
-                        },
-                    );
-                }
-                ("", "Pod") => world.add_template(&o, o.at(&["metadata"]), o.at(&["spec"]), &ns),
-                ("batch", "CronJob") => {
-                    let t = o.at(&["spec", "jobTemplate", "spec", "template"]);
-                    world.add_template(
-                        &o,
-                        t.and_then(|t| t.get("metadata")),
-                        t.and_then(|t| t.get("spec")),
-                        &ns,
-                    );
-                }
-                (g, k) if TEMPLATED.contains(&(g, k)) => {
-                    let t = o.at(&["spec", "template"]);
-                    world.add_template(
-                        &o,
-                        t.and_then(|t| t.get("metadata")),
-                        t.and_then(|t| t.get("spec")),
-                        &ns,
-                    );
-                }
-                ("", "Service") => world.services.push(Svc {
-                    namespace: ns,
-                    name: o.name.to_string(),
-                    labels: string_map(o.at(&["metadata", "labels"])),
-                    ports: o
-                        .at(&["spec", "ports"])
-                        .and_then(Value::as_array)
-                        .map(|ports| {
-                            ports
-                                .iter()
-                                .map(|p| SvcPort {
-                                    name: p.get("name").and_then(Value::as_str).map(str::to_string),
-                                    port: p.get("port").and_then(Value::as_u64).unwrap_or(0),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    tls: None,
-                    authentication: None,
-                    origin: o.describe(),
-                }),
-                ("platform.confluent.io", "FlinkEnvironment") => world.add_flink(&o),
-                ("argoproj.io", "Application") => world.add_application(&o),
-                _ => {}
-            }
-        }
         world
+    }
+
+    /// Learns what `o` runs, serves or creates.
+    fn add(&mut self, o: &Obj<'_>, view: &View) {
+        let ns = o.namespace.unwrap_or(&view.namespace).to_string();
+        match (o.group(), o.kind) {
+            ("", "Namespace") => {
+                self.namespaces.insert(
+                    o.name.to_string(),
+                    NsSource {
+                        wave: Some(o.wave()),
+                        how: format!("Namespace {}", o.name),
+                    },
+                );
+            }
+            ("", "Pod") => self.add_template(o, o.at(&["metadata"]), o.at(&["spec"]), &ns),
+            ("batch", "CronJob") => {
+                let t = o.at(&["spec", "jobTemplate", "spec", "template"]);
+                self.add_template(
+                    o,
+                    t.and_then(|t| t.get("metadata")),
+                    t.and_then(|t| t.get("spec")),
+                    &ns,
+                );
+            }
+            (g, k) if TEMPLATED.contains(&(g, k)) => {
+                let t = o.at(&["spec", "template"]);
+                self.add_template(
+                    o,
+                    t.and_then(|t| t.get("metadata")),
+                    t.and_then(|t| t.get("spec")),
+                    &ns,
+                );
+            }
+            ("", "Service") => self.services.push(Svc {
+                namespace: ns,
+                name: o.name.to_string(),
+                labels: string_map(o.at(&["metadata", "labels"])),
+                ports: o
+                    .at(&["spec", "ports"])
+                    .and_then(Value::as_array)
+                    .map(|ports| {
+                        ports
+                            .iter()
+                            .map(|p| SvcPort {
+                                name: p.get("name").and_then(Value::as_str).map(str::to_string),
+                                port: p.get("port").and_then(Value::as_u64).unwrap_or(0),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                tls: None,
+                authentication: None,
+                origin: o.describe(),
+            }),
+            ("platform.confluent.io", "FlinkEnvironment") => self.add_flink(o),
+            ("argoproj.io", "Application") => self.add_application(o),
+            _ => {}
+        }
+    }
+
+    /// The checks of `o`'s kind.
+    fn check(&self, o: &Obj<'_>, view: &View, out: &mut Vec<Finding>) {
+        match (o.group(), o.kind) {
+            ("", "Service") => self.service(o, view, out),
+            ("monitoring.coreos.com", "ServiceMonitor") => self.service_monitor(o, view, out),
+            ("monitoring.coreos.com", "PodMonitor") => self.pod_monitor(o, view, out),
+            ("networking.k8s.io", "NetworkPolicy") => self.network_policy(o, view, out),
+            ("networking.k8s.io", "Ingress") => self.ingress(o, view, out),
+            ("platform.confluent.io", "CMFRestClass") => self.rest_class(o, view, out),
+            ("platform.confluent.io", "FlinkEnvironment") if view.complete => {
+                self.flink_namespace(o, out)
+            }
+            ("argoproj.io", "Application") if view.complete => self.application_namespaces(o, out),
+            _ => {}
+        }
     }
 
     fn add_template(&mut self, o: &Obj<'_>, meta: Option<&Value>, spec: Option<&Value>, ns: &str) {
@@ -593,7 +680,7 @@ impl World {
             })
             .map(|p| p.namespace.as_str())
             .collect();
-        (!found.is_empty()).then(|| found.into_iter().collect::<Vec<_>>().join(", "))
+        (!found.is_empty()).then(|| few(found.into_iter()))
     }
 
     /// Whether pods in `namespaces` carry any of `keys` with a known value.
@@ -793,8 +880,7 @@ impl World {
                 })
                 .map(|s| s.namespace.clone())
                 .collect();
-            let elsewhere =
-                (!found.is_empty()).then(|| found.into_iter().collect::<Vec<_>>().join(", "));
+            let elsewhere = (!found.is_empty()).then(|| few(found.iter().map(String::as_str)));
             let keys = selector_keys(&selector);
             let keys_known = self.services.iter().any(|s| {
                 namespaces.contains(&s.namespace) && keys.iter().any(|k| s.labels.contains_key(k))
@@ -1028,12 +1114,11 @@ impl World {
                         "{} reaches CMF at {url}, but the stack creates no Service {service} in \
                          {namespace} (it creates {})",
                         o.describe(),
-                        self.services
+                        few(self
+                            .services
                             .iter()
                             .filter(|s| s.tls.is_some())
-                            .map(|s| s.origin.clone())
-                            .collect::<Vec<_>>()
-                            .join("; ")
+                            .map(|s| s.origin.as_str()))
                     ),
                 ));
             }
@@ -1126,16 +1211,10 @@ impl World {
 
     /// The pods the stack runs in `ns`, for a message.
     fn pods_in(&self, ns: &str) -> String {
-        let here: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|p| p.namespace == ns)
-            .map(|p| p.origin.clone())
-            .collect();
-        if here.is_empty() {
-            format!("it runs none in {ns}")
-        } else {
-            format!("it runs {}", here.join("; "))
+        let here = self.pods.iter().filter(|p| p.namespace == ns);
+        match few(here.map(|p| p.origin.as_str())) {
+            none if none.is_empty() => format!("it runs none in {ns}"),
+            some => format!("it runs {some}"),
         }
     }
 }
@@ -1192,11 +1271,29 @@ fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
 }
 
 fn origins(pods: &[&PodSet]) -> String {
-    pods.iter()
-        .map(|p| p.origin.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+    few(pods.iter().map(|p| p.origin.as_str()))
 }
+
+/// At most [`FEW`] items of a list for a message, then how many more there are.
+fn few<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < FEW {
+            shown.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    let mut text = shown.join("; ");
+    if more > 0 {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
+}
+
+/// How many items of a list a message names.
+const FEW: usize = 5;
 
 fn ports_of(svc: &Svc) -> String {
     let ports: Vec<String> = svc.ports.iter().map(|p| p.port.to_string()).collect();
@@ -1562,5 +1659,63 @@ spec:
         ));
         assert!(sel(serde_json::json!({})));
         assert!(!sel(Value::Null));
+    }
+
+    fn services_and_deployments(n: usize) -> Vec<Object> {
+        (0..n)
+            .flat_map(|i| {
+                [
+                    serde_json::json!({"apiVersion": "v1", "kind": "Service",
+                        "metadata": {"name": format!("s{i}"), "namespace": "confluent"},
+                        "spec": {"selector": {"app": format!("nothing-{i}")}}}),
+                    serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                        "metadata": {"name": format!("d{i}"), "namespace": "confluent"},
+                        "spec": {"template": {"metadata": {"labels": {"app": format!("d{i}")}}}}}),
+                ]
+            })
+            .filter_map(|v| v.as_object().cloned())
+            .collect()
+    }
+
+    #[test]
+    fn messages_name_a_few_of_many_and_stay_one_bounded_line() {
+        let findings = check(&services_and_deployments(200), &complete());
+        assert_eq!(findings.len(), 200);
+        for f in &findings {
+            assert!(f.message.contains("; and 195 more"), "{}", f.message);
+            assert!(f.message.chars().count() <= crate::text::MAX_CHARS);
+        }
+    }
+
+    #[test]
+    fn a_stream_too_large_to_compare_is_checked_for_namespaces_only() {
+        // 1,500 Services against 1,500 pod sets and Services: 4.5 million comparisons.
+        let objects = services_and_deployments(1500);
+        let findings = check(&objects, &complete());
+        assert_eq!(findings.len(), 1, "{:?}", findings.first());
+        assert!(findings[0].message.starts_with("selectors not checked"));
+        // A namespace nothing creates is still found.
+        let mut objects = objects;
+        objects.push(
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "lost", "namespace": "nowhere"}})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        );
+        assert_eq!(check(&objects, &complete()).len(), 2);
+    }
+
+    #[test]
+    fn the_report_lists_at_most_its_bound_and_counts_the_rest() {
+        let objects = services_and_deployments(300);
+        let each = |f: &mut dyn FnMut(&Object)| {
+            objects.iter().for_each(f);
+            Ok(())
+        };
+        let mut diagnostics = Vec::new();
+        // Warnings only (the user's own Services): nothing fails, at most the bound reported.
+        report(&each, &complete(), &mut diagnostics).unwrap();
+        assert_eq!(diagnostics.len(), MAX_REPORTED);
     }
 }

@@ -404,3 +404,23 @@ fn a_plugin_cannot_smuggle_objects_inside_a_list() {
     let r = s.run(&["post-render"], Some(list)).ok();
     assert!(r.stdout.contains("in-list"), "{}", r.stdout);
 }
+
+#[test]
+fn output_counts_what_it_costs_the_host_not_only_its_json_bytes() {
+    let s = Scratch::new(BIN);
+    // 200 KiB of JSON, 20 MB of YAML: every item is a line indented 200 spaces.
+    s.probe_pipeline("{action: deep-wide, size: 100000}", "{output: 4Mi}");
+    let r = s.run(&["render"], None).fails(
+        4,
+        "plugin probe: its output, written as YAML, comes to more than its output limit of 4.0 MiB by returned manifest 1",
+    );
+    assert!(r.stdout.is_empty());
+    s.probe_pipeline("{action: deep-wide, size: 1000}", "{output: 4Mi}");
+    s.run(&["render"], None).ok();
+    // 20,000 tiny manifests: 1.4 MB of JSON, and each costs the host its record too.
+    s.probe_pipeline("{action: many-tiny, size: 20000}", "{output: 4Mi}");
+    s.run(&["render"], None)
+        .fails(4, "above its output limit of 4.0 MiB");
+    s.probe_pipeline("{action: many-tiny, size: 5000}", "{output: 4Mi}");
+    s.run(&["render"], None).ok();
+}

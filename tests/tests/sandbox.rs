@@ -97,6 +97,10 @@ fn stdout_floods_fail_the_plugin() {
     probe("{action: stdout-flood}", "{}")
         .run(&["post-render"], Some(INPUT))
         .fails(4, "plugin probe: wrote more than 1.0 MiB to stdout/stderr");
+    // Also when the plugin ignores the write errors and returns as if all was well.
+    probe("{action: stdout-flood-quiet}", "{}")
+        .run(&["post-render"], Some(INPUT))
+        .fails(4, "plugin probe: wrote more than 1.0 MiB to stdout/stderr");
 }
 
 #[test]

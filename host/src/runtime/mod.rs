@@ -241,6 +241,18 @@ impl Instance<'_> {
         let result = f(&bindings, &mut self.store);
         self.runtime.ticker.disarm(armed);
         match result {
+            // The pipe closes when full, and a guest may shrug the write error off and
+            // return: what it wrote past the bound is lost, so the call fails all the same.
+            Ok(_) if self.store.data().stdio_full() => {
+                self.store.data_mut().drain_stdio();
+                self.store.data_mut().log.finish();
+                Err(error::plugin(format!(
+                    "plugin {}: wrote more than {} to stdout/stderr (use the log import) while \
+                     {what}",
+                    self.name,
+                    mib(self.limits.log_bytes)
+                )))
+            }
             Ok(v) => {
                 tracing::debug!(
                     plugin = self.name.as_str(),
@@ -351,9 +363,15 @@ impl Instance<'_> {
     }
 }
 
-/// Everything a plugin returned, in bytes: every manifest and every string of every
-/// diagnostic (message, object reference, field). All of it is copied into the host and may
-/// reach stderr or KRM `results`, so all of it counts against the output limit.
+/// What the host keeps of each returned manifest besides its text (its identity, its place
+/// in the stream, its YAML document's frame), counted against the output limit with it: a
+/// million tiny manifests would otherwise cost the host far more than their bytes.
+pub const MANIFEST_OVERHEAD: usize = 256;
+
+/// Everything a plugin returned, in bytes: every manifest, with [`MANIFEST_OVERHEAD`] each,
+/// and every string of every diagnostic (message, object reference, field). All of it is
+/// copied into the host and may reach stderr or KRM `results`, so all of it counts against
+/// the output limit.
 pub fn output_size(out: &wit::RunOutput) -> usize {
     let diagnostic = |d: &wit::Diagnostic| {
         d.message.len()
@@ -365,7 +383,10 @@ pub fn output_size(out: &wit::RunOutput) -> usize {
                     + o.namespace.as_ref().map_or(0, String::len)
             })
     };
-    out.manifests.iter().map(String::len).sum::<usize>()
+    out.manifests
+        .iter()
+        .map(|m| m.len() + MANIFEST_OVERHEAD)
+        .sum::<usize>()
         + out.diagnostics.iter().map(diagnostic).sum::<usize>()
 }
 
@@ -439,7 +460,8 @@ fn count_limit(text: &str) -> Option<&'static str> {
         })
 }
 
-fn mib(bytes: usize) -> String {
+/// `bytes` for a message: in MiB from 1 MiB up.
+pub fn mib(bytes: usize) -> String {
     if bytes >= 1 << 20 {
         format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
     } else {

@@ -37,7 +37,8 @@ impl Plugin for Probe {
                                      "error", "bad-json", "non-object", "label", "rename", "delete", "forge",
                                      "diagnostic-flood", "forge-lines", "helm-file", "krm-path", "escalate",
                                      "privileged-daemonset", "deep-128", "deep-129", "huge-number", "lone-surrogate",
-                                     "big-int", "merge-key", "long-key", "smuggle-list", "smuggle-items"]},
+                                     "big-int", "merge-key", "long-key", "smuggle-list", "smuggle-items",
+                                     "stdout-flood-quiet", "deep-wide", "many-tiny"]},
                 "path": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0},
                 "label": {"type": "string"},
@@ -182,6 +183,34 @@ impl Plugin for Probe {
                 let line = "z".repeat(1024);
                 for _ in 0..(16 * 1024) {
                     println!("{line}");
+                }
+            }
+            // JSON nested 100 levels with `size` items at the bottom: small as JSON, every item
+            // a line indented 200 spaces as YAML.
+            "deep-wide" => {
+                let width: usize = ctx.config_value("size").unwrap_or(1000);
+                let mut leaf = json!(vec![0; width]);
+                for _ in 0..99 {
+                    leaf = json!([leaf]);
+                }
+                let mut m = Manifest::build("v1", "ConfigMap", "deep-wide", None);
+                m.set(&["spec"], leaf);
+                manifests.push(m);
+            }
+            // `size` tiny ConfigMaps.
+            "many-tiny" => {
+                let count: usize = ctx.config_value("size").unwrap_or(1000);
+                for i in 0..count {
+                    manifests.push(Manifest::build("v1", "ConfigMap", &format!("c{i}"), None));
+                }
+            }
+            // Writes in chunks and shrugs off the error once the pipe is full, then returns.
+            "stdout-flood-quiet" => {
+                use std::io::Write as _;
+                let chunk = vec![b'y'; 64 << 10];
+                let mut out = std::io::stdout();
+                for _ in 0..64 {
+                    let _ = out.write_all(&chunk);
                 }
             }
             "error" => {
