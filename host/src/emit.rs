@@ -251,6 +251,13 @@ fn literal(out: &mut String, s: &str, level: usize) {
     }
 }
 
+/// The punctuation a plain string may hold: never an indicator in block context.
+const PLAIN_MARKS: &str = " ._/-:=+@(),~$^;";
+
+/// What, besides hex digits, a YAML 1.1 or 1.2 number or timestamp may hold: a plain string
+/// made only of these (and starting with a digit or `.`) is quoted.
+const NUMBER_MARKS: &str = "._:+-xXoObB TtZz";
+
 /// True when `s` reads back as this same string, plain and unquoted, under YAML 1.1 and 1.2.
 fn plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
@@ -270,27 +277,10 @@ fn plain_safe(s: &str) -> bool {
         return false;
     }
     // Only characters that are never indicators in block context.
-    if !s.chars().all(|c| {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                ' ' | '.'
-                    | '_'
-                    | '/'
-                    | '-'
-                    | ':'
-                    | '='
-                    | '+'
-                    | '@'
-                    | '('
-                    | ')'
-                    | ','
-                    | '~'
-                    | '$'
-                    | '^'
-                    | ';'
-            )
-    }) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || PLAIN_MARKS.contains(c))
+    {
         return false;
     }
     if matches!(
@@ -303,27 +293,8 @@ fn plain_safe(s: &str) -> bool {
     // sexagesimal `1:30`) or a timestamp (`2024-01-02`) under either version is quoted.
     let numeric_start = first.is_ascii_digit() || first == '.';
     if numeric_start
-        && s.chars().all(|c| {
-            c.is_ascii_hexdigit()
-                || matches!(
-                    c,
-                    '.' | '_'
-                        | ':'
-                        | '+'
-                        | '-'
-                        | 'x'
-                        | 'X'
-                        | 'o'
-                        | 'O'
-                        | 'b'
-                        | 'B'
-                        | ' '
-                        | 'T'
-                        | 't'
-                        | 'Z'
-                        | 'z'
-                )
-        })
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() || NUMBER_MARKS.contains(c))
     {
         return false;
     }

@@ -147,10 +147,12 @@ pub fn report(each: &Each<'_>, view: &View, diagnostics: &mut Vec<Reported>) -> 
     }
     if findings.len() > MAX_REPORTED {
         let more = format!(
-            "wiring: {} more findings not shown ({} errors in all); fix the first ones and run \
-             again",
+            "wiring: {} more findings not shown ({}); fix the first ones and run again",
             findings.len() - MAX_REPORTED,
-            total_errors
+            match total_errors {
+                0 => "all warnings".to_string(),
+                n => format!("{n} errors in all"),
+            }
         );
         tracing::warn!("{more}");
         if total_errors > errors.len() {
@@ -845,39 +847,31 @@ impl World {
         }
     }
 
+    /// The Services with labels that `selector` (a LabelSelector) selects, in any namespace.
+    fn services_selected<'s>(&'s self, selector: &'s Value) -> impl Iterator<Item = &'s Svc> {
+        self.services.iter().filter(move |s| {
+            !s.labels.is_empty()
+                && selects(
+                    selector,
+                    &s.labels
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Some(v.clone())))
+                        .collect(),
+                )
+        })
+    }
+
     fn service_monitor(&self, o: &Obj<'_>, view: &View, out: &mut Vec<Finding>) {
         let namespaces = Namespaces::of(o, &self.target);
         let selector = o.at(&["spec", "selector"]).cloned().unwrap_or(Value::Null);
         let services: Vec<&Svc> = self
-            .services
-            .iter()
-            .filter(|s| {
-                namespaces.contains(&s.namespace)
-                    && !s.labels.is_empty()
-                    && selects(
-                        &selector,
-                        &s.labels
-                            .iter()
-                            .map(|(k, v)| (k.clone(), Some(v.clone())))
-                            .collect(),
-                    )
-            })
+            .services_selected(&selector)
+            .filter(|s| namespaces.contains(&s.namespace))
             .collect();
         if services.is_empty() {
             let found: BTreeSet<String> = self
-                .services
-                .iter()
-                .filter(|s| {
-                    !namespaces.contains(&s.namespace)
-                        && !s.labels.is_empty()
-                        && selects(
-                            &selector,
-                            &s.labels
-                                .iter()
-                                .map(|(k, v)| (k.clone(), Some(v.clone())))
-                                .collect(),
-                        )
-                })
+                .services_selected(&selector)
+                .filter(|s| !namespaces.contains(&s.namespace))
                 .map(|s| s.namespace.clone())
                 .collect();
             let elsewhere = (!found.is_empty()).then(|| few(found.iter().map(String::as_str)));
@@ -1124,6 +1118,20 @@ impl World {
             }
             return;
         };
+        self.rest_class_reaches(o, &endpoint, url, svc, out);
+        self.rest_class_authenticates(o, svc, out);
+    }
+
+    /// The endpoint's port and scheme against what CMF's Service serves.
+    fn rest_class_reaches(
+        &self,
+        o: &Obj<'_>,
+        endpoint: &Endpoint,
+        url: &str,
+        svc: &Svc,
+        out: &mut Vec<Finding>,
+    ) {
+        let field = "spec.cmfRest.endpoint";
         if !svc.ports.iter().any(|p| p.port == u64::from(endpoint.port)) {
             out.push(o.finding(
                 Severity::Error,
@@ -1162,6 +1170,10 @@ impl World {
                 ),
             ));
         }
+    }
+
+    /// CFK's authentication to CMF against what CMF requires.
+    fn rest_class_authenticates(&self, o: &Obj<'_>, svc: &Svc, out: &mut Vec<Finding>) {
         let auth = o.at(&["spec", "cmfRest", "authentication"]);
         let ours = auth
             .and_then(|a| a.get("type"))
