@@ -111,6 +111,12 @@ row 'KRM: move an item to ../../escaped.yaml' "$(pipeline krmpath "$probe" '{act
 row 'KRM: delete every item' "$(pipeline krmdel "$probe" '{action: delete}' '{}')" "$krm_input" krm
 row 'add a ClusterRoleBinding to cluster-admin' "$(pipeline crb "$probe" '{action: escalate}' '{}')"
 row 'add a privileged DaemonSet in kube-system' "$(pipeline ds "$probe" '{action: privileged-daemonset}' '{}')"
+row 'smuggle a ClusterRoleBinding in a SecretList' "$(pipeline smlist "$probe" '{action: smuggle-list}' '{}')"
+row 'smuggle a ClusterRoleBinding in a ConfigMap'"'"'s items' "$(pipeline smitems "$probe" '{action: smuggle-items}' '{}')"
+row '200 KB of JSON nested 100 deep: 20 MB of YAML (4Mi)' "$(pipeline deepwide "$probe" '{action: deep-wide, size: 100000}' '{output: 4Mi}')" '' render
+row '900,000 tiny manifests (256Mi output)' "$(pipeline tiny "$probe" '{action: many-tiny, size: 900000}' '{}')" '' render
+row '700,000 tiny manifests (256Mi output), accepted' "$(pipeline tiny2 "$probe" '{action: many-tiny, size: 700000}' '{}')" '' render
+row 'stdout flood, write errors ignored' "$(pipeline quiet "$probe" '{action: stdout-flood-quiet}' '{}')"
 dir=$(pipeline symlink "$probe" '{action: context}' '{}')
 mkdir -p "$dir/overlay" && ln -s /etc/passwd "$dir/overlay/passwd" && printf '    files: [overlay]\n' >>"$dir/flinkwasm.yaml"
 row 'a granted directory holding a symlink to /etc/passwd' "$dir"

@@ -170,3 +170,35 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The object of `kind` named `name` in `objects`; panics naming both when there is none.
+pub fn find<'a>(objects: &'a [serde_json::Value], kind: &str, name: &str) -> &'a serde_json::Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in the stream"))
+}
+
+/// `chart` (a test chart under `tests/charts`) rendered by the real Helm 4 engine
+/// (`tests/helm/render_chart.py`, PyPI `helm-python-sdk`) as release `release` in `namespace`.
+pub fn helm_template(
+    chart: &str,
+    release: &str,
+    namespace: &str,
+    values: &serde_json::Value,
+) -> String {
+    let out = Command::new("python3")
+        .arg(repo("tests/helm/render_chart.py"))
+        .arg(repo(&format!("tests/charts/{chart}")))
+        .arg(release)
+        .arg(namespace)
+        .arg(values.to_string())
+        .output()
+        .expect("python3 with helm-python-sdk is needed (tests/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "rendering {chart} with the Helm engine failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("Helm writes UTF-8")
+}

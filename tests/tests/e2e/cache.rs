@@ -6,7 +6,7 @@
 use flinkwasm_tests::harness::Scratch;
 use std::path::PathBuf;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// A pipeline of the five built-ins plus the team-overlay example, pinned by digest.
 fn with_pinned_plugin(s: &Scratch) {

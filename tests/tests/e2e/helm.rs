@@ -6,7 +6,7 @@ use flinkwasm_tests::harness::{Scratch, copy_dir, parse_stream, repo};
 use serde_json::json;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// `helm plugin install charts/helm-plugin/flinkwasm` into a private `$HELM_PLUGINS` (a local
 /// install is a copy of the directory), then a client dry-run install through it.

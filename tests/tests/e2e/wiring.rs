@@ -5,7 +5,7 @@
 use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 #[test]
 fn both_clusters_and_the_workloads_tree_wire_together() {

@@ -4,7 +4,7 @@
 
 use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 #[test]
 fn a_component_importing_an_unknown_host_function_is_refused_before_it_runs() {

@@ -7,7 +7,7 @@ use flinkwasm_tests::schemas::{self, Schemas};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 fn render(s: &Scratch, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["render"];

@@ -6,7 +6,7 @@ use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 fn pinned_pipeline(s: &Scratch, wasm: &Path, name: &str, config: &str) {
     let bytes = std::fs::read(wasm).unwrap();

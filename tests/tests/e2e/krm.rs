@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// A package directory with the seed's FlinkEnvironment and an unrelated ConfigMap, and the
 /// binary linked as `flinkwasm-krm` (the name under which it is the function).

@@ -2,7 +2,7 @@
 
 use flinkwasm_tests::harness::{INPUT, Scratch};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 const HEAD: &str =
     "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n";

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// `plugin.yaml`, with unknown fields denied (Argo CD v3.5's schema for the fields used).
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@
 
 use flinkwasm_tests::harness::{Scratch, parse_stream};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 const FILE: &str = "postrenderer.helm.sh/postrender-filename";
 

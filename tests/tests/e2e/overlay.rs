@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// `kubectl kustomize DIR`, parsed; the test fails (it does not skip) without kubectl.
 fn kustomize(dir: &Path) -> Vec<Value> {

@@ -3,35 +3,15 @@
 //! Applications carry do what they promise in the chart, and post-rendering the chart's own
 //! output enforces resources, namespace, labels and the data volume's protection.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
+use flinkwasm_tests::harness::{Scratch, parse_stream};
 use serde_json::{Value, json};
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
+use flinkwasm_tests::harness::find;
 
 /// `helm template`-like output of a test chart, from the real Helm engine.
 fn helm_render(chart: &str, namespace: &str, values: &Value) -> String {
-    let out = Command::new("python3")
-        .arg(repo("tests/helm/render_chart.py"))
-        .arg(repo(&format!("tests/charts/{chart}")))
-        .arg(chart)
-        .arg(namespace)
-        .arg(values.to_string())
-        .output()
-        .expect("python3 with helm-python-sdk is needed (tests/setup.sh installs it)");
-    assert!(
-        out.status.success(),
-        "rendering {chart} with the Helm engine failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
+    flinkwasm_tests::harness::helm_template(chart, chart, namespace, values)
 }
 
 /// The `valuesObject` of a generated Application.

@@ -5,30 +5,18 @@
 //! chart runs is what the chart emits.
 
 use flinkwasm::wiring::{self, View};
-use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
+use flinkwasm_tests::harness::{Scratch, parse_stream};
 use flinkwasm_tests::schemas;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// `helm template`-like output of a test chart, from the real Helm engine.
 fn helm_render(chart: &str, release: &str, namespace: &str, values: &Value) -> Vec<Value> {
-    let out = Command::new("python3")
-        .arg(repo("tests/helm/render_chart.py"))
-        .arg(repo(&format!("tests/charts/{chart}")))
-        .arg(release)
-        .arg(namespace)
-        .arg(values.to_string())
-        .output()
-        .expect("python3 with helm-python-sdk is needed (tests/setup.sh installs it)");
-    assert!(
-        out.status.success(),
-        "rendering {chart} with the Helm engine failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse_stream(&String::from_utf8(out.stdout).unwrap())
+    parse_stream(&flinkwasm_tests::harness::helm_template(
+        chart, release, namespace, values,
+    ))
 }
 
 /// The objects each chart-installing Application of `render` brings, rendered as Argo CD would.

@@ -4,7 +4,7 @@
 use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 fn probe(config: &str, limits: &str) -> Scratch {
     let s = Scratch::new(BIN);

@@ -8,7 +8,7 @@ use flinkwasm_tests::harness::{Scratch, parse_stream};
 use std::collections::BTreeSet;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 fn dashboard() -> Dashboard {
     let s = Scratch::new(BIN);

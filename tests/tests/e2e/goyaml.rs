@@ -7,7 +7,7 @@ use flinkwasm_tests::harness::Scratch;
 use serde_json::{Map, Value, json};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// Strings that trip YAML readers: every ASCII character alone, the C1 controls, Unicode line
 /// breaks, YAML 1.1 booleans and numbers, indicators, block-scalar edge cases.

@@ -6,7 +6,7 @@ use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
 use flinkwasm_tests::schemas;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
 
 /// The objects of `kind`, each checked against the real schema of its kind first.
 fn real<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {

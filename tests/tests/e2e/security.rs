@@ -8,14 +8,8 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
-}
+use crate::BIN;
+use flinkwasm_tests::harness::find;
 
 fn demo() -> Vec<Value> {
     let s = Scratch::new(BIN);

@@ -9,20 +9,14 @@ use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flinkwasm-cli");
+use crate::BIN;
+use flinkwasm_tests::harness::find;
 
 fn render(s: &Scratch, args: &[&str]) -> (String, String) {
     let mut all = vec!["render"];
     all.extend_from_slice(args);
     let r = s.run(&all, None).ok();
     (r.stdout, r.stderr)
-}
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name} in the stream"))
 }
 
 /// Every leaf path whose value differs between `a` and `b` (objects matched by identity).
