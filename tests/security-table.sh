@@ -114,8 +114,8 @@ row 'add a privileged DaemonSet in kube-system' "$(pipeline ds "$probe" '{action
 row 'smuggle a ClusterRoleBinding in a SecretList' "$(pipeline smlist "$probe" '{action: smuggle-list}' '{}')"
 row 'smuggle a ClusterRoleBinding in a ConfigMap'"'"'s items' "$(pipeline smitems "$probe" '{action: smuggle-items}' '{}')"
 row '200 KB of JSON nested 100 deep: 20 MB of YAML (4Mi)' "$(pipeline deepwide "$probe" '{action: deep-wide, size: 100000}' '{output: 4Mi}')" '' render
-row '900,000 tiny manifests (256Mi output)' "$(pipeline tiny "$probe" '{action: many-tiny, size: 900000}' '{}')" '' render
-row '700,000 tiny manifests (256Mi output), accepted' "$(pipeline tiny2 "$probe" '{action: many-tiny, size: 700000}' '{}')" '' render
+row '250,000 tiny manifests: 16 MiB of JSON, 77 MiB counted (64Mi output)' "$(pipeline tiny "$probe" '{action: many-tiny, size: 250000}' '{output: 64Mi}')" '' render
+row '300,000 tiny manifests, accepted (defaults)' "$(pipeline tiny2 "$probe" '{action: many-tiny, size: 300000}' '{}')" '' render
 row 'stdout flood, write errors ignored' "$(pipeline quiet "$probe" '{action: stdout-flood-quiet}' '{}')"
 dir=$(pipeline symlink "$probe" '{action: context}' '{}')
 mkdir -p "$dir/overlay" && ln -s /etc/passwd "$dir/overlay/passwd" && printf '    files: [overlay]\n' >>"$dir/flinkwasm.yaml"
