@@ -24,6 +24,9 @@ use std::fmt;
 
 /// Groups whose every kind is sensitive.
 const SENSITIVE_GROUPS: &[&str] = &[
+    // flinkwasm's own Pipeline: in `kpt fn eval` the package's pipeline file is an item, and a
+    // plugin that rewrote it would grant itself more on the next run.
+    "flinkwasm.io",
     "rbac.authorization.k8s.io",
     "admissionregistration.k8s.io",
     "apiextensions.k8s.io",
@@ -41,14 +44,23 @@ const SENSITIVE_KINDS: &[(&str, &str)] = &[("", "Secret")];
 /// Namespaces that `*` does not cover.
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
+/// Group suffixes whose every group is sensitive: Flux's controllers (`source`, `kustomize`,
+/// `helm`, `notification`, `image`), which deploy what another repository holds, as Argo CD's
+/// kinds do.
+const SENSITIVE_GROUP_SUFFIXES: &[&str] = &[".toolkit.fluxcd.io"];
+
 /// Whether objects of `group`/`kind` are sensitive: `*` does not grant them.
 pub fn sensitive(group: &str, kind: &str) -> bool {
-    SENSITIVE_GROUPS.contains(&group) || SENSITIVE_KINDS.contains(&(group, kind))
+    SENSITIVE_GROUPS.contains(&group)
+        || SENSITIVE_GROUP_SUFFIXES.iter().any(|s| group.ends_with(s))
+        || SENSITIVE_KINDS.contains(&(group, kind))
 }
 
 /// One entry of `emit.kinds`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum KindRule {
+    /// Every kind, sensitive ones included (only [`Policy::unrestricted`]).
+    Everything,
     /// `*`: any kind that is not sensitive.
     Any,
     /// `*.group`: any kind of the group.
@@ -86,6 +98,7 @@ impl KindRule {
 
     fn grants(&self, group: &str, kind: &str) -> bool {
         match self {
+            KindRule::Everything => true,
             KindRule::Any => !sensitive(group, kind),
             KindRule::Group(g) => g == group,
             KindRule::Exact { group: g, kind: k } => g == group && k == kind,
@@ -183,16 +196,7 @@ impl Policy {
     /// Everything, system namespaces and sensitive kinds included: for `cluster-overlay`, which
     /// applies the pipeline author's own overlay.
     pub fn unrestricted() -> Policy {
-        let mut kinds = vec![KindRule::Any];
-        kinds.extend(
-            SENSITIVE_GROUPS
-                .iter()
-                .map(|g| KindRule::Group(g.to_string())),
-        );
-        kinds.extend(SENSITIVE_KINDS.iter().map(|(g, k)| KindRule::Exact {
-            group: g.to_string(),
-            kind: k.to_string(),
-        }));
+        let kinds = vec![KindRule::Everything];
         Policy {
             kinds,
             namespaces: NamespaceRule::List {
@@ -232,6 +236,18 @@ impl Policy {
                 } else {
                     String::new()
                 }
+            )));
+        }
+        let named = self.kinds.iter().any(|r| {
+            matches!(r, KindRule::Exact { .. } | KindRule::Everything) && r.grants(group, kind)
+        });
+        if !scope.known(group, kind) && !self.cluster_scoped && !named {
+            return Err(Violation(format!(
+                "flinkwasm cannot tell whether {kind_name} is namespaced (it is not a kind of \
+                 Kubernetes or of the stack, and no CustomResourceDefinition in the stream \
+                 declares it), so it may be cluster-scoped, and {} grants no cluster-scoped \
+                 objects; name `{kind_name}` in `emit.kinds` or grant `emit.clusterScoped: true`",
+                self.source
             )));
         }
         let cluster = scope.cluster_scoped(group, kind);
@@ -347,5 +363,64 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("spec.plugins[1].emit.kinds[0]:"), "{err}");
+    }
+
+    #[test]
+    fn a_kind_of_unknown_scope_needs_a_grant_that_covers_cluster_scope() {
+        let scope = Scope::new("confluent");
+        let default = Policy::external_default();
+        let ok = |p: &Policy, g, k| p.allows(&scope, g, k, "confluent", "x", &run());
+        // Kyverno's ClusterPolicy is cluster-scoped on a cluster that has Kyverno.
+        let err = ok(&default, "kyverno.io", "ClusterPolicy").unwrap_err().0;
+        assert!(
+            err.contains("cannot tell whether ClusterPolicy.kyverno.io is namespaced"),
+            "{err}"
+        );
+        // Kinds of Kubernetes and of the stack are known.
+        assert!(ok(&default, "policy", "PodDisruptionBudget").is_ok());
+        assert!(ok(&default, "platform.confluent.io", "FlinkApplication").is_ok());
+        // A CRD in the stream tells.
+        let mut learnt = Scope::new("confluent");
+        learnt.learn(&serde_json::from_str(r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","spec":{"group":"kyverno.io","scope":"Namespaced","names":{"kind":"Policy"}}}"#).unwrap());
+        assert!(
+            default
+                .allows(&learnt, "kyverno.io", "Policy", "confluent", "x", &run())
+                .is_ok()
+        );
+        // Naming the kind is a grant.
+        let named = Policy::from_spec(
+            &EmitSpec {
+                kinds: Some(vec!["*".into(), "ClusterPolicy.kyverno.io".into()]),
+                ..EmitSpec::default()
+            },
+            "emit",
+        )
+        .unwrap();
+        assert!(ok(&named, "kyverno.io", "ClusterPolicy").is_ok());
+    }
+
+    #[test]
+    fn gitops_kinds_and_the_pipeline_itself_are_sensitive() {
+        for (g, k) in [
+            ("source.toolkit.fluxcd.io", "GitRepository"),
+            ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+            ("helm.toolkit.fluxcd.io", "HelmRelease"),
+            ("argoproj.io", "Application"),
+            ("flinkwasm.io", "Pipeline"),
+        ] {
+            assert!(sensitive(g, k), "{k}.{g}");
+        }
+        assert!(
+            Policy::unrestricted()
+                .allows(
+                    &Scope::new("c"),
+                    "helm.toolkit.fluxcd.io",
+                    "HelmRelease",
+                    "c",
+                    "x",
+                    &run()
+                )
+                .is_ok()
+        );
     }
 }

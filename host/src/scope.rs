@@ -63,6 +63,23 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("monitoring.coreos.com", "ThanosRuler"),
 ];
 
+/// API groups whose every cluster-scoped kind is in [`CLUSTER_SCOPED`], so any other kind of
+/// theirs is known to be namespaced: Kubernetes' own groups (the core group, the unsuffixed
+/// ones and every `*.k8s.io`) and the stack's add-ons, whose CRDs flinkwasm knows.
+const KNOWN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "platform.confluent.io",
+    "flink.apache.org",
+    "monitoring.coreos.com",
+    "argoproj.io",
+    "cert-manager.io",
+    "acme.cert-manager.io",
+];
+
 /// How a run places objects: its namespace, and the custom kinds' scopes it has seen.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -92,6 +109,19 @@ impl Scope {
             return *cluster;
         }
         CLUSTER_SCOPED.contains(&(group, kind))
+    }
+
+    /// Whether the scope of `group`/`kind` is known: a kind of Kubernetes or of the stack's
+    /// add-ons ([`KNOWN_GROUPS`]), or one a CustomResourceDefinition in the stream declares.
+    /// Any other kind may be cluster-scoped on the cluster it is applied to (a Kyverno
+    /// `ClusterPolicy`, a `ClusterSecretStore`), whatever namespace its manifest names.
+    pub fn known(&self, group: &str, kind: &str) -> bool {
+        KNOWN_GROUPS.contains(&group)
+            || group.ends_with(".k8s.io")
+            || CLUSTER_SCOPED.contains(&(group, kind))
+            || self
+                .custom
+                .contains_key(&(group.to_string(), kind.to_string()))
     }
 
     /// The namespace an object of `group`/`kind` written with `namespace` (`""` when unset)

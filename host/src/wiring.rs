@@ -122,7 +122,7 @@ pub type Each<'a> = dyn Fn(&mut dyn FnMut(&Object)) -> anyhow::Result<()> + 'a;
 /// At most this many findings are reported one by one; the rest are counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// At most this many comparisons of a selector with a pod set or Service: past it, a stream
+/// At most this many comparisons of a selector term with a pod set or Service: past it, a stream
 /// of thousands of Services and workloads would take minutes, so the selector checks are
 /// skipped with a warning (namespaces are still checked).
 pub const MAX_COMPARISONS: usize = 2_000_000;
@@ -201,13 +201,17 @@ pub fn check(objects: &[Object], view: &View) -> Vec<Finding> {
 /// stream runs and creates, a second checks each object against it.
 pub fn check_each(each: &Each<'_>, view: &View) -> anyhow::Result<Vec<Finding>> {
     let mut world = World::new(view);
-    let mut selecting = 0usize;
+    let (mut selecting, mut keys) = (0usize, 0usize);
     each(&mut |obj| {
         let o = Obj::of(obj);
-        selecting += usize::from(o.selects());
+        if o.selects() {
+            selecting += 1;
+            keys = keys.saturating_add(o.selector_size());
+        }
         world.add(&o, view);
     })?;
-    let comparisons = selecting.saturating_mul(world.pods.len() + world.services.len());
+    // Each selector is compared with every pod set and Service, key by key.
+    let comparisons = keys.saturating_mul(world.pods.len() + world.services.len());
     let selectors = comparisons <= MAX_COMPARISONS;
     let mut out = Vec::new();
     if !selectors {
@@ -219,9 +223,9 @@ pub fn check_each(each: &Each<'_>, view: &View) -> anyhow::Result<Vec<Finding>> 
             name: "-".to_string(),
             field: "-".to_string(),
             message: format!(
-                "selectors not checked: {selecting} selecting objects against {} pod sets and \
-                 Services is {comparisons} comparisons, more than the {MAX_COMPARISONS} the \
-                 check makes; namespaces were checked",
+                "selectors not checked: {selecting} selecting objects ({keys} selector terms) \
+                 against {} pod sets and Services is {comparisons} comparisons, more than the \
+                 {MAX_COMPARISONS} the check makes; namespaces were checked",
                 world.pods.len() + world.services.len()
             ),
         });
@@ -264,6 +268,33 @@ impl<'a> Obj<'a> {
 
     fn group(&self) -> &'a str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// How many terms its selectors have (at least 1): what comparing them costs.
+    fn selector_size(&self) -> usize {
+        let mut n = 1usize;
+        for path in [&["spec", "selector"][..], &["spec", "podSelector"][..]] {
+            let Some(Value::Object(m)) = self.at(path) else {
+                continue;
+            };
+            n = n.saturating_add(m.len());
+            if let Some(Value::Object(labels)) = m.get("matchLabels") {
+                n = n.saturating_add(labels.len());
+            }
+            for e in m
+                .get("matchExpressions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let values = e
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                n = n.saturating_add(1 + values);
+            }
+        }
+        n
     }
 
     /// Whether the object selects pods or Services (or names a Service), which the second
@@ -1701,7 +1732,8 @@ spec:
 
     #[test]
     fn a_stream_too_large_to_compare_is_checked_for_namespaces_only() {
-        // 1,500 Services against 1,500 pod sets and Services: 4.5 million comparisons.
+        // 1,500 Services of two selector terms each against 3,000 pod sets and Services: 9
+        // million comparisons.
         let objects = services_and_deployments(1500);
         let findings = check(&objects, &complete());
         assert_eq!(findings.len(), 1, "{:?}", findings.first());
@@ -1729,5 +1761,25 @@ spec:
         // Warnings only (the user's own Services): nothing fails, at most the bound reported.
         report(&each, &complete(), &mut diagnostics).unwrap();
         assert_eq!(diagnostics.len(), MAX_REPORTED);
+    }
+
+    #[test]
+    fn the_bound_counts_selector_terms_not_only_objects() {
+        // 60 Services and 60 Deployments, each selector with 1,000 labels: few objects, many
+        // comparisons.
+        let labels: serde_json::Map<String, Value> = (0..1000)
+            .map(|k| (format!("k{k}"), Value::from("v")))
+            .collect();
+        let mut objects = services_and_deployments(60);
+        for o in objects.iter_mut().filter(|o| o["kind"] == "Service") {
+            o["spec"]["selector"] = Value::Object(labels.clone());
+        }
+        let findings = check(&objects, &complete());
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0]
+                .message
+                .contains("60 selecting objects (60060 selector terms)")
+        );
     }
 }
