@@ -24,6 +24,38 @@ pub fn document(out: &mut String, value: &Value) {
     }
 }
 
+/// About how many bytes [`mapping_document`] writes for `map`, from one walk that allocates
+/// nothing: at least what it writes, so a caller can refuse an object whose YAML would be too
+/// large before it is written. Indentation is what makes YAML larger than its JSON: every line
+/// is indented to its depth.
+pub fn document_cost(map: &Map<String, Value>) -> usize {
+    map.iter().fold(4, |n, (k, v)| {
+        n.saturating_add(cost(v, 2).saturating_add(k.len() * 6 + 3))
+    })
+}
+
+/// The cost of `value` written at indentation `level`, its line included.
+fn cost(value: &Value, level: usize) -> usize {
+    let line = level.saturating_add(4);
+    match value {
+        Value::Object(m) => m.iter().fold(1, |n, (k, v)| {
+            // A key may be escaped (6 bytes a character at worst).
+            n.saturating_add(line + k.len() * 6)
+                .saturating_add(cost(v, level + 2))
+        }),
+        Value::Array(a) => a.iter().fold(1, |n, v| {
+            n.saturating_add(line).saturating_add(cost(v, level + 2))
+        }),
+        // Escaped, 6 bytes a character at worst; a literal block is at most five times its
+        // text and 4 KiB ([`literal`]).
+        Value::String(s) => s
+            .len()
+            .saturating_mul(6)
+            .saturating_add(if s.contains('\n') { 4096 } else { 4 }),
+        _ => 32,
+    }
+}
+
 /// Appends one object as a YAML document body (no `---`); an empty object is written `{}`.
 pub fn mapping_document(out: &mut String, map: &Map<String, Value>) {
     if map.is_empty() {
@@ -226,9 +258,14 @@ fn literal(out: &mut String, s: &str, level: usize) {
     // A line that is only spaces and then ends the text, or text that is only newlines,
     // cannot be kept exactly by a block; quote it instead.
     // A block cannot start with a space without an indentation indicator; keep it simple.
+    // Indenting many short lines deep in an object could make the block many times the
+    // text (two million lines of one character, 250 spaces deep, are half a gigabyte): past
+    // four times, one quoted line it is.
+    let indented = body.split('\n').filter(|l| !l.is_empty()).count();
     if body.is_empty()
         || body.starts_with(' ')
         || body.lines().any(|l| l.trim().is_empty() && !l.is_empty())
+        || indented.saturating_mul(level) > body.len().saturating_mul(4) + 4096
     {
         double_quoted(out, s);
         return;

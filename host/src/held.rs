@@ -190,6 +190,7 @@ impl Entry {
         if let Err(why) = readable_keys(obj) {
             return Err(error::input(format!("{} {why}", id.describe())));
         }
+        within_bound(obj, &id)?;
         let body = if selected(&id) {
             Body::Json(json_of(obj)?)
         } else {
@@ -262,11 +263,20 @@ impl Entry {
         }
     }
 
+    /// What holding the entry costs: its text and [`OBJECT_OVERHEAD`].
+    fn size(&self) -> usize {
+        OBJECT_OVERHEAD
+            + match &self.body {
+                Body::Json(t) | Body::Yaml(t) => t.len(),
+            }
+    }
+
     /// Writes the entry as its final YAML document.
     fn finish(&mut self) -> Result<()> {
         if let Body::Json(text) = &self.body {
             let obj: Object =
                 parse_json(text).map_err(|e| anyhow::anyhow!("{}: {e}", self.id.describe()))?;
+            within_bound(&obj, &self.id)?;
             self.body = Body::Yaml(yaml_of(&obj));
         }
         Ok(())
@@ -345,6 +355,21 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// `total` with `entry` counted, or an error once the stream passes its bound.
+fn charge(total: usize, entry: &Entry) -> Result<usize> {
+    let total = total.saturating_add(entry.size());
+    if total > max_stream() {
+        return Err(error::input(format!(
+            "the stream comes to more than {} MiB (its YAML, and {} bytes for each object) by \
+             {}; split it, or raise FLINKWASM_MAX_OUTPUT",
+            max_stream() >> 20,
+            OBJECT_OVERHEAD,
+            entry.id.describe()
+        )));
+    }
+    Ok(total)
+}
+
 /// The object as compact JSON, in an exactly sized allocation.
 fn json_of(obj: &Object) -> Result<String> {
     SCRATCH.with_borrow_mut(|buf| {
@@ -370,11 +395,53 @@ thread_local! {
     static YAML_SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
+/// The most a run's stream may come to as YAML, with [`OBJECT_OVERHEAD`] for each object,
+/// unless `FLINKWASM_MAX_OUTPUT` says otherwise: far above any stack or chart, and a bound on
+/// what a hostile input or repository makes the host hold (YAML indents every line to its
+/// depth, so a small input can become a large stream).
+pub const DEFAULT_MAX_STREAM: usize = 256 << 20;
+
+/// What the host keeps of each object besides its text (its identity, its slot, the
+/// allocator's share), counted with it: a million tiny objects cost far more than their bytes.
+pub const OBJECT_OVERHEAD: usize = 1024;
+
+/// The bound on the stream: `FLINKWASM_MAX_OUTPUT`, else [`DEFAULT_MAX_STREAM`].
+fn max_stream() -> usize {
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| match std::env::var("FLINKWASM_MAX_OUTPUT") {
+        Ok(v) => crate::pipeline::parse_bytes(&v).unwrap_or_else(|| {
+            tracing::warn!(
+                "FLINKWASM_MAX_OUTPUT={} is not a size such as 256Mi; using 256Mi",
+                crate::text::safe(&v)
+            );
+            DEFAULT_MAX_STREAM
+        }),
+        Err(_) => DEFAULT_MAX_STREAM,
+    })
+}
+
+/// Refuses `obj` when its YAML alone could pass the stream's bound, before it is written.
+fn within_bound(obj: &Object, id: &Id) -> Result<()> {
+    let cost = crate::emit::document_cost(obj);
+    if cost > max_stream() {
+        return Err(error::input(format!(
+            "{} would come to about {} MiB as YAML, more than the {} MiB a stream may be \
+             (FLINKWASM_MAX_OUTPUT); YAML indents every line to its depth",
+            id.describe(),
+            cost >> 20,
+            max_stream() >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// The stream of a pipeline run, in order, and where its objects land.
 #[derive(Debug, Default)]
 pub struct Held {
     entries: Vec<Entry>,
     scope: Scope,
+    /// What the objects read so far cost (their text and [`OBJECT_OVERHEAD`] each).
+    read_bytes: usize,
 }
 
 /// The objects a plugin is given, out of the stream while it runs: their JSON (which moves
@@ -413,6 +480,7 @@ impl Held {
         Held {
             entries: Vec::new(),
             scope,
+            read_bytes: 0,
         }
     }
 
@@ -423,6 +491,7 @@ impl Held {
 
     /// Appends an entry (learning the scope of the kind it defines, if it is a CRD).
     pub fn push(&mut self, entry: Entry) -> Result<()> {
+        self.read_bytes = charge(self.read_bytes, &entry)?;
         self.learn(&entry)?;
         self.entries.push(entry);
         Ok(())
@@ -613,7 +682,12 @@ impl Held {
     /// Writes every object as its final YAML document, one at a time, so the JSON and the
     /// YAML of the whole stream are never held together.
     pub fn finish(&mut self) -> Result<()> {
-        self.entries.iter_mut().try_for_each(Entry::finish)
+        let mut total = 0;
+        for entry in &mut self.entries {
+            entry.finish()?;
+            total = charge(total, entry)?;
+        }
+        Ok(())
     }
 
     /// Writes the stream (after [`Held::finish`]) as canonical YAML, `---` before each object.

@@ -56,8 +56,11 @@ impl Run {
 pub struct Scratch {
     /// The scratch directory (the pipeline directory).
     pub dir: tempfile::TempDir,
-    /// The compile cache directory.
+    /// The compile cache directory, outside the pipeline directory (flinkwasm refuses a cache
+    /// inside the repository it renders).
     pub cache: PathBuf,
+    /// Holds `cache`.
+    _cache_home: tempfile::TempDir,
     bin: PathBuf,
 }
 
@@ -65,12 +68,19 @@ impl Scratch {
     /// A new scratch directory for `bin` (pass `env!("CARGO_BIN_EXE_flinkwasm-cli")`).
     pub fn new(bin: &str) -> Scratch {
         let dir = tempfile::tempdir().expect("creating a temp dir");
-        let cache = dir.path().join(".cache");
+        let cache_home = tempfile::tempdir().expect("creating a temp dir");
+        let cache = cache_home.path().join("cache");
         Scratch {
             dir,
             cache,
+            _cache_home: cache_home,
             bin: PathBuf::from(bin),
         }
+    }
+
+    /// A path outside the pipeline directory (beside the cache), for caches of a test's own.
+    pub fn outside(&self, rel: &str) -> PathBuf {
+        self._cache_home.path().join(rel)
     }
 
     /// The directory's path.

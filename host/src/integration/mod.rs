@@ -65,6 +65,7 @@ pub fn execute(rt: &Runtime, integration: &mut dyn Integration) -> Result<()> {
     let input = integration.input()?;
     let opts = integration.options()?;
     let plan = Plan::resolve(&pipeline, &base, &opts)?;
+    rt.cache().keep_out_of(plan.root.path());
     let mut rendered = run::run(rt, &plan, input, &*integration)?;
     refuse_empty(integration.empty(), &rendered)?;
     // Every object becomes its final YAML before the first byte goes out: stdout is all or

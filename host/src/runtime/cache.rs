@@ -71,6 +71,11 @@ struct State {
     root: OnceLock<Option<Dir>>,
     /// Its subdirectories, opened and authenticated once each.
     subdirs: Mutex<HashMap<String, Option<Arc<Dir>>>>,
+    /// Directories the cache may not be in or under (`(device, inode)`): the repository
+    /// being rendered ([`Cache::keep_out_of`]).
+    outside: Mutex<Vec<(u64, u64)>>,
+    /// Set when the opened directory turned out to be inside one of them.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 /// A directory verified private to this user, held open.
@@ -145,13 +150,46 @@ impl Cache {
         self.dir.as_deref()
     }
 
+    /// Keeps the cache out of `dir` and everything under it: the repository being rendered,
+    /// whose files are the user's own and would pass every check on the cache (a path such as
+    /// `/proc/self/cwd/.cache` names it without being relative). Compared by device and inode
+    /// while walking up from the opened cache directory, so no spelling of a path evades it.
+    pub fn keep_out_of(&self, dir: &Path) {
+        let Ok(st) = rustix::fs::stat(dir) else {
+            return;
+        };
+        let id = (st.st_dev, st.st_ino);
+        lock(&self.state.outside).push(id);
+        if let Some(Some(root)) = self.state.root.get()
+            && within(&root.fd, &[id])
+        {
+            self.refuse_inside(root);
+        }
+    }
+
+    fn refuse_inside(&self, root: &Dir) {
+        self.state.refused.store(true, Ordering::Relaxed);
+        tracing::warn!(
+            "compile cache not used: {} is inside the pipeline directory, whose files the \
+             repository controls; set FLINKWASM_CACHE_DIR outside it",
+            root.shown.display()
+        );
+    }
+
     /// The authenticated cache directory, opened once per process.
     fn root(&self) -> Option<&Dir> {
+        if self.state.refused.load(Ordering::Relaxed) {
+            return None;
+        }
         self.state
             .root
             .get_or_init(|| {
                 let dir = self.dir.as_deref()?;
                 match open_private_root(dir) {
+                    Ok(d) if within(&d.fd, &lock(&self.state.outside)) => {
+                        self.refuse_inside(&d);
+                        None
+                    }
                     Ok(d) => Some(d),
                     Err(why) => {
                         tracing::warn!(
@@ -167,6 +205,9 @@ impl Cache {
 
     /// The authenticated subdirectory `name` of the cache, created if missing.
     fn subdir(&self, name: &str) -> Option<Arc<Dir>> {
+        if self.state.refused.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut known = self
             .state
             .subdirs
@@ -530,6 +571,39 @@ fn symlink_target(dir: &OwnedFd, name: &OsStr) -> Result<Vec<u8>, String> {
     let target = rustix::fs::readlinkat(dir, name, Vec::new())
         .map_err(|e| format!("cannot read the symlink {shown}: {e}"))?;
     Ok(target.into_bytes())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether the directory `fd` is one of `dirs` (`(device, inode)`) or below one, walking up
+/// through `..` to the root.
+fn within(fd: &OwnedFd, dirs: &[(u64, u64)]) -> bool {
+    if dirs.is_empty() {
+        return false;
+    }
+    let flags = OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY;
+    let Ok(mut cur) = rustix::io::dup(fd) else {
+        return true; // cannot tell: do not trust it
+    };
+    for _ in 0..4096 {
+        let Ok(st) = rustix::fs::fstat(&cur) else {
+            return true;
+        };
+        if dirs.contains(&(st.st_dev, st.st_ino)) {
+            return true;
+        }
+        let Ok(parent) = rustix::fs::openat(&cur, "..", flags, Mode::empty()) else {
+            return true;
+        };
+        match rustix::fs::fstat(&parent) {
+            Ok(p) if (p.st_dev, p.st_ino) == (st.st_dev, st.st_ino) => return false,
+            Ok(_) => cur = parent,
+            Err(_) => return true,
+        }
+    }
+    true
 }
 
 /// The parts of `path` to open in turn (`..` kept, `.` and the root dropped).

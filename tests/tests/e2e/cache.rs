@@ -386,7 +386,7 @@ fn plugins_described_from_the_cache_and_a_new_one_run_together_as_from_an_empty_
             .stderr
             .contains("description read from the cache plugin=\"team-overlay\"")
     );
-    let empty = s.path().join("empty-cache");
+    let empty = s.outside("empty-cache");
     let fresh = s
         .run_env(
             &["render"],
@@ -476,7 +476,7 @@ fn code_from_a_directory_others_control_never_runs() {
 
     // A world-writable directory (an emptyDir, say) is not used itself: flinkwasm works in a
     // private subdirectory of its own, and what was planted beside it never loads.
-    let shared = s.path().join("shared");
+    let shared = s.outside("shared");
     std::fs::create_dir(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
     plant(&shared, &engine, &digest, &foreign);
@@ -508,7 +508,7 @@ fn code_from_a_directory_others_control_never_runs() {
         return;
     }
     // A directory that belongs to another user, mode 0755: the same.
-    let theirs = s.path().join("theirs");
+    let theirs = s.outside("theirs");
     std::fs::create_dir(&theirs).unwrap();
     plant(&theirs, &engine, &digest, &foreign);
     std::os::unix::fs::chown(&theirs, Some(4321), Some(4321)).unwrap();
@@ -523,11 +523,11 @@ fn code_from_a_directory_others_control_never_runs() {
 
     // A symlink another user owns on the way to a private cache that holds a planted entry:
     // it could be pointed anywhere, so the cache is not used at all.
-    let target = s.path().join("target-cache");
+    let target = s.outside("target-cache");
     std::fs::create_dir(&target).unwrap();
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).unwrap();
     plant(&target, &engine, &digest, &foreign);
-    let link = s.path().join("link");
+    let link = s.outside("link");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     std::os::unix::fs::lchown(&link, Some(4321), Some(4321)).unwrap();
     let env = [("FLINKWASM_CACHE_DIR", link.to_str().unwrap())];
@@ -568,7 +568,7 @@ fn a_description_planted_where_others_can_write_is_not_believed() {
             .unwrap();
     forged["role"] = "generator".into();
     // The whole cache directory world-writable, with the forged record in it.
-    let shared = s.path().join("shared");
+    let shared = s.outside("shared");
     std::fs::create_dir_all(shared.join("checks")).unwrap();
     std::fs::write(shared.join("checks").join(&name), forged.to_string()).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -618,4 +618,31 @@ fn a_relative_cache_path_never_puts_the_cache_in_the_repository() {
             .contains("$FLINKWASM_CACHE_DIR (cache) is not an absolute path")
     );
     assert!(!s.path().join("cache").exists());
+}
+
+#[test]
+fn a_cache_inside_the_pipeline_directory_is_never_used_however_it_is_named() {
+    // An absolute path can name the repository too (`$PWD/.cache`, `/proc/self/cwd/...`): its
+    // files are the user's own and would pass every other check.
+    let s = Scratch::new(BIN);
+    with_pinned_plugin(&s);
+    for dir in [
+        s.path().join("planted"),
+        std::path::PathBuf::from("/proc/self/cwd/planted"),
+    ] {
+        let r = s
+            .run_env(
+                &["--log-level", "flinkwasm=debug", "render"],
+                None,
+                &[("FLINKWASM_CACHE_DIR", dir.to_str().unwrap())],
+            )
+            .ok();
+        assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
+        assert!(
+            r.stderr.contains("is inside the pipeline directory"),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("outcome=Hit"), "{}", r.stderr);
+    }
 }

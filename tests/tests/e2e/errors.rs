@@ -293,3 +293,66 @@ fn a_stream_that_is_not_utf8_is_refused() {
             .contains("stdin is not UTF-8 (invalid byte at offset 48)")
     );
 }
+
+/// A ConfigMap-shaped custom object with `inner` nested `depth` levels under `spec`, as JSON.
+fn nested(depth: usize, inner: &str) -> String {
+    format!(
+        r#"{{"apiVersion":"example.com/v1","kind":"Deep","metadata":{{"name":"d"}},"spec":{}{inner}{}}}"#,
+        r#"{"a":"#.repeat(depth),
+        "}".repeat(depth)
+    )
+}
+
+#[test]
+fn an_input_that_would_grow_past_the_streams_bound_as_yaml_is_refused() {
+    // The pipeline runs only the probe, echoing what it is given.
+    let s = Scratch::new(BIN);
+    s.probe_pipeline("{action: echo}", "{}");
+    // 100,000 one-character lines 100 levels deep: 200 KB of JSON. As a literal block every
+    // line would be indented 200 spaces (20 MB); it is written as one quoted line instead.
+    let lines = "a\n".repeat(100_000);
+    let text = nested(100, &serde_json::to_string(&lines).unwrap());
+    let r = s.run(&["post-render"], Some(&text)).ok();
+    assert!(r.stdout.len() < 1 << 20, "{} bytes", r.stdout.len());
+    let back = flinkwasm_tests::harness::parse_stream(&r.stdout);
+    let mut v = &back[0]["spec"];
+    for _ in 0..100 {
+        v = &v["a"];
+    }
+    assert_eq!(
+        v.as_str(),
+        Some(lines.as_str()),
+        "the string reads back unchanged"
+    );
+    // 100,000 items 100 levels deep: 200 KB of JSON, 20 MB of YAML, over a 4 MiB bound.
+    let items = format!("[{}0]", "0,".repeat(99_999));
+    let text = nested(100, &items);
+    let r = s
+        .run_env(
+            &["post-render"],
+            Some(&text),
+            &[("FLINKWASM_MAX_OUTPUT", "4Mi")],
+        )
+        .fails(3, "Deep/d would come to about");
+    assert!(
+        r.stderr.contains("more than the 4 MiB a stream may be"),
+        "{}",
+        r.stderr
+    );
+    // 20,000 tiny objects: 1.2 MB of YAML, and the host's record of each.
+    let tiny: String = (0..20_000)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"))
+        .collect();
+    s.run_env(
+        &["post-render"],
+        Some(&tiny),
+        &[("FLINKWASM_MAX_OUTPUT", "16Mi")],
+    )
+    .fails(3, "the stream comes to more than 16 MiB");
+    s.run_env(
+        &["post-render"],
+        Some(&tiny),
+        &[("FLINKWASM_MAX_OUTPUT", "64Mi")],
+    )
+    .ok();
+}
