@@ -317,13 +317,18 @@ fn start_trusted<'r>(
     limits: Limits,
     known: Option<wit::PluginInfo>,
 ) -> Result<Started<'r>> {
-    let mut instance = load(rt, name, trusted, &limits)?.instantiate(rt, limits)?;
+    let plugin = load(rt, name, trusted, &limits)?;
     let info = match known {
         Some(info) => info,
-        None => instance.describe_recorded(&trusted.digest)?,
+        // Described in an instance of its own: were `run` to follow in the same instance, a
+        // plugin could tell a cold cache from a warm one (its memory would hold what
+        // `describe` left) and render differently.
+        None => plugin
+            .instantiate(rt, limits)?
+            .describe_recorded(&trusted.digest)?,
     };
     Ok(Started {
-        instance,
+        instance: plugin.instantiate(rt, limits)?,
         info,
         digest: trusted.digest.clone(),
     })

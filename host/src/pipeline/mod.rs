@@ -294,6 +294,26 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// A serde error without the value it quotes (`invalid type: string "…", expected …` becomes
+/// `invalid type: a string, expected …`): the file may not be a pipeline at all (a KRM
+/// functionConfig can name any file of the package), and its content is not for stderr.
+fn without_value(message: &str) -> String {
+    for lead in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(lead)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
+            let kind = found.split([' ', '`', '"']).next().unwrap_or("value");
+            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            return format!("{lead}{article} {kind}, expected {expected}");
+        }
+    }
+    message.to_string()
+}
+
 impl PipelineFile {
     /// Parses a pipeline file; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<PipelineFile> {
@@ -313,7 +333,7 @@ impl PipelineFile {
             } else {
                 format!("{path}: ")
             };
-            error::input(format!("{origin}: {at}{inner}"))
+            error::input(format!("{origin}: {at}{}", without_value(&inner)))
         })?;
         if file.api_version != API_VERSION || file.kind != "Pipeline" {
             return Err(error::input(format!(
@@ -477,5 +497,18 @@ mod tests {
             err.contains("spec.clusters.homelab.config.nope: no plugin of that name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_file_that_is_no_pipeline_is_not_quoted_in_the_error() {
+        let err = PipelineFile::parse("https://x:ghs_SECRET@github.com\n", ".git-credentials")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("SECRET"), "{err}");
+        assert!(err.contains("invalid type: a string, expected"), "{err}");
+        let err = PipelineFile::parse("apiVersion: 5\n", "p")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains('5'), "{err}");
     }
 }

@@ -424,3 +424,13 @@ fn output_counts_what_it_costs_the_host_not_only_its_json_bytes() {
     s.probe_pipeline("{action: many-tiny, size: 5000}", "{output: 4Mi}");
     s.run(&["render"], None).ok();
 }
+
+#[test]
+fn a_plugin_cannot_tell_a_cold_cache_from_a_warm_one() {
+    let s = Scratch::new(BIN);
+    s.probe_pipeline("{action: cold-or-warm}", "{}");
+    let cold = s.run(&["post-render"], Some(INPUT)).ok().stdout;
+    let warm = s.run(&["post-render"], Some(INPUT)).ok().stdout;
+    assert!(cold.contains("described: 'false'"), "{cold}");
+    assert_eq!(cold, warm);
+}

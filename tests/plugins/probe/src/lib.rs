@@ -6,6 +6,10 @@
 
 use flinkwasm_sdk::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by `describe`: a plugin's memory is all it could use to tell a cold cache from a warm one.
+static DESCRIBED: AtomicBool = AtomicBool::new(false);
 
 /// The test plugin.
 pub struct Probe;
@@ -27,6 +31,7 @@ fn recurse(n: u64) -> u64 {
 
 impl Plugin for Probe {
     fn info() -> Info {
+        DESCRIBED.store(true, Ordering::Relaxed);
         Info::new("probe", env!("CARGO_PKG_VERSION"), "Test-only plugin that misbehaves on request", Role::Both).schema(json!({
             "type": "object",
             "additionalProperties": false,
@@ -38,7 +43,7 @@ impl Plugin for Probe {
                                      "diagnostic-flood", "forge-lines", "helm-file", "krm-path", "escalate",
                                      "privileged-daemonset", "deep-128", "deep-129", "huge-number", "lone-surrogate",
                                      "big-int", "merge-key", "long-key", "smuggle-list", "smuggle-items",
-                                     "stdout-flood-quiet", "deep-wide", "many-tiny"]},
+                                     "stdout-flood-quiet", "deep-wide", "many-tiny", "cold-or-warm"]},
                 "path": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0},
                 "label": {"type": "string"},
@@ -203,6 +208,13 @@ impl Plugin for Probe {
                 for i in 0..count {
                     manifests.push(Manifest::build("v1", "ConfigMap", &format!("c{i}"), None));
                 }
+            }
+            // Whether `describe` ran in this instance before `run`.
+            "cold-or-warm" => {
+                data.insert(
+                    "described".into(),
+                    DESCRIBED.load(Ordering::Relaxed).to_string(),
+                );
             }
             // Writes in chunks and shrugs off the error once the pipe is full, then returns.
             "stdout-flood-quiet" => {
