@@ -1,0 +1,60 @@
+//! The config schema as a table of sample configs: what it accepts and what it refuses,
+//! checked with the `jsonschema` crate as the host checks it, against the schema the plugin
+//! describes and against the hand-written schema it had before its schema was derived from its
+//! config type (`config-schema.before.json`, kept as the record).
+
+use flinkwasm_sdk::testing;
+use flinkwasm_sdk::{Plugin, Value, json};
+use monitoring::Monitoring;
+
+fn samples() -> Vec<(Value, bool)> {
+    vec![
+        (json!({}), true),
+        (
+            json!({"namespace": "m", "port": 9249, "interval": "30s", "prometheusRelease": "kps",
+                   "dashboard": {"enabled": false, "folder": "Flink"},
+                   "operator": {"enabled": true, "namespace": "o"}}),
+            true,
+        ),
+        (json!({"interval": "500ms"}), true),
+        (json!({"interval": "2h"}), true),
+        (json!({"port": 1}), true),
+        (json!({"port": 65535}), true),
+        (json!({"dashboard": {}, "operator": {}}), true),
+        (json!({"port": 0}), false),
+        (json!({"port": 70000}), false),
+        (json!({"port": "9249"}), false),
+        (json!({"port": 9249.5}), false),
+        (json!({"port": null}), false),
+        (json!({"prot": 1}), false),
+        (json!({"interval": "30"}), false),
+        (json!({"interval": "1d"}), false),
+        (json!({"namespace": ""}), false),
+        (json!({"namespace": null}), false),
+        (json!({"prometheusRelease": ""}), false),
+        (json!({"dashboard": {"folder": ""}}), false),
+        (json!({"dashboard": {"uid": "x"}}), false),
+        (json!({"dashboard": {"enabled": "no"}}), false),
+        (json!({"dashboard": null}), false),
+        (json!({"operator": {"namespace": ""}}), false),
+        (json!({"operator": {"port": 1}}), false),
+        (json!([]), false),
+    ]
+}
+
+#[test]
+fn the_schema_accepts_and_refuses_what_the_hand_written_one_did() {
+    let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
+    assert_eq!(
+        testing::misjudged(&before, &samples()),
+        Vec::<String>::new()
+    );
+    let now = Monitoring::info().config_schema;
+    assert_eq!(testing::misjudged(&now, &samples()), Vec::<String>::new());
+}
+
+#[test]
+fn the_record_is_the_hand_written_schema() {
+    let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
+    assert_eq!(Monitoring::info().config_schema, before);
+}
