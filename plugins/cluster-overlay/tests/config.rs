@@ -27,6 +27,18 @@ fn samples() -> Vec<(Value, bool)> {
         (json!({"required": null}), false),
         (json!({"overlay": {}}), false),
         (json!("x"), false),
+        // The configs of the host's tests and of the README.
+        (
+            json!({"kustomization": {
+                "commonAnnotations": {"inline": "yes"},
+                "patches": [{"target": {"kind": "Service"},
+                             "patch": "[{\"op\": \"add\", \"path\": \"/spec/type\", \"value\": \"ClusterIP\"}]"}]}}),
+            true,
+        ),
+        (
+            json!({"kustomization": {"patches": [{"patch": "apiVersion: platform.confluent.io/v1beta1\nkind: FlinkEnvironment\nmetadata: {name: default-flink-env, namespace: confluent}\n"}]}}),
+            true,
+        ),
     ]
 }
 
@@ -42,7 +54,60 @@ fn the_schema_accepts_and_refuses_what_the_hand_written_one_did() {
 }
 
 #[test]
-fn the_record_is_the_hand_written_schema() {
+fn every_field_is_described() {
+    // The doc comments of the config type are the descriptions users read.
+    let schema = ClusterOverlay::info().config_schema;
+    assert_eq!(testing::undescribed(&schema), Vec::<String>::new());
+}
+
+/// Every pipeline file of the repository: the examples in `workloads/`, the built-in default
+/// pipeline and the tests' fixtures.
+const PIPELINES: &[(&str, &str)] = &[
+    (
+        "workloads/flinkwasm.yaml",
+        include_str!("../../../workloads/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-resources/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-examples/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
+    ),
+    (
+        "host/src/pipeline/default.yaml",
+        include_str!("../../../host/src/pipeline/default.yaml"),
+    ),
+    (
+        "tests/fixtures/overlay/flinkwasm.yaml",
+        include_str!("../../../tests/fixtures/overlay/flinkwasm.yaml"),
+    ),
+];
+
+#[test]
+fn every_config_of_the_repository_s_pipelines_is_accepted() {
     let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
-    assert_eq!(ClusterOverlay::info().config_schema, before);
+    let now = ClusterOverlay::info().config_schema;
+    let mut seen = 0;
+    for (path, text) in PIPELINES {
+        let table: Vec<(Value, bool)> = testing::pipeline_configs(text, "cluster-overlay")
+            .unwrap()
+            .into_iter()
+            .map(|config| (config, true))
+            .collect();
+        seen += table.len();
+        assert_eq!(
+            testing::misjudged(&before, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        assert_eq!(
+            testing::misjudged(&now, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+    // The files were read: each entry and cluster config of this plugin counts once.
+    assert_eq!(seen, 5);
 }

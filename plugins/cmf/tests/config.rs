@@ -85,6 +85,44 @@ fn samples() -> Vec<(Value, bool)> {
         (json!({"annotations": {"a": "b"}}), false),
         (json!({"networkPolicy": {"prometheusNamespace": "m"}}), false),
         (json!({"watchNamespaces": ["a"]}), false),
+        // The configs of the host's tests and of the README.
+        (json!({"persistence": {"storageClassName": "fast"}}), true),
+        (
+            json!({"license": {"secretRef": "cmf-license"},
+                   "persistence": {"storageClassName": "fast", "size": "20Gi"}}),
+            true,
+        ),
+        (json!({"authentication": {"type": "mtls"}}), true),
+        (json!({"sql": {"production": true}}), true),
+        (json!({"sql": {"production": true, "encryptionKeySecretRef": "cmf-key"}}), true),
+        (json!({"ingress": {"enabled": true}}), true),
+        (
+            json!({"ingress": {"enabled": true, "host": "cmf.example.com", "className": "nginx",
+                               "tlsSecretRef": "cmf-ingress-tls"}}),
+            true,
+        ),
+        (json!({"networkPolicy": {"enabled": true}}), true),
+        (json!({"tls": {"secretRef": "cmf-tls"}}), true),
+        (
+            json!({"tls": {"secretRef": "cmf-tls", "passwordless": true},
+                   "authentication": {"type": "mtls"}}),
+            true,
+        ),
+        (
+            json!({"tls": {"secretRef": "cmf-tls", "passwordless": true},
+                   "authentication": {"type": "mtls"},
+                   "ingress": {"enabled": true, "host": "cmf.example.com"}}),
+            true,
+        ),
+        (
+            json!({"tls": {"secretRef": "cmf-tls", "passwordless": true},
+                   "authentication": {"type": "oauth",
+                                      "issuer": "https://idp.example.com/realms/flink",
+                                      "jwksEndpoint": "https://idp.example.com/realms/flink/certs",
+                                      "audience": "cmf"}}),
+            true,
+        ),
+        (json!({"values": {"cmf": {"ssl": {"keystore-password": "x"}}}}), true),
     ]);
     samples
 }
@@ -101,7 +139,60 @@ fn the_schema_accepts_and_refuses_what_the_hand_written_one_did() {
 }
 
 #[test]
-fn the_record_is_the_hand_written_schema() {
+fn every_field_is_described() {
+    // The doc comments of the config type are the descriptions users read.
+    let schema = Cmf::info().config_schema;
+    assert_eq!(testing::undescribed(&schema), Vec::<String>::new());
+}
+
+/// Every pipeline file of the repository: the examples in `workloads/`, the built-in default
+/// pipeline and the tests' fixtures.
+const PIPELINES: &[(&str, &str)] = &[
+    (
+        "workloads/flinkwasm.yaml",
+        include_str!("../../../workloads/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-resources/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-examples/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
+    ),
+    (
+        "host/src/pipeline/default.yaml",
+        include_str!("../../../host/src/pipeline/default.yaml"),
+    ),
+    (
+        "tests/fixtures/overlay/flinkwasm.yaml",
+        include_str!("../../../tests/fixtures/overlay/flinkwasm.yaml"),
+    ),
+];
+
+#[test]
+fn every_config_of_the_repository_s_pipelines_is_accepted() {
     let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
-    assert_eq!(Cmf::info().config_schema, before);
+    let now = Cmf::info().config_schema;
+    let mut seen = 0;
+    for (path, text) in PIPELINES {
+        let table: Vec<(Value, bool)> = testing::pipeline_configs(text, "cmf")
+            .unwrap()
+            .into_iter()
+            .map(|config| (config, true))
+            .collect();
+        seen += table.len();
+        assert_eq!(
+            testing::misjudged(&before, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        assert_eq!(
+            testing::misjudged(&now, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+    // The files were read: each entry and cluster config of this plugin counts once.
+    assert_eq!(seen, 4);
 }

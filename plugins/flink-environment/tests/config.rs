@@ -165,6 +165,62 @@ fn samples() -> Vec<(Value, bool)> {
         (json!({"source": {"repoURL": ""}}), false),
         (json!({"argocd": {"syncWave": "120"}}), false),
         (json!([]), false),
+        // The configs of the host's tests and of the README.
+        (
+            json!({"kafka": {"bootstrapServers": "kafka.confluent.svc.cluster.local:9092"}}),
+            true,
+        ),
+        (json!({"taskManager": {"memory": "2048m"}}), true),
+        (json!({"taskManager": {"cpus": 2}}), false),
+        (json!({"schemaRegistry": {"url": "ftp://x"}}), false),
+        (
+            json!({"generate": false, "argocd": {"enabled": false}}),
+            true,
+        ),
+        (json!({"argocd": {"enabled": false}}), true),
+        (
+            json!({"kafka": {"authentication": {"type": "plain"}}}),
+            true,
+        ),
+        (
+            json!({"cmfRestClass": {"endpoint": "http://cmf-service.confluent.svc.cluster.local"}}),
+            true,
+        ),
+        (
+            json!({"argocd": {"enabled": false},
+                   "flinkConfiguration": {"sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"flink\" password=\"x\";"}}),
+            true,
+        ),
+        (
+            json!({"cmfRestClass": {"authentication": {"type": "mtls"},
+                                    "tls": {"secretRef": "cmf-client-tls"}}}),
+            true,
+        ),
+        (
+            json!({"cmfRestClass": {"authentication": {"type": "oauth",
+                                                       "secretRef": "cmf-oauth-client",
+                                                       "tokenEndpoint": "https://idp.example.com/realms/flink/token"},
+                                    "tls": {"secretRef": "cmf-ca"}}}),
+            true,
+        ),
+        (
+            json!({"kafka": {"authentication": {"type": "scram-sha-512", "secretRef": "kafka-creds"},
+                             "tls": {"secretRef": "kafka-tls"}}}),
+            true,
+        ),
+        (
+            json!({"kafka": {"authentication": {"type": "mtls"}, "tls": {"secretRef": "kafka-tls"}}}),
+            true,
+        ),
+        (
+            json!({"schemaRegistry": {"authentication": {"type": "basic", "secretRef": "sr-creds"}}}),
+            true,
+        ),
+        (
+            json!({"networkPolicy": {"enabled": true, "defaultDeny": true}}),
+            true,
+        ),
+        (json!({"kubernetesNamespace": "flink"}), true),
     ]
 }
 
@@ -180,7 +236,60 @@ fn the_schema_accepts_and_refuses_what_the_hand_written_one_did() {
 }
 
 #[test]
-fn the_record_is_the_hand_written_schema() {
+fn every_field_is_described() {
+    // The doc comments of the config type are the descriptions users read.
+    let schema = FlinkEnvironment::info().config_schema;
+    assert_eq!(testing::undescribed(&schema), Vec::<String>::new());
+}
+
+/// Every pipeline file of the repository: the examples in `workloads/`, the built-in default
+/// pipeline and the tests' fixtures.
+const PIPELINES: &[(&str, &str)] = &[
+    (
+        "workloads/flinkwasm.yaml",
+        include_str!("../../../workloads/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-resources/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-examples/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
+    ),
+    (
+        "host/src/pipeline/default.yaml",
+        include_str!("../../../host/src/pipeline/default.yaml"),
+    ),
+    (
+        "tests/fixtures/overlay/flinkwasm.yaml",
+        include_str!("../../../tests/fixtures/overlay/flinkwasm.yaml"),
+    ),
+];
+
+#[test]
+fn every_config_of_the_repository_s_pipelines_is_accepted() {
     let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
-    assert_eq!(FlinkEnvironment::info().config_schema, before);
+    let now = FlinkEnvironment::info().config_schema;
+    let mut seen = 0;
+    for (path, text) in PIPELINES {
+        let table: Vec<(Value, bool)> = testing::pipeline_configs(text, "flink-environment")
+            .unwrap()
+            .into_iter()
+            .map(|config| (config, true))
+            .collect();
+        seen += table.len();
+        assert_eq!(
+            testing::misjudged(&before, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        assert_eq!(
+            testing::misjudged(&now, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+    // The files were read: each entry and cluster config of this plugin counts once.
+    assert_eq!(seen, 7);
 }

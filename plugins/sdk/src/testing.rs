@@ -357,6 +357,85 @@ pub fn misjudged(schema: &Value, samples: &[(Value, bool)]) -> Vec<String> {
         .collect()
 }
 
+/// The configs a pipeline file (`flinkwasm.yaml`, YAML) gives the plugin named `plugin` (a
+/// `builtin:` or `name:` entry): the entry's own config, then for each cluster with a config
+/// for it, that config merged over the entry's (a JSON merge patch, as the host merges it).
+/// A test runs every pipeline of the repository through the schema this way, so an example
+/// the schema no longer accepts fails the plugin's own tests.
+pub fn pipeline_configs(pipeline: &str, plugin: &str) -> Result<Vec<Value>, String> {
+    let docs = manifests(pipeline)?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        let spec = doc.as_map().get("spec");
+        let entries = spec
+            .and_then(|s| s.get("plugins"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                let named = |key: &str| e.get(key).and_then(Value::as_str) == Some(plugin);
+                named("builtin") || named("name")
+            });
+        for entry in entries {
+            let base = entry
+                .get("config")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            out.push(base.clone());
+            let clusters = spec
+                .and_then(|s| s.get("clusters"))
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten();
+            for (_, cluster) in clusters {
+                if let Some(patch) = cluster.get("config").and_then(|c| c.get(plugin)) {
+                    let mut merged = base.clone();
+                    crate::merge_patch(&mut merged, patch);
+                    out.push(merged);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The dotted paths of the properties `schema` gives no description (`flinkwasm plugins
+/// inspect` and Argo CD's parameter UI would show them bare): with a derived schema, the
+/// fields of the config type that have no doc comment.
+pub fn undescribed(schema: &Value) -> Vec<String> {
+    fn walk(node: &Value, path: &str, out: &mut Vec<String>) {
+        if let Some(props) = node.get("properties").and_then(Value::as_object) {
+            for (key, sub) in props {
+                let here = format!("{path}.{key}");
+                let described = sub
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| !d.trim().is_empty());
+                // A tag's `const` says all there is to say about it.
+                if !described && sub.get("const").is_none() {
+                    out.push(here.clone());
+                }
+                walk(sub, &here, out);
+            }
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for sub in node
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(sub, path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, "config", &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A JSON pointer as the dotted path under `config` the host names in its errors.
 fn dotted(pointer: &str) -> String {
     let mut out = String::from("config");
@@ -400,6 +479,32 @@ mod tests {
             manifests.push(Manifest::build("v1", "ConfigMap", "added", None));
             Ok(Output::new(manifests))
         }
+    }
+
+    #[test]
+    fn pipeline_configs_merge_each_cluster_over_the_entry() {
+        let pipeline = "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nspec:\n  plugins:\n    - builtin: labeller\n      config: {team: a, extra: {x: 1}}\n    - builtin: other\n  clusters:\n    one: {}\n    two:\n      config:\n        labeller: {extra: null}\n";
+        assert_eq!(
+            pipeline_configs(pipeline, "labeller").unwrap(),
+            [
+                json!({"team": "a", "extra": {"x": 1}}),
+                json!({"team": "a"})
+            ]
+        );
+        assert_eq!(pipeline_configs(pipeline, "other").unwrap(), [json!({})]);
+    }
+
+    #[test]
+    fn undescribed_names_the_bare_properties() {
+        let schema = json!({"properties": {
+            "a": {"type": "string", "description": "A."},
+            "b": {"type": "object", "properties": {"c": {"type": "string"}}},
+            "d": {"oneOf": [{"properties": {"type": {"const": "x"}, "e": {}}}], "description": "D."}
+        }});
+        assert_eq!(
+            undescribed(&schema),
+            ["config.b", "config.b.c", "config.d.e"]
+        );
     }
 
     const INPUT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
