@@ -55,8 +55,10 @@ pub mod testing;
 #[doc(hidden)]
 pub mod bindings {
     //! Raw bindings generated from `wit/plugin.wit`. Plugins should not need them.
+    // The SDK's own copy of the contract (`wit/plugin.wit` beside its Cargo.toml), so the crate
+    // builds when copied out of this workspace; a test keeps it identical to the host's.
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_plugin_world",
@@ -159,4 +161,22 @@ macro_rules! export_plugin {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::plugin::{describe, run};
+}
+
+#[cfg(test)]
+mod contract_tests {
+    /// The SDK's copy of the contract is the host's (`../../wit/plugin.wit`), byte for byte.
+    /// Outside this workspace (the SDK copied elsewhere) there is nothing to compare with.
+    #[test]
+    fn the_wit_copy_is_the_hosts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ours = std::fs::read_to_string(dir.join("wit/plugin.wit")).unwrap();
+        match std::fs::read_to_string(dir.join("../../wit/plugin.wit")) {
+            Ok(hosts) => assert!(
+                ours == hosts,
+                "plugins/sdk/wit/plugin.wit differs from wit/plugin.wit: copy it over"
+            ),
+            Err(_) => eprintln!("no ../../wit/plugin.wit: the SDK is outside its workspace"),
+        }
+    }
 }
