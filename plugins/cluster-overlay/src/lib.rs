@@ -24,6 +24,21 @@ use serde::Deserialize;
 /// The plugin type exported to the host.
 pub struct ClusterOverlay;
 
+/// The configuration of `cluster-overlay`; the overlays themselves are the granted files.
+// `Info::schema_for` derives the plugin's JSON Schema from this type, doc comments included.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    /// An inline kustomization applied after the granted overlay files (patches inline with
+    /// `patch:`).
+    // Kept as JSON: the kustomization reader checks its fields and names the ones it does not
+    // implement, with the same messages as for an overlay file.
+    #[schemars(with = "Option<Map<String, Value>>")]
+    kustomization: Option<Value>,
+    /// Fail when the cluster has no overlay at all (default false).
+    required: Option<bool>,
+}
+
 /// Names a kustomization file may have.
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -35,25 +50,11 @@ impl Plugin for ClusterOverlay {
             "Per-cluster kustomize-style overlays: patches, namespace, labels, annotations",
             Role::Transformer,
         )
-        .schema(json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "cluster-overlay",
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "kustomization": {
-                    "type": "object",
-                    "description": "An inline kustomization applied after the granted overlay files (patches inline with `patch:`)"
-                },
-                "required": {
-                    "type": "boolean",
-                    "description": "Fail when the cluster has no overlay at all (default false)"
-                }
-            }
-        }))
+        .schema_for::<Config>()
     }
 
     fn run(ctx: &Context, manifests: Vec<Manifest>) -> Result<Output, Error> {
+        let cfg: Config = ctx.config()?;
         let mut overlay = Overlay {
             ctx,
             manifests,
@@ -69,7 +70,7 @@ impl Plugin for ClusterOverlay {
             overlay.apply(&k, dir, path)?;
             applied += 1;
         }
-        if let Some(inline) = ctx.config.get("kustomization") {
+        if let Some(inline) = &cfg.kustomization {
             let text = serde_json::to_string(inline)
                 .map_err(|e| Error::new(format!("config.kustomization: {e}")))?;
             let k = kustomization::parse(&text)
@@ -83,7 +84,7 @@ impl Plugin for ClusterOverlay {
                  and the config has no kustomization",
                 ctx.cluster, ctx.cluster
             );
-            if ctx.config_value::<bool>("required").unwrap_or(false) {
+            if cfg.required.unwrap_or(false) {
                 return Err(Error::new(message));
             }
             overlay.diagnostics.push(Diagnostic::info(message));

@@ -1,16 +1,20 @@
-//! The plugin's configuration, its JSON Schema, and the chart values it turns into.
+//! The plugin's configuration (its JSON Schema is derived from [`Config`]) and the chart
+//! values it turns into.
 
-use flinkwasm_sdk::{Value, json, merge_patch};
+use flinkwasm_sdk::{JsonSchema, Map, Value, json, merge_patch};
 use flinkwasm_stack::argocd::{self, Chart};
-use flinkwasm_stack::resources::{self, Amounts, Requirements};
+use flinkwasm_stack::resources::{Amounts, QUANTITY_PATTERN, Requirements};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// The plugin configuration (see [`schema`]).
-#[derive(Debug, Default, Deserialize)]
+/// The configuration of `cmf`: the Confluent Manager for Apache Flink chart's Argo CD
+/// Application, its security switches, and the settings enforced on the chart's output.
+// `Info::schema_for` derives the plugin's JSON Schema from this type, doc comments included.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Namespace of CMF (default: the run's namespace).
+    #[schemars(length(min = 1))]
     pub namespace: Option<String>,
     /// The chart.
     #[serde(default)]
@@ -44,29 +48,36 @@ pub struct Config {
     /// check select them by these). Default `app.kubernetes.io/name:
     /// confluent-manager-for-apache-flink`, the label public install scripts select CMF's pods
     /// by; the chart's source is not public, so this is configurable.
+    #[schemars(extend("minProperties" = 1))]
     pub pod_labels: Option<BTreeMap<String, String>>,
     /// Extra labels on CMF's objects.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// Further chart values, merged last (JSON merge patch).
+    // An object, not any JSON value: a merge patch that is not an object would replace the
+    // chart's values whole.
+    #[schemars(with = "Option<Map<String, Value>>")]
     pub values: Option<Value>,
 }
 
 /// The database volume.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Persistence {
-    /// Size (default 10Gi).
+    /// Size of the database volume (default 10Gi).
+    #[schemars(pattern(QUANTITY_PATTERN))]
     pub size: Option<String>,
-    /// Storage class (default: the cluster's default class).
+    /// Storage class of the volume (default: the cluster's default class).
+    #[schemars(length(min = 1))]
     pub storage_class_name: Option<String>,
 }
 
 /// The license.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct License {
     /// A Secret holding `license.txt`; none means a generated trial license.
+    #[schemars(length(min = 1))]
     pub secret_ref: Option<String>,
 }
 
@@ -128,39 +139,4 @@ impl Config {
         }
         values
     }
-}
-
-/// JSON Schema (draft 2020-12) of [`Config`].
-pub fn schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "cmf",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of CMF (default: the run's namespace)"},
-            "chart": Chart::schema(),
-            "argocd": argocd::schema(),
-            "resources": resources::schema("CMF resources (default requests 1 CPU / 1Gi, limits 2 CPU / 1Gi)"),
-            "persistence": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "size": {"type": "string", "pattern": resources::QUANTITY_PATTERN, "description": "Database volume size (default 10Gi)"},
-                    "storageClassName": {"type": "string", "minLength": 1, "description": "Storage class of the volume (default: the cluster's default)"}
-                }
-            },
-            "license": {
-                "type": "object", "additionalProperties": false,
-                "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret holding license.txt (default: a trial license)"}}
-            },
-            "tls": crate::security::tls_schema(),
-            "authentication": crate::security::authentication_schema(),
-            "sql": crate::security::sql_schema(),
-            "ingress": crate::security::ingress_schema(),
-            "networkPolicy": crate::security::network_policy_schema(),
-            "podLabels": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}, "description": "Labels CMF's pods carry, which its NetworkPolicy and the wiring check select (default app.kubernetes.io/name: confluent-manager-for-apache-flink, as public install scripts select them; not read from the chart, whose source is not public)"},
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on CMF's objects"},
-            "values": {"type": "object", "description": "Further chart values, merged last"}
-        }
-    })
 }

@@ -44,7 +44,7 @@ impl Plugin for Cmf {
             "Confluent Manager for Apache Flink: its Argo CD Application, and its settings on the chart's output",
             Role::Both,
         )
-        .schema(config::schema())
+        .schema_for::<config::Config>()
         // It changes CMF's Deployment and its data volume; nothing else.
         .select(&["apps", ""], &["Deployment", "PersistentVolumeClaim"])
     }

@@ -35,18 +35,20 @@ pub const CONTAINER_PORT: u16 = 8080;
 pub const ENCRYPTION_KEY_PROPERTY: &str = "encryption-key";
 
 /// TLS on CMF's REST API.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tls {
-    /// A Secret holding `keystore.p12` and `truststore.p12`, mounted at `/opt/cmf/tls`.
+    /// A Secret holding `keystore.p12` and `truststore.p12` (PKCS12, no password), mounted at
+    /// `/opt/cmf/tls`.
+    #[schemars(length(min = 1))]
     pub secret_ref: String,
     /// The stores have no password. Required: the chart takes the passwords only as literal
     /// values, which flinkwasm never writes.
     pub passwordless: Option<bool>,
 }
 
-/// Authentication of CMF's REST API.
-#[derive(Debug, Deserialize)]
+/// Authentication of CMF's REST API: `mtls` (needs `tls`) or `oauth`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Authentication {
     /// Clients present a certificate CMF's truststore accepts (needs `tls`).
@@ -54,61 +56,74 @@ pub enum Authentication {
     /// Clients present an OAuth bearer token.
     Oauth {
         /// The token issuer (`iss`).
+        #[schemars(length(min = 1))]
         issuer: String,
         /// The issuer's JWKS endpoint.
         #[serde(rename = "jwksEndpoint")]
+        #[schemars(pattern("^https://"))]
         jwks_endpoint: String,
         /// The expected audience (`aud`).
+        #[schemars(length(min = 1))]
         audience: Option<String>,
     },
 }
 
 /// The database mode.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Sql {
     /// Production mode (`cmf.sql.production`): encrypted secrets in the database. It cannot be
     /// switched back.
     pub production: Option<bool>,
     /// The Secret holding the encryption key (required in production mode).
+    #[schemars(length(min = 1))]
     pub encryption_key_secret_ref: Option<String>,
     /// The key in that Secret (default `encryption-key`).
+    #[schemars(length(min = 1))]
     pub encryption_key_property: Option<String>,
 }
 
-/// The CMF UI ingress.
-#[derive(Debug, Default, Deserialize)]
+/// The CMF UI ingress (opt-in).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
-    /// Emit it (default false).
+    /// Emit the Ingress (default false).
     pub enabled: Option<bool>,
     /// The host name (required when enabled).
+    #[schemars(length(min = 1))]
     pub host: Option<String>,
     /// The IngressClass (default: the cluster's default class).
+    #[schemars(length(min = 1))]
     pub class_name: Option<String>,
     /// The TLS Secret for the host; none serves plain HTTP.
+    #[schemars(length(min = 1))]
     pub tls_secret_ref: Option<String>,
     /// A Secret (`tls.crt`, `tls.key`, `ca.crt`) with the client certificate ingress-nginx
     /// presents to CMF, and the CA it verifies CMF by; required when CMF requires client
     /// certificates (mTLS).
+    #[schemars(length(min = 1))]
     pub client_certificate_secret_ref: Option<String>,
     /// Extra annotations for the ingress controller.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
 
-/// CMF's NetworkPolicy.
-#[derive(Debug, Default, Deserialize)]
+/// NetworkPolicy for CMF: its REST port from its clients, the Kubernetes API, Flink
+/// JobManagers, DNS (opt-in).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
-    /// Emit it (default false).
+    /// Emit the NetworkPolicies (default false).
     pub enabled: Option<bool>,
     /// Namespaces whose pods may call CMF (default: CMF's own, where CFK runs).
+    #[schemars(inner(length(min = 1)))]
     pub client_namespaces: Option<Vec<String>>,
     /// Namespaces where CMF reaches Flink JobManagers (default: CMF's own).
+    #[schemars(inner(length(min = 1)))]
     pub flink_namespaces: Option<Vec<String>>,
     /// Namespace of the ingress controller, allowed when the ingress is on (default
     /// `ingress-nginx`).
+    #[schemars(length(min = 1))]
     pub ingress_namespace: Option<String>,
 }
 
@@ -326,82 +341,4 @@ pub fn network_policy(cfg: &Config, namespace: &str, component: &str) -> Option<
     );
     m.set_annotation(flinkwasm_stack::SYNC_WAVE, "118");
     Some(m)
-}
-
-/// Schema of `tls`.
-pub fn tls_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["secretRef"],
-        "description": "TLS on CMF's REST API",
-        "properties": {
-            "secretRef": {"type": "string", "minLength": 1, "description": "Secret with keystore.p12 and truststore.p12 (PKCS12, no password), mounted at /opt/cmf/tls"},
-            "passwordless": {"type": "boolean", "description": "The stores have no password; required, since the CMF chart takes store passwords only as literal values, which flinkwasm never writes"}
-        }
-    })
-}
-
-/// Schema of `authentication`.
-pub fn authentication_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "Authentication of CMF's REST API: mtls (needs tls) or oauth",
-        "oneOf": [
-            {"type": "object", "additionalProperties": false, "required": ["type"],
-             "properties": {"type": {"const": "mtls"}}},
-            {"type": "object", "additionalProperties": false, "required": ["type", "issuer", "jwksEndpoint"],
-             "properties": {
-                "type": {"const": "oauth"},
-                "issuer": {"type": "string", "minLength": 1, "description": "Token issuer (iss)"},
-                "jwksEndpoint": {"type": "string", "pattern": "^https://", "description": "The issuer's JWKS endpoint"},
-                "audience": {"type": "string", "minLength": 1, "description": "Expected audience (aud)"}
-             }}
-        ]
-    })
-}
-
-/// Schema of `sql`.
-pub fn sql_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false,
-        "description": "The database mode",
-        "properties": {
-            "production": {"type": "boolean", "description": "Production mode (cmf.sql.production); cannot be switched back"},
-            "encryptionKeySecretRef": {"type": "string", "minLength": 1, "description": "Secret holding the database encryption key (required in production mode)"},
-            "encryptionKeyProperty": {"type": "string", "minLength": 1, "description": "Key in that Secret (default encryption-key)"}
-        }
-    })
-}
-
-/// Schema of `ingress`.
-pub fn ingress_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false,
-        "description": "The CMF UI ingress (opt-in)",
-        "properties": {
-            "enabled": {"type": "boolean", "description": "Emit the Ingress (default false)"},
-            "host": {"type": "string", "minLength": 1, "description": "Host name (required when enabled)"},
-            "className": {"type": "string", "minLength": 1, "description": "IngressClass (default: the cluster's default)"},
-            "tlsSecretRef": {"type": "string", "minLength": 1, "description": "TLS Secret for the host"},
-            "clientCertificateSecretRef": {"type": "string", "minLength": 1, "description": "Secret (tls.crt, tls.key, ca.crt) with the client certificate ingress-nginx presents to CMF; required with authentication.type mtls"},
-            "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations for the ingress controller"}
-        }
-    })
-}
-
-/// Schema of `networkPolicy`.
-pub fn network_policy_schema() -> Value {
-    let names = json!({"type": "array", "items": {"type": "string", "minLength": 1}});
-    let mut client = names.clone();
-    client["description"] = json!("Namespaces whose pods may call CMF (default: CMF's own)");
-    let mut flink = names;
-    flink["description"] =
-        json!("Namespaces where CMF reaches Flink JobManagers (default: CMF's own)");
-    netpol::schema(
-        "NetworkPolicy for CMF: its REST port from its clients, the Kubernetes API, Flink JobManagers, DNS",
-        json!({
-            "clientNamespaces": client,
-            "flinkNamespaces": flink,
-            "ingressNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the ingress controller (default ingress-nginx)"}
-        }),
-    )
 }

@@ -42,7 +42,7 @@ impl Plugin for FlinkEnvironment {
             "CMFRestClass and FlinkEnvironment in real CFK shape, from the seed's form or config",
             Role::Both,
         )
-        .schema(config::schema())
+        .schema_for::<config::Config>()
         // Its resources in both spellings, and the cmf Application it keeps the CMFRestClass
         // in step with.
         // The Namespaces it would otherwise create, too.

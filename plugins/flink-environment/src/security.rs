@@ -18,78 +18,106 @@ use serde::Deserialize;
 pub const KAFKA_TLS_MOUNT: &str = "/opt/flink/secrets/kafka-tls";
 
 /// A named Secret.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretRef {
     /// The Secret's name, in the Flink namespace.
+    #[schemars(length(min = 1))]
     pub secret_ref: String,
 }
 
-/// SASL credentials for Kafka, or mTLS.
-#[derive(Debug, Clone, Deserialize)]
+/// How jobs authenticate to Kafka: SASL (credentials from `secretRef`) or `mtls` (the
+/// certificate from `kafka.tls`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KafkaAuthentication {
     /// `plain`, `scram-sha-256`, `scram-sha-512` or `mtls`.
+    // A string with its values listed in the schema rather than a Rust enum: the plugin's
+    // messages quote the type as the user wrote it.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["plain", "scram-sha-256", "scram-sha-512", "mtls"]))]
     pub kind: String,
     /// For SASL: the Secret with the username and password.
+    #[schemars(length(min = 1))]
     pub secret_ref: Option<String>,
     /// The key of the username in that Secret (default `username`).
+    #[schemars(length(min = 1))]
     pub username_key: Option<String>,
     /// The key of the password in that Secret (default `password`).
+    #[schemars(length(min = 1))]
     pub password_key: Option<String>,
 }
 
 /// TLS to Kafka.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KafkaTls {
     /// The Secret with `truststore.jks` (and `keystore.jks` for mTLS), mounted in Flink pods.
+    #[schemars(length(min = 1))]
     pub secret_ref: String,
     /// The key of the stores' password in that Secret (default `password`).
+    #[schemars(length(min = 1))]
     pub password_key: Option<String>,
 }
 
 /// Basic auth to Schema Registry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegistryAuthentication {
     /// `basic`.
+    // A string with its values listed in the schema rather than a Rust enum: the plugin's
+    // messages quote the type as the user wrote it.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = "basic"))]
     pub kind: String,
     /// The Secret with `username` and `password`.
+    #[schemars(length(min = 1))]
     pub secret_ref: String,
 }
 
-/// How CFK authenticates to CMF.
-#[derive(Debug, Clone, Deserialize)]
+/// How CFK authenticates to CMF; must match the `cmf` plugin's `authentication`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CmfAuthentication {
     /// `mtls` or `oauth`.
+    // A string with its values listed in the schema rather than a Rust enum: the plugin's
+    // messages quote the type as the user wrote it.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["mtls", "oauth"]))]
     pub kind: String,
-    /// For OAuth: the Secret with the client's id and secret.
+    /// For OAuth: the Secret with the client's id and secret (a DNS label of at most 30
+    /// characters: CFK allows no more).
+    #[schemars(
+        length(min = 1, max = 30),
+        pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN)
+    )]
     pub secret_ref: Option<String>,
-    /// For OAuth: the token endpoint.
+    /// For OAuth: the token endpoint (`authentication.oauth.configuration.tokenEndpointUri`).
+    #[schemars(pattern("^https?://"))]
     pub token_endpoint: Option<String>,
 }
 
-/// The Flink pods' NetworkPolicy.
-#[derive(Debug, Default, Deserialize)]
+/// NetworkPolicy for Flink pods: each other, CMF and the operator on the REST port, Prometheus
+/// on 9249; egress to Kafka, Schema Registry, checkpoint storage, the Kubernetes API, DNS.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
-    /// Emit it (default false).
+    /// Emit the NetworkPolicies (default false).
     pub enabled: Option<bool>,
     /// Also deny all traffic in the Flink namespace that no policy allows (default false).
     pub default_deny: Option<bool>,
     /// Namespace of CMF (default: the `cmf` plugin's, else the run's namespace).
+    #[schemars(length(min = 1))]
     pub cmf_namespace: Option<String>,
     /// Labels of CMF's pods (default: as the `cmf` plugin declares them, else
     /// `app.kubernetes.io/name: confluent-manager-for-apache-flink`).
+    #[schemars(extend("minProperties" = 1))]
     pub cmf_pod_labels: Option<std::collections::BTreeMap<String, String>>,
     /// Namespace of the Flink Kubernetes Operator (default: the run's namespace).
+    #[schemars(length(min = 1))]
     pub operator_namespace: Option<String>,
     /// Namespace of the Prometheus that scrapes Flink (default `monitoring`).
+    #[schemars(length(min = 1))]
     pub prometheus_namespace: Option<String>,
 }
 
@@ -505,78 +533,4 @@ pub fn network_policies(
         m.set_annotation(flinkwasm_stack::SYNC_WAVE, "120");
     }
     out
-}
-
-/// Schema of a `{secretRef}` object.
-pub fn secret_ref_schema(description: &str) -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["secretRef"],
-        "description": description,
-        "properties": {"secretRef": {"type": "string", "minLength": 1, "description": "Secret name"}}
-    })
-}
-
-/// Schema of `kafka.authentication`.
-pub fn kafka_authentication_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["type"],
-        "description": "How jobs authenticate to Kafka: SASL (credentials from secretRef) or mtls (certificate from kafka.tls)",
-        "properties": {
-            "type": {"enum": ["plain", "scram-sha-256", "scram-sha-512", "mtls"]},
-            "secretRef": {"type": "string", "minLength": 1, "description": "SASL: Secret with the username and password"},
-            "usernameKey": {"type": "string", "minLength": 1, "description": "Key of the username (default username)"},
-            "passwordKey": {"type": "string", "minLength": 1, "description": "Key of the password (default password)"}
-        }
-    })
-}
-
-/// Schema of `kafka.tls`.
-pub fn kafka_tls_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["secretRef"],
-        "description": "TLS to Kafka",
-        "properties": {
-            "secretRef": {"type": "string", "minLength": 1, "description": "Secret with truststore.jks (and keystore.jks for mtls)"},
-            "passwordKey": {"type": "string", "minLength": 1, "description": "Key of the stores' password (default password)"}
-        }
-    })
-}
-
-/// Schema of `schemaRegistry.authentication`.
-pub fn registry_authentication_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["type", "secretRef"],
-        "description": "Basic auth to Schema Registry",
-        "properties": {
-            "type": {"const": "basic"},
-            "secretRef": {"type": "string", "minLength": 1, "description": "Secret with username and password"}
-        }
-    })
-}
-
-/// Schema of `cmfRestClass.authentication`.
-pub fn cmf_authentication_schema() -> Value {
-    json!({
-        "type": "object", "additionalProperties": false, "required": ["type"],
-        "description": "How CFK authenticates to CMF; must match the cmf plugin's authentication",
-        "properties": {
-            "type": {"enum": ["mtls", "oauth"]},
-            "secretRef": {"type": "string", "minLength": 1, "maxLength": 30, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "description": "OAuth: Secret with the client id and secret (CFK allows 30 characters)"},
-            "tokenEndpoint": {"type": "string", "pattern": "^https?://", "description": "OAuth: the token endpoint (authentication.oauth.configuration.tokenEndpointUri)"}
-        }
-    })
-}
-
-/// Schema of `networkPolicy`.
-pub fn network_policy_schema() -> Value {
-    netpol::schema(
-        "NetworkPolicy for Flink pods: each other, CMF and the operator on the REST port, Prometheus on 9249; egress to Kafka, Schema Registry, checkpoint storage, the Kubernetes API, DNS",
-        json!({
-            "defaultDeny": {"type": "boolean", "description": "Also deny all traffic in the Flink namespace that no policy allows (default false)"},
-            "cmfNamespace": {"type": "string", "minLength": 1, "description": "Namespace of CMF (default: the cmf plugin's, else the run's namespace)"},
-            "cmfPodLabels": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}, "description": "Labels of CMF's pods (default: as the cmf plugin declares them, else app.kubernetes.io/name: confluent-manager-for-apache-flink)"},
-            "operatorNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the operator (default: the run's namespace)"},
-            "prometheusNamespace": {"type": "string", "minLength": 1, "description": "Namespace of Prometheus (default monitoring)"}
-        }),
-    )
 }

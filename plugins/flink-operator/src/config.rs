@@ -1,8 +1,9 @@
-//! The plugin's configuration, its JSON Schema, and the chart values it turns into.
+//! The plugin's configuration (its JSON Schema is derived from [`Config`]) and the chart
+//! values it turns into.
 
-use flinkwasm_sdk::{Value, json, merge_patch};
+use flinkwasm_sdk::{JsonSchema, Map, Value, json, merge_patch};
 use flinkwasm_stack::argocd::{self, Chart};
-use flinkwasm_stack::resources::{self, Requirements};
+use flinkwasm_stack::resources::Requirements;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -20,11 +21,14 @@ kubernetes.operator.reconcile.interval: 15 s
 kubernetes.operator.observer.progress-check.interval: 5 s
 ";
 
-/// The plugin configuration (see [`schema`]).
-#[derive(Debug, Default, Deserialize)]
+/// The configuration of `flink-operator`: the operator chart's Argo CD Application and the
+/// settings enforced on the chart's output.
+// `Info::schema_for` derives the plugin's JSON Schema from this type, doc comments included.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Namespace of the operator (default: the run's namespace).
+    #[schemars(length(min = 1))]
     pub namespace: Option<String>,
     /// The chart.
     #[serde(default)]
@@ -36,6 +40,7 @@ pub struct Config {
     #[serde(default)]
     pub resources: Requirements,
     /// Namespaces the operator watches (default: its own).
+    #[schemars(inner(length(min = 1)))]
     pub watch_namespaces: Option<Vec<String>>,
     /// Operator metrics.
     #[serde(default)]
@@ -43,7 +48,8 @@ pub struct Config {
     /// The admission webhook.
     #[serde(default)]
     pub webhook: Webhook,
-    /// The operator's NetworkPolicy.
+    /// NetworkPolicy for the operator pods: the Kubernetes API, Flink JobManagers in the
+    /// watched namespaces, DNS; metrics from Prometheus and the webhook from the API server.
     #[serde(default)]
     pub network_policy: NetworkPolicy,
     /// Extra labels on the operator's pods.
@@ -53,31 +59,36 @@ pub struct Config {
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Further chart values, merged last (JSON merge patch).
+    // An object, not any JSON value: a merge patch that is not an object would replace the
+    // chart's values whole.
+    #[schemars(with = "Option<Map<String, Value>>")]
     pub values: Option<Value>,
 }
 
 /// The operator's NetworkPolicy (opt-in).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicy {
-    /// Emit it (default false).
+    /// Emit the NetworkPolicies (default false).
     pub enabled: Option<bool>,
     /// Namespace of the Prometheus that scrapes the operator (default `monitoring`).
+    #[schemars(length(min = 1))]
     pub prometheus_namespace: Option<String>,
 }
 
 /// Operator metrics settings.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metrics {
     /// Expose Prometheus metrics (default true).
     pub enabled: Option<bool>,
     /// The port (default 9999).
+    #[schemars(range(min = 1))]
     pub port: Option<u16>,
 }
 
 /// Admission webhook settings.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Webhook {
     /// Create it; default: only when the cluster serves `cert-manager.io/v1`.
@@ -163,39 +174,4 @@ impl Config {
         }
         values
     }
-}
-
-/// JSON Schema (draft 2020-12) of [`Config`].
-pub fn schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "flink-operator",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of the operator (default: the run's namespace)"},
-            "chart": Chart::schema(),
-            "argocd": argocd::schema(),
-            "resources": resources::schema("Operator pod resources (default 2 CPU / 3Gi, requests = limits)"),
-            "watchNamespaces": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Namespaces the operator watches (default: its own)"},
-            "metrics": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "enabled": {"type": "boolean", "description": "Expose Prometheus metrics (default true)"},
-                    "port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Metrics port (default 9999)"}
-                }
-            },
-            "webhook": {
-                "type": "object", "additionalProperties": false,
-                "properties": {"create": {"type": "boolean", "description": "Create the admission webhook (default: only when cert-manager.io/v1 is served)"}}
-            },
-            "networkPolicy": flinkwasm_stack::netpol::schema(
-                "NetworkPolicy for the operator pods: the Kubernetes API, Flink JobManagers in the watched namespaces, DNS; metrics from Prometheus and the webhook from the API server",
-                json!({"prometheusNamespace": {"type": "string", "minLength": 1, "description": "Namespace of the Prometheus that scrapes the operator (default monitoring)"}})
-            ),
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra labels on the operator's pods"},
-            "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra annotations on the operator's pods"},
-            "values": {"type": "object", "description": "Further chart values, merged last"}
-        }
-    })
 }

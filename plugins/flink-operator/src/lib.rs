@@ -51,7 +51,7 @@ impl Plugin for FlinkOperator {
             "Flink Kubernetes Operator: its Argo CD Application, and its settings on the chart's output",
             Role::Both,
         )
-        .schema(config::schema())
+        .schema_for::<config::Config>()
         // It changes the operator Deployment, refuses cert-manager objects, and looks for the
         // Namespaces it would otherwise create; nothing else.
         .select(

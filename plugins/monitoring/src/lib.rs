@@ -38,7 +38,7 @@ impl Plugin for Monitoring {
             "Flink metrics Service, ServiceMonitor, operator PodMonitor, Grafana dashboard, Prometheus reporter",
             Role::Both,
         )
-        .schema(config::schema())
+        .schema_for::<Config>()
         // The Flink resources it turns the reporter on in, and the kinds it generates (to keep
         // the stream's own instead).
         .select(

@@ -47,10 +47,25 @@ impl Info {
         }
     }
 
-    /// Sets the JSON Schema of the configuration.
+    /// Sets the JSON Schema of the configuration, written by hand; prefer
+    /// [`Info::schema_for`], which derives it from the type the plugin reads its config into.
     pub fn schema(mut self, schema: Value) -> Self {
         self.config_schema = schema;
         self
+    }
+
+    /// Sets the JSON Schema of the configuration to the one derived from `T`, the type
+    /// [`Context::config`](crate::Context::config) reads it into, so the two cannot disagree.
+    ///
+    /// `T` derives `serde::Deserialize` and `schemars::JsonSchema` (add `schemars` to the
+    /// plugin's dependencies). Its doc comments become the descriptions `flinkwasm plugins
+    /// inspect` and Argo CD's parameter UI show; `#[schemars(...)]` attributes add what serde
+    /// cannot say (`length(min = 1)`, `range(min = 1)`, `pattern(...)`). Every subschema is
+    /// inlined, unknown keys are refused everywhere, and an optional field may be left out but
+    /// is never `null`.
+    pub fn schema_for<T: schemars::JsonSchema>(self) -> Self {
+        let schema = crate::schema::of::<T>(&self.name);
+        self.schema(schema)
     }
 
     /// Declares that `run` needs only the objects in one of `groups` (`""` is the core group)
@@ -139,6 +154,12 @@ pub fn run<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> wit::RunOutp
 
 fn run_inner<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> Result<Output, Error> {
     let ctx = Context::from_wit(ctx)?;
+    run_texts::<P>(&ctx, manifests)
+}
+
+/// Reads the objects the host gave and runs the plugin over them: the part of `run` that
+/// does not touch the bindings, which `testing` shares.
+pub(crate) fn run_texts<P: Plugin>(ctx: &Context, manifests: Vec<String>) -> Result<Output, Error> {
     // Each object stays the text it came in until the plugin needs more than its identity.
     let mut decoded = Vec::with_capacity(manifests.len());
     for (index, text) in manifests.into_iter().enumerate() {
@@ -147,5 +168,5 @@ fn run_inner<P: Plugin>(ctx: wit::Context, manifests: Vec<String>) -> Result<Out
                 .map_err(|why| Error::new(format!("manifest {index} {why}")))?,
         );
     }
-    P::run(&ctx, decoded)
+    P::run(ctx, decoded)
 }

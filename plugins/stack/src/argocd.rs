@@ -6,7 +6,7 @@
 //! see [`APPLICATION_HEALTH_LUA`].
 
 use crate::labels;
-use flinkwasm_sdk::{Manifest, Value, json};
+use flinkwasm_sdk::{JsonSchema, Manifest, Value, json};
 use serde::Deserialize;
 
 /// `apiVersion` of Argo CD Applications.
@@ -33,47 +33,38 @@ end
 return hs
 "#;
 
-/// The `argocd:` config block. Every field is optional; the plugin supplies the defaults.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The Argo CD Application that deploys this component.
+///
+/// Every field is optional; the plugin supplies the defaults.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
-    /// Emit the Application (in `render` and `argocd-cmp` modes). Default true.
+    /// Emit the Application in `render` and `argocd-cmp` modes (default true).
     pub enabled: Option<bool>,
-    /// The Application's name.
+    /// The Application's name (a DNS label).
+    #[schemars(pattern(DNS_LABEL_PATTERN), length(max = 63))]
     pub name: Option<String>,
     /// Namespace Argo CD watches for Applications (default `argocd`).
+    #[schemars(length(min = 1))]
     pub namespace: Option<String>,
     /// Argo CD project (default `default`).
+    #[schemars(length(min = 1))]
     pub project: Option<String>,
-    /// Destination API server (default the in-cluster one).
+    /// Destination API server (default `https://kubernetes.default.svc`).
+    #[schemars(pattern("^https://"))]
     pub server: Option<String>,
-    /// Sync wave.
+    /// The Application's `argocd.argoproj.io/sync-wave`.
     pub sync_wave: Option<i64>,
     /// Automated sync with prune and self-heal (default true).
     pub automated: Option<bool>,
-    /// Extra sync options, added to the ones the component needs.
+    /// Extra sync options (`Key=value`), added to the ones the component needs.
     #[serde(default)]
+    #[schemars(inner(pattern("^[A-Za-z]+=.+$")))]
     pub sync_options: Vec<String>,
 }
 
-/// JSON Schema of [`Settings`].
-pub fn schema() -> Value {
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "description": "The Argo CD Application that deploys this component",
-        "properties": {
-            "enabled": {"type": "boolean", "description": "Emit the Application (default true)"},
-            "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "description": "Application name"},
-            "namespace": {"type": "string", "minLength": 1, "description": "Namespace of Argo CD's Applications (default argocd)"},
-            "project": {"type": "string", "minLength": 1, "description": "Argo CD project (default default)"},
-            "server": {"type": "string", "pattern": "^https://", "description": "Destination API server (default https://kubernetes.default.svc)"},
-            "syncWave": {"type": "integer", "description": "argocd.argoproj.io/sync-wave"},
-            "automated": {"type": "boolean", "description": "Automated sync with prune and self-heal (default true)"},
-            "syncOptions": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]+=.+$"}, "description": "Extra sync options"}
-        }
-    })
-}
+/// A DNS label (RFC 1123), as a JSON Schema pattern; with a length of at most 63.
+pub const DNS_LABEL_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
 /// What one component's Application needs besides the user's [`Settings`].
 #[derive(Debug, Clone)]
@@ -134,36 +125,25 @@ impl Settings {
     }
 }
 
-/// A Helm chart from a repository, as an Application source.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The Helm chart the Application installs.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Chart {
-    /// Helm repository URL.
+    /// Helm repository URL (`https://`, `http://` or `oci://`).
+    #[schemars(pattern("^(https?|oci)://"))]
     pub repo_url: Option<String>,
     /// Chart name.
+    #[schemars(length(min = 1))]
     pub name: Option<String>,
     /// Chart version.
+    #[schemars(length(min = 1))]
     pub version: Option<String>,
     /// Helm release name.
+    #[schemars(length(min = 1))]
     pub release_name: Option<String>,
 }
 
 impl Chart {
-    /// JSON Schema of [`Chart`].
-    pub fn schema() -> Value {
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "The Helm chart the Application installs",
-            "properties": {
-                "repoUrl": {"type": "string", "pattern": "^(https?|oci)://", "description": "Helm repository"},
-                "name": {"type": "string", "minLength": 1, "description": "Chart name"},
-                "version": {"type": "string", "minLength": 1, "description": "Chart version"},
-                "releaseName": {"type": "string", "minLength": 1, "description": "Helm release name"}
-            }
-        })
-    }
-
     /// The `spec.source` of an Application installing this chart (unset fields from
     /// `defaults`) with `values` as `helm.valuesObject`.
     pub fn source(&self, defaults: &Chart, values: Value) -> Value {

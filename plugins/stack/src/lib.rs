@@ -18,6 +18,8 @@ pub mod labels;
 pub mod namespaces;
 pub mod netpol;
 pub mod resources;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod workload;
 pub mod workloads;
 

@@ -200,22 +200,6 @@ fn service_namespace(host: &str) -> Option<String> {
     }
 }
 
-/// The JSON Schema of a plugin's `networkPolicy` block with `extra` properties added.
-pub fn schema(description: &str, extra: Value) -> Value {
-    let mut properties = json!({
-        "enabled": {"type": "boolean", "description": "Emit the NetworkPolicies (default false)"}
-    });
-    if let (Some(p), Value::Object(e)) = (properties.as_object_mut(), extra) {
-        p.extend(e);
-    }
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "description": description,
-        "properties": properties,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,20 +1,22 @@
 //! CPU and memory as Kubernetes resource requirements: the config block and its schema.
 
-use flinkwasm_sdk::{Value, json};
+use flinkwasm_sdk::{JsonSchema, Value, json};
 use serde::Deserialize;
 
 /// One side of resource requirements (`requests` or `limits`).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Amounts {
     /// CPU quantity (`2`, `500m`).
+    #[schemars(pattern(QUANTITY_PATTERN))]
     pub cpu: Option<String>,
     /// Memory quantity (`3Gi`).
+    #[schemars(pattern(QUANTITY_PATTERN))]
     pub memory: Option<String>,
 }
 
 /// `resources:` as a pod spec writes it.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Requirements {
     /// What the scheduler reserves.
@@ -68,21 +70,3 @@ impl Requirements {
 
 /// A Kubernetes quantity as a JSON Schema string pattern.
 pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
-
-/// JSON Schema of [`Requirements`].
-pub fn schema(description: &str) -> Value {
-    let amounts = json!({
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "cpu": {"type": "string", "pattern": QUANTITY_PATTERN, "description": "CPU quantity, e.g. 2 or 500m"},
-            "memory": {"type": "string", "pattern": QUANTITY_PATTERN, "description": "Memory quantity, e.g. 3Gi"}
-        }
-    });
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "description": description,
-        "properties": {"requests": amounts, "limits": amounts}
-    })
-}

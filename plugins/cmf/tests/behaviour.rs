@@ -1,0 +1,63 @@
+//! The plugin run natively as the host runs it (`flinkwasm_sdk::testing`): what it emits for a
+//! representative config, and what it refuses.
+
+use cmf::Cmf;
+use flinkwasm_sdk::json;
+use flinkwasm_sdk::testing;
+
+#[test]
+fn renders_the_cmf_application_from_its_config() {
+    let ctx = testing::context()
+        .with_api("argoproj.io/v1alpha1")
+        .with_config(json!({
+            "namespace": "cmf",
+            "persistence": {"size": "20Gi", "storageClassName": "fast"},
+            "license": {"secretRef": "cmf-license"}
+        }));
+    let run = testing::run::<Cmf>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let app = run
+        .get("Application", "cmf-operator")
+        .expect("CMF's Application");
+    assert_eq!(app.namespace(), Some("argocd"));
+    assert_eq!(app.annotation("argocd.argoproj.io/sync-wave"), Some("118"));
+    assert_eq!(
+        app.peek(&["spec", "destination", "namespace"]),
+        Some(json!("cmf"))
+    );
+    let values = app
+        .peek(&["spec", "source", "helm", "valuesObject"])
+        .unwrap_or_default();
+    assert_eq!(
+        values["persistence"],
+        json!({"create": true, "dataVolumeCapacity": "20Gi", "storageClassName": "fast"})
+    );
+    assert_eq!(values["license"], json!({"secretRef": "cmf-license"}));
+    // A named license: no note about the trial one.
+    assert!(run.diagnostics.iter().all(|d| !d.message.contains("trial")));
+}
+
+#[test]
+fn tls_without_passwordless_stores_is_refused_with_why() {
+    let ctx = testing::context().with_config(json!({"tls": {"secretRef": "cmf-tls"}}));
+    let run = testing::run::<Cmf>(&ctx, "").unwrap();
+    assert!(run.manifests.is_empty());
+    assert!(
+        run.error().message.contains("passwordless"),
+        "{:?}",
+        run.error()
+    );
+}
+
+#[test]
+fn a_bad_config_is_refused_naming_the_field() {
+    let ctx = testing::context().with_config(json!({"authentication": {"type": "basic"}}));
+    let refused = testing::run::<Cmf>(&ctx, "").unwrap_err();
+    assert!(
+        refused.starts_with("plugin cmf: invalid config: config.authentication: "),
+        "{refused}"
+    );
+    let ctx = testing::context().with_config(json!({"persistence": {"size": "lots"}}));
+    let refused = testing::run::<Cmf>(&ctx, "").unwrap_err();
+    assert!(refused.contains("config.persistence.size: "), "{refused}");
+}
