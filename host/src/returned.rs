@@ -21,6 +21,11 @@ use serde_json::{Map, Value};
 use std::cell::Cell;
 use std::fmt;
 
+/// What each value of a returned manifest costs the host when it parses the manifest to write
+/// it (a `serde_json::Value` is 32 bytes): a 60 MB array of 30 million zeros is a gigabyte
+/// parsed, so it counts as one.
+pub const VALUE_COST: usize = 32;
+
 /// The deepest nesting a returned manifest may have (`wit/plugin.wit`: "nested at most 128
 /// levels deep"; the object itself is level 1).
 pub const MAX_DEPTH: usize = 128;
@@ -32,10 +37,10 @@ pub struct Checked {
     pub head: Object,
     /// Whether it has a top-level `items` field.
     pub items: bool,
-    /// About how many bytes it takes as block YAML: its JSON text plus two spaces of
-    /// indentation per level on every line. JSON nested deep and wide is small, its YAML many
-    /// times larger (a 4 MiB object became 484 MiB), so this, not the JSON, counts against
-    /// the output limit.
+    /// About what it costs the host: its JSON text, two spaces of indentation per level on
+    /// every line of its YAML, and [`VALUE_COST`] for each value. JSON nested deep and wide is
+    /// small, its YAML many times larger (a 4 MiB object became 484 MiB), so this, not the
+    /// JSON, counts against the output limit.
     pub yaml_bytes: usize,
 }
 
@@ -183,13 +188,11 @@ struct Node<'a> {
 }
 
 impl Node<'_> {
-    /// Counts the indentation of one line at this value's depth (an item or an entry).
+    /// Counts one line at this value's depth (an item or an entry): its indentation, and
+    /// [`VALUE_COST`] for the value the host parses it into before writing it.
     fn line(self) {
-        self.indent.set(
-            self.indent
-                .get()
-                .saturating_add(2 * self.depth.saturating_sub(2)),
-        );
+        let cost = 2 * self.depth.saturating_sub(2) + VALUE_COST;
+        self.indent.set(self.indent.get().saturating_add(cost));
     }
 
     fn deeper<E: de::Error>(self) -> Result<Self, E> {
@@ -392,15 +395,18 @@ mod tests {
     #[test]
     fn the_yaml_size_counts_the_indentation_of_every_line() {
         let flat = r#"{"kind":"X","data":{"a":"1","b":"2"}}"#;
-        // Lines `data:` (0), `a: "1"` and `b: "2"` (2 each), `kind: X` (0).
-        assert_eq!(check(flat).unwrap().yaml_bytes, flat.len() + 4);
+        // Lines `data:` (0), `a: "1"` and `b: "2"` (2 each, and a value each), `kind: X` (0).
+        assert_eq!(
+            check(flat).unwrap().yaml_bytes,
+            flat.len() + 4 + 2 * VALUE_COST
+        );
         let deep = format!(
             r#"{{"kind":"X","spec":{}0{}}}"#,
             "[".repeat(100),
             "]".repeat(100)
         );
         let cost = check(&deep).unwrap().yaml_bytes - deep.len();
-        // One line per level, at 2, 4, ... 200 spaces.
-        assert_eq!(cost, (1..=100).map(|l| 2 * l).sum::<usize>());
+        // One line per level, at 2, 4, ... 200 spaces, and a value each.
+        assert_eq!(cost, (1..=100).map(|l| 2 * l + VALUE_COST).sum::<usize>());
     }
 }

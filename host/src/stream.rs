@@ -27,13 +27,29 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Object>> {
 /// [`parse`], one object at a time: `f` gets each object as soon as its document is read, so
 /// a large YAML stream is never held as parsed values all at once.
 pub fn visit(text: &str, origin: &str, mut f: impl FnMut(Object) -> Result<()>) -> Result<()> {
-    if let Some(values) = json_values(text) {
-        for (index, value) in values.into_iter().enumerate() {
-            push_each(value, origin, index + 1, &mut f)?;
+    if is_json_stream(text) {
+        // Parsed one value at a time: a million objects are never held parsed together.
+        let values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        for (index, value) in values.enumerate() {
+            // `is_json_stream` read it all already.
+            let value = value.map_err(|e| error::input(format!("{origin}: invalid JSON: {e}")))?;
+            if !value.is_null() {
+                push_each(value, origin, index + 1, &mut f)?;
+            }
         }
         return Ok(());
     }
     visit_yaml(text, origin, Position::default(), f).map(|_| ())
+}
+
+/// Whether `text` is a stream of concatenated JSON values, checked without keeping any of
+/// them (see [`json_values`] for why a JSON-looking stream may still be YAML).
+fn is_json_stream(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && serde_json::Deserializer::from_str(text)
+            .into_iter::<serde::de::IgnoredAny>()
+            .all(|v| v.is_ok())
 }
 
 /// Where a piece of a longer YAML stream starts: lines and documents before it.

@@ -150,7 +150,7 @@ impl Cache {
         self.dir.as_deref()
     }
 
-    /// Keeps the cache out of `dir` and everything under it: the repository being rendered,
+    /// Keeps the cache out of `dir` and everything under it (the repository being rendered),
     /// whose files are the user's own and would pass every check on the cache (a path such as
     /// `/proc/self/cwd/.cache` names it without being relative). Compared by device and inode
     /// while walking up from the opened cache directory, so no spelling of a path evades it.
@@ -170,8 +170,9 @@ impl Cache {
     fn refuse_inside(&self, root: &Dir) {
         self.state.refused.store(true, Ordering::Relaxed);
         tracing::warn!(
-            "compile cache not used: {} is inside the pipeline directory, whose files the \
-             repository controls; set FLINKWASM_CACHE_DIR outside it",
+            "compile cache not used: {} is inside the repository being rendered (the \
+             pipeline directory or its Git work tree), whose files the repository controls; \
+             set FLINKWASM_CACHE_DIR outside it",
             root.shown.display()
         );
     }

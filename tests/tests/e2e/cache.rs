@@ -639,10 +639,41 @@ fn a_cache_inside_the_pipeline_directory_is_never_used_however_it_is_named() {
             .ok();
         assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
         assert!(
-            r.stderr.contains("is inside the pipeline directory"),
+            r.stderr.contains("is inside the repository being rendered"),
             "{}",
             r.stderr
         );
         assert!(!r.stderr.contains("outcome=Hit"), "{}", r.stderr);
     }
+}
+
+#[test]
+fn a_cache_anywhere_in_the_git_work_tree_of_the_pipeline_is_never_used() {
+    // The pipeline in apps/demo of a checked-out repository, the cache at its top.
+    let s = Scratch::new(BIN);
+    with_pinned_plugin(&s);
+    let top = s.outside("repo");
+    let app = top.join("apps/demo");
+    std::fs::create_dir_all(top.join(".git")).unwrap();
+    flinkwasm_tests::harness::copy_dir(s.path(), &app);
+    let cache = top.join(".cache");
+    let r = s
+        .run_env(
+            &[
+                "--log-level",
+                "flinkwasm=debug",
+                "render",
+                app.to_str().unwrap(),
+            ],
+            None,
+            &[("FLINKWASM_CACHE_DIR", cache.to_str().unwrap())],
+        )
+        .ok();
+    assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
+    assert!(
+        r.stderr.contains("is inside the repository being rendered"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("outcome=Hit"));
 }
