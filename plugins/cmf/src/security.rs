@@ -103,6 +103,13 @@ pub struct Ingress {
     /// certificates (mTLS).
     #[schemars(length(min = 1))]
     pub client_certificate_secret_ref: Option<String>,
+    /// A Secret with the `ca.crt` that signs the certificates of the Ingress's own clients:
+    /// ingress-nginx verifies every client against it. Required with
+    /// `clientCertificateSecretRef`, which makes the Ingress CMF's trusted client: without it
+    /// anyone reaching the host would reach CMF as that certificate.
+    #[serde(rename = "clientCASecretRef")]
+    #[schemars(length(min = 1))]
+    pub client_ca_secret_ref: Option<String>,
     /// Extra annotations for the ingress controller.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
@@ -155,6 +162,23 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) -> Result<(), Error> {
              certificate in ingress.clientCertificateSecretRef",
         )
         .at("ingress.clientCertificateSecretRef")
+        .into());
+    }
+    if cfg.ingress.enabled.unwrap_or(false)
+        && cfg.ingress.client_certificate_secret_ref.is_some()
+        && (cfg.ingress.client_ca_secret_ref.is_none() || cfg.ingress.tls_secret_ref.is_none())
+    {
+        return Err(Diagnostic::error(
+            "ingress.clientCertificateSecretRef makes the Ingress CMF's trusted client, so the \
+             Ingress must verify its own clients, or anyone reaching the host reaches CMF as its \
+             certificate: name the Secret with the ca.crt that signs your users' certificates in \
+             ingress.clientCASecretRef, and serve the host over TLS (ingress.tlsSecretRef)",
+        )
+        .at(if cfg.ingress.client_ca_secret_ref.is_none() {
+            "ingress.clientCASecretRef"
+        } else {
+            "ingress.tlsSecretRef"
+        })
         .into());
     }
     if matches!(cfg.authentication, Some(Authentication::Mtls)) && cfg.tls.is_none() {
@@ -273,6 +297,16 @@ pub fn ingress(cfg: &Config, namespace: &str, component: &str) -> Option<Manifes
             &format!("{SERVICE}.{namespace}.svc.cluster.local"),
         );
         m.set_annotation("nginx.ingress.kubernetes.io/proxy-ssl-server-name", "on");
+    }
+    if let Some(ca) = &settings.client_ca_secret_ref {
+        // ingress-nginx's client certificate authentication: no request without a certificate
+        // signed by ca.crt reaches the backend.
+        m.set_annotation(
+            "nginx.ingress.kubernetes.io/auth-tls-secret",
+            &format!("{namespace}/{ca}"),
+        );
+        m.set_annotation("nginx.ingress.kubernetes.io/auth-tls-verify-client", "on");
+        m.set_annotation("nginx.ingress.kubernetes.io/auth-tls-verify-depth", "1");
     }
     for (k, v) in &settings.annotations {
         m.set_annotation(k, v);

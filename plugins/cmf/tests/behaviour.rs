@@ -61,3 +61,38 @@ fn a_bad_config_is_refused_naming_the_field() {
     let refused = testing::run::<Cmf>(&ctx, "").unwrap_err();
     assert!(refused.contains("config.persistence.size: "), "{refused}");
 }
+
+#[test]
+fn an_ingress_that_is_cmfs_trusted_client_must_verify_its_own_clients() {
+    let ingress = |extra: flinkwasm_sdk::Value| {
+        let mut i = json!({"enabled": true, "host": "cmf.example.com", "tlsSecretRef": "cmf-ingress-tls",
+            "clientCertificateSecretRef": "cmf-ingress-client-tls"});
+        if let (Some(i), Some(extra)) = (i.as_object_mut(), extra.as_object()) {
+            i.extend(extra.clone());
+        }
+        testing::context().with_config(json!({
+            "tls": {"secretRef": "cmf-tls", "passwordless": true},
+            "authentication": {"type": "mtls"},
+            "ingress": i
+        }))
+    };
+    // Without a CA for its own clients, anyone reaching the host would reach CMF as the
+    // Ingress's certificate.
+    let run = testing::run::<Cmf>(&ingress(json!({})), "").unwrap();
+    assert!(run.manifests.is_empty());
+    assert_eq!(
+        run.error().field.as_deref(),
+        Some("ingress.clientCASecretRef")
+    );
+    let run = testing::run::<Cmf>(&ingress(json!({"clientCASecretRef": "users-ca"})), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let ing = run.get("Ingress", "cmf-ingress").expect("the Ingress");
+    assert_eq!(
+        ing.annotation("nginx.ingress.kubernetes.io/auth-tls-verify-client"),
+        Some("on")
+    );
+    assert_eq!(
+        ing.annotation("nginx.ingress.kubernetes.io/auth-tls-secret"),
+        Some("confluent/users-ca")
+    );
+}
