@@ -3,8 +3,8 @@
 //! describes and against the hand-written schema it had before its schema was derived from its
 //! config type (`config-schema.before.json`, kept as the record).
 
-use flinkwasm_sdk::testing;
 use flinkwasm_sdk::{Plugin, Value, json};
+use flinkwasm_stack::testing as stack;
 use monitoring::Monitoring;
 
 fn samples() -> Vec<(Value, bool)> {
@@ -53,70 +53,17 @@ fn samples() -> Vec<(Value, bool)> {
 
 #[test]
 fn the_schema_accepts_and_refuses_what_the_hand_written_one_did() {
-    let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
-    assert_eq!(
-        testing::misjudged(&before, &samples()),
-        Vec::<String>::new()
-    );
     let now = Monitoring::info().config_schema;
-    assert_eq!(testing::misjudged(&now, &samples()), Vec::<String>::new());
+    stack::assert_judged_alike(include_str!("config-schema.before.json"), &now, &samples());
 }
-
-#[test]
-fn every_field_is_described() {
-    // The doc comments of the config type are the descriptions users read.
-    let schema = Monitoring::info().config_schema;
-    assert_eq!(testing::undescribed(&schema), Vec::<String>::new());
-}
-
-/// Every pipeline file of the repository: the examples in `workloads/`, the built-in default
-/// pipeline and the tests' fixtures.
-const PIPELINES: &[(&str, &str)] = &[
-    (
-        "workloads/flinkwasm.yaml",
-        include_str!("../../../workloads/flinkwasm.yaml"),
-    ),
-    (
-        "workloads/flink-resources/flinkwasm.yaml",
-        include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
-    ),
-    (
-        "workloads/flink-examples/flinkwasm.yaml",
-        include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
-    ),
-    (
-        "host/src/pipeline/default.yaml",
-        include_str!("../../../host/src/pipeline/default.yaml"),
-    ),
-    (
-        "tests/fixtures/overlay/flinkwasm.yaml",
-        include_str!("../../../tests/fixtures/overlay/flinkwasm.yaml"),
-    ),
-];
 
 #[test]
 fn every_config_of_the_repository_s_pipelines_is_accepted() {
-    let before: Value = serde_json::from_str(include_str!("config-schema.before.json")).unwrap();
     let now = Monitoring::info().config_schema;
-    let mut seen = 0;
-    for (path, text) in PIPELINES {
-        let table: Vec<(Value, bool)> = testing::pipeline_configs(text, "monitoring")
-            .unwrap()
-            .into_iter()
-            .map(|config| (config, true))
-            .collect();
-        seen += table.len();
-        assert_eq!(
-            testing::misjudged(&before, &table),
-            Vec::<String>::new(),
-            "{path}"
-        );
-        assert_eq!(
-            testing::misjudged(&now, &table),
-            Vec::<String>::new(),
-            "{path}"
-        );
-    }
-    // The files were read: each entry and cluster config of this plugin counts once.
-    assert_eq!(seen, 3);
+    let before = include_str!("config-schema.before.json");
+    // Each entry and cluster config of this plugin counts once: the files were read.
+    assert_eq!(
+        stack::assert_repository_configs_accepted("monitoring", before, &now),
+        3
+    );
 }

@@ -1,7 +1,74 @@
-//! Sample configs for the tests of the chart plugins (feature `testing`, for dev-dependencies):
-//! the keys every plugin that installs a chart accepts (`flink-operator`, `cmf`).
+//! What the built-ins' tests share (feature `testing`, for dev-dependencies): sample configs of
+//! the keys every plugin that installs a chart accepts (`flink-operator`, `cmf`), and the
+//! checks each built-in's derived config schema is held to.
 
+use flinkwasm_sdk::testing;
 use flinkwasm_sdk::{Value, json};
+
+/// Every pipeline file of the repository: the examples in `workloads/`, the built-in default
+/// pipeline and the tests' fixtures.
+pub const PIPELINES: &[(&str, &str)] = &[
+    (
+        "workloads/flinkwasm.yaml",
+        include_str!("../../../workloads/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-resources/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/flink-examples/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
+    ),
+    (
+        "host/src/pipeline/default.yaml",
+        include_str!("../../../host/src/pipeline/default.yaml"),
+    ),
+    (
+        "tests/fixtures/overlay/flinkwasm.yaml",
+        include_str!("../../../tests/fixtures/overlay/flinkwasm.yaml"),
+    ),
+];
+
+/// Fails unless the hand-written schema (`before`, as JSON text) and the derived one (`now`)
+/// both judge every sample as it is marked (accepted or refused).
+pub fn assert_judged_alike(before: &str, now: &Value, samples: &[(Value, bool)]) {
+    let before: Value = serde_json::from_str(before).expect("the schema snapshot is JSON");
+    assert_eq!(testing::misjudged(&before, samples), Vec::<String>::new());
+    assert_eq!(testing::misjudged(now, samples), Vec::<String>::new());
+    assert_eq!(
+        testing::undescribed(now),
+        Vec::<String>::new(),
+        "every field is described"
+    );
+}
+
+/// Fails unless both schemas accept every config of `plugin` in the repository's
+/// [`PIPELINES`] (each entry and per-cluster config once); returns how many there were, so a
+/// test can tell the files were read.
+pub fn assert_repository_configs_accepted(plugin: &str, before: &str, now: &Value) -> usize {
+    let before: Value = serde_json::from_str(before).expect("the schema snapshot is JSON");
+    let mut seen = 0;
+    for (path, text) in PIPELINES {
+        let table: Vec<(Value, bool)> = testing::pipeline_configs(text, plugin)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .into_iter()
+            .map(|config| (config, true))
+            .collect();
+        seen += table.len();
+        assert_eq!(
+            testing::misjudged(&before, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        assert_eq!(
+            testing::misjudged(now, &table),
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+    seen
+}
 
 /// Configs of the shared keys (namespace, chart, argocd, resources, labels, values), each with
 /// whether a chart plugin's schema accepts it.
