@@ -379,13 +379,29 @@ mod tests {
         // Kinds of Kubernetes and of the stack are known.
         assert!(ok(&default, "policy", "PodDisruptionBudget").is_ok());
         assert!(ok(&default, "platform.confluent.io", "FlinkApplication").is_ok());
-        // A CRD in the stream tells.
+        // A CRD in the stream that says Namespaced may lie (the cluster may have the kind
+        // cluster-scoped): not believed. One that says Cluster is.
+        let crd = |kind: &str, scope: &str| {
+            serde_json::from_value(serde_json::json!({"apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition", "spec": {"group": "kyverno.io",
+                "scope": scope, "names": {"kind": kind}}}))
+            .unwrap()
+        };
         let mut learnt = Scope::new("confluent");
-        learnt.learn(&serde_json::from_str(r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","spec":{"group":"kyverno.io","scope":"Namespaced","names":{"kind":"Policy"}}}"#).unwrap());
+        learnt.learn(&crd("ClusterPolicy", "Namespaced"));
+        learnt.learn(&crd("Audit", "Cluster"));
+        let allows = |k| default.allows(&learnt, "kyverno.io", k, "confluent", "x", &run());
         assert!(
-            default
-                .allows(&learnt, "kyverno.io", "Policy", "confluent", "x", &run())
-                .is_ok()
+            allows("ClusterPolicy")
+                .unwrap_err()
+                .0
+                .contains("cannot tell")
+        );
+        assert!(
+            allows("Audit")
+                .unwrap_err()
+                .0
+                .contains("it is cluster-scoped")
         );
         // Naming the kind is a grant.
         let named = Policy::from_spec(

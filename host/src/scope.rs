@@ -112,16 +112,16 @@ impl Scope {
     }
 
     /// Whether the scope of `group`/`kind` is known: a kind of Kubernetes or of the stack's
-    /// add-ons ([`KNOWN_GROUPS`]), or one a CustomResourceDefinition in the stream declares.
-    /// Any other kind may be cluster-scoped on the cluster it is applied to (a Kyverno
-    /// `ClusterPolicy`, a `ClusterSecretStore`), whatever namespace its manifest names.
+    /// add-ons ([`KNOWN_GROUPS`]), or one a CustomResourceDefinition in the stream declares
+    /// cluster-scoped. Any other kind may be cluster-scoped on the cluster it is applied to (a
+    /// Kyverno `ClusterPolicy`, a `ClusterSecretStore`), whatever namespace its manifest
+    /// names; and a CRD in the stream that says `Namespaced` may be lying about a kind the
+    /// cluster already has cluster-scoped, so only the safe answer is taken from it.
     pub fn known(&self, group: &str, kind: &str) -> bool {
         KNOWN_GROUPS.contains(&group)
             || group.ends_with(".k8s.io")
             || CLUSTER_SCOPED.contains(&(group, kind))
-            || self
-                .custom
-                .contains_key(&(group.to_string(), kind.to_string()))
+            || self.custom.get(&(group.to_string(), kind.to_string())) == Some(&true)
     }
 
     /// The namespace an object of `group`/`kind` written with `namespace` (`""` when unset)
