@@ -115,7 +115,8 @@ row 'smuggle a ClusterRoleBinding in a SecretList' "$(pipeline smlist "$probe" '
 row 'smuggle a ClusterRoleBinding in a ConfigMap'"'"'s items' "$(pipeline smitems "$probe" '{action: smuggle-items}' '{}')"
 row '200 KB of JSON nested 100 deep: 20 MB of YAML (4Mi)' "$(pipeline deepwide "$probe" '{action: deep-wide, size: 100000}' '{output: 4Mi}')" '' render
 row '250,000 tiny manifests: 16 MiB of JSON, 77 MiB counted (64Mi output)' "$(pipeline tiny "$probe" '{action: many-tiny, size: 250000}' '{output: 64Mi}')" '' render
-row '300,000 tiny manifests, accepted (defaults)' "$(pipeline tiny2 "$probe" '{action: many-tiny, size: 300000}' '{}')" '' render
+row '300,000 tiny manifests: the stream bound, 1 KiB each (defaults)' "$(pipeline tiny2 "$probe" '{action: many-tiny, size: 300000}' '{}')" '' render
+row '150,000 tiny manifests, accepted (defaults)' "$(pipeline tiny3 "$probe" '{action: many-tiny, size: 150000}' '{}')" '' render
 row 'stdout flood, write errors ignored' "$(pipeline quiet "$probe" '{action: stdout-flood-quiet}' '{}')"
 dir=$(pipeline symlink "$probe" '{action: context}' '{}')
 mkdir -p "$dir/overlay" && ln -s /etc/passwd "$dir/overlay/passwd" && printf '    files: [overlay]\n' >>"$dir/flinkwasm.yaml"
