@@ -13,17 +13,16 @@
 //! 5. the Application itself (`ARGOCD_APP_NAME` as release, `ARGOCD_APP_NAMESPACE` as
 //!    namespace) where the pipeline names none.
 
-use super::{Empty, Integration};
+use super::Integration;
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
 use crate::plan::Options;
-use crate::run::{Hooks, Input, Rendered};
+use crate::run::Hooks;
 use crate::runtime::wit;
 use anyhow::Result;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// What the environment asks of a run.
@@ -68,19 +67,6 @@ impl Integration for Generate {
             only: i.only,
             overrides: i.overrides,
         })
-    }
-
-    fn input(&mut self) -> Result<Input> {
-        Ok(Input::None)
-    }
-
-    /// Empty output with auto-prune deletes everything the app owned: never exit 0 on it.
-    fn empty(&self) -> Empty {
-        Empty::Refused
-    }
-
-    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()> {
-        rendered.stream.write_to(out)
     }
 }
 

@@ -42,15 +42,22 @@ pub trait Integration: Hooks {
     fn options(&self) -> Result<Options>;
 
     /// The input stream. Read before any plugin is loaded, so an oversized stream is refused
-    /// before any work.
-    fn input(&mut self) -> Result<Input>;
+    /// before any work. By default none: the pipeline's resources and generators make it.
+    fn input(&mut self) -> Result<Input> {
+        Ok(Input::None)
+    }
 
-    /// When an empty result is a failure.
-    fn empty(&self) -> Empty;
+    /// When an empty result is a failure. By default always: an empty render applied with
+    /// pruning (Argo CD's auto-prune, `kubectl apply --prune`) deletes everything it owned.
+    fn empty(&self) -> Empty {
+        Empty::Refused
+    }
 
     /// Writes the result, which is complete (every object has its final text) and not empty
-    /// where that is refused.
-    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()>;
+    /// where that is refused. By default the stream as YAML.
+    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()> {
+        rendered.stream.write_to(out)
+    }
 
     /// Where the result goes: stdout unless the integration names a file (written
     /// atomically).

@@ -1,14 +1,13 @@
 //! `flinkwasm render`: the whole stack from a pipeline directory (or the built-in default),
 //! to stdout or atomically to a file.
 
-use super::{Empty, Integration};
+use super::Integration;
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
 use crate::plan::Options;
-use crate::run::{Hooks, Input, Rendered};
+use crate::run::Hooks;
 use crate::runtime::wit;
 use anyhow::Result;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A render of `dir`.
@@ -46,18 +45,6 @@ impl Integration for Render {
             only: self.only.clone(),
             ..Options::new(wit::Mode::Render)
         })
-    }
-
-    fn input(&mut self) -> Result<Input> {
-        Ok(Input::None)
-    }
-
-    fn empty(&self) -> Empty {
-        Empty::Refused
-    }
-
-    fn write(&self, rendered: Rendered, out: &mut dyn Write) -> Result<()> {
-        rendered.stream.write_to(out)
     }
 
     fn destination(&self) -> Option<&Path> {
