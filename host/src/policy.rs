@@ -50,10 +50,16 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-le
 const SENSITIVE_GROUP_SUFFIXES: &[&str] = &[".toolkit.fluxcd.io"];
 
 /// Whether objects of `group`/`kind` are sensitive: `*` does not grant them.
+///
+/// Compared without regard to ASCII case: whatever a cluster makes of `kind: secret` or
+/// `RBAC.authorization.k8s.io`, the policy does not let the spelling decide.
 pub fn sensitive(group: &str, kind: &str) -> bool {
-    SENSITIVE_GROUPS.contains(&group)
+    let group = group.to_ascii_lowercase();
+    SENSITIVE_GROUPS.contains(&group.as_str())
         || SENSITIVE_GROUP_SUFFIXES.iter().any(|s| group.ends_with(s))
-        || SENSITIVE_KINDS.contains(&(group, kind))
+        || SENSITIVE_KINDS
+            .iter()
+            .any(|(g, k)| *g == group && k.eq_ignore_ascii_case(kind))
 }
 
 /// One entry of `emit.kinds`.
@@ -423,6 +429,8 @@ mod tests {
             ("helm.toolkit.fluxcd.io", "HelmRelease"),
             ("argoproj.io", "Application"),
             ("flinkwasm.io", "Pipeline"),
+            ("", "secret"),
+            ("RBAC.authorization.k8s.io", "RoleBinding"),
         ] {
             assert!(sensitive(g, k), "{k}.{g}");
         }

@@ -108,7 +108,11 @@ impl Scope {
         if let Some(cluster) = self.custom.get(&(group.to_string(), kind.to_string())) {
             return *cluster;
         }
-        CLUSTER_SCOPED.contains(&(group, kind))
+        // Without regard to ASCII case, so a spelling such as `kind: priorityclass` is not
+        // taken for a namespaced kind.
+        CLUSTER_SCOPED
+            .iter()
+            .any(|(g, k)| g.eq_ignore_ascii_case(group) && k.eq_ignore_ascii_case(kind))
     }
 
     /// Whether the scope of `group`/`kind` is known: a kind of Kubernetes or of the stack's
