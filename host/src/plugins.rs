@@ -44,6 +44,7 @@ pub fn list(dir: &Path) -> Result<String> {
 /// the built-in of that name, as JSON.
 pub fn inspect(rt: &Runtime, name: &str, dir: &Path) -> Result<String> {
     let (pipeline, base) = PipelineFile::load(dir)?;
+    rt.cache().keep_out_of_repository(&base);
     let found = pipeline
         .spec
         .plugins
@@ -80,6 +81,7 @@ pub fn inspect(rt: &Runtime, name: &str, dir: &Path) -> Result<String> {
 /// its schema.
 pub fn verify(rt: &Runtime, dir: &Path) -> Result<String> {
     let (pipeline, base) = PipelineFile::load(dir)?;
+    rt.cache().keep_out_of_repository(&base);
     let mut out = String::new();
     for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
         let name = spec.display_name();

@@ -72,7 +72,7 @@ pub fn execute(rt: &Runtime, integration: &mut dyn Integration) -> Result<()> {
     let input = integration.input()?;
     let opts = integration.options()?;
     let plan = Plan::resolve(&pipeline, &base, &opts)?;
-    keep_cache_out_of_the_repository(rt, plan.root.path());
+    rt.cache().keep_out_of_repository(plan.root.path());
     let mut rendered = run::run(rt, &plan, input, &*integration)?;
     refuse_empty(integration.empty(), &rendered)?;
     // Every object becomes its final YAML before the first byte goes out: stdout is all or
@@ -152,19 +152,6 @@ pub fn read_stdin() -> Result<String> {
             e.utf8_error().valid_up_to()
         ))
     })
-}
-
-/// Keeps the compile cache out of the repository being rendered: the pipeline directory and,
-/// when it is inside a Git work tree (as Argo CD and CI check it out), the whole work tree.
-/// Its files are the user's own and would pass every check on the cache.
-fn keep_cache_out_of_the_repository(rt: &Runtime, pipeline_dir: &Path) {
-    rt.cache().keep_out_of(pipeline_dir);
-    let Ok(start) = std::fs::canonicalize(pipeline_dir) else {
-        return;
-    };
-    if let Some(top) = start.ancestors().find(|d| d.join(".git").exists()) {
-        rt.cache().keep_out_of(top);
-    }
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it and a rename. The temporary

@@ -167,6 +167,20 @@ impl Cache {
         }
     }
 
+    /// Keeps the cache out of the repository a pipeline in `pipeline_dir` comes from: the
+    /// pipeline directory and, when it is inside a Git work tree (as Argo CD and CI check it
+    /// out), the whole work tree ([`Cache::keep_out_of`]). Every command that reads a
+    /// pipeline directory calls this before it loads a plugin.
+    pub fn keep_out_of_repository(&self, pipeline_dir: &Path) {
+        self.keep_out_of(pipeline_dir);
+        let Ok(start) = std::fs::canonicalize(pipeline_dir) else {
+            return;
+        };
+        if let Some(top) = start.ancestors().find(|d| d.join(".git").exists()) {
+            self.keep_out_of(top);
+        }
+    }
+
     fn refuse_inside(&self, root: &Dir) {
         self.state.refused.store(true, Ordering::Relaxed);
         tracing::warn!(
