@@ -205,19 +205,19 @@ impl Entry {
 
     /// An object a plugin returned, as JSON text, checked in one pass without being kept
     /// parsed ([`crate::returned::check`]: syntax, depth, numbers, keys the Go readers drop).
-    /// Returns the entry, the object's head (`apiVersion`, `kind`, `metadata`) and about how
-    /// many bytes it takes as YAML ([`crate::returned::Checked::yaml_bytes`]). An error is the
+    /// Returns the entry, the object's head (`apiVersion`, `kind`, `metadata`) and what it
+    /// costs the host ([`crate::returned::Checked::cost`]). An error is the
     /// end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
     pub fn returned(text: String) -> std::result::Result<(Entry, Object, usize), String> {
         let checked = crate::returned::check(&text)?;
-        let (head, yaml_bytes) = (checked.head, checked.yaml_bytes);
+        let (head, cost) = (checked.head, checked.cost);
         stream::validate(&head).map_err(|why| format!(": {why}"))?;
         let entry = Entry {
             id: Id::of(&head),
             list: checked.items || is_list_kind(&head),
             body: Body::Json(text),
         };
-        Ok((entry, head, yaml_bytes))
+        Ok((entry, head, cost))
     }
 
     /// The JSON text a plugin is given, taken out of the entry (which is then empty until its

@@ -41,7 +41,7 @@ pub struct Checked {
     /// every line of its YAML, and [`VALUE_COST`] for each value. JSON nested deep and wide is
     /// small, its YAML many times larger (a 4 MiB object became 484 MiB), so this, not the
     /// JSON, counts against the output limit.
-    pub yaml_bytes: usize,
+    pub cost: usize,
 }
 
 /// Checks `text` and returns the object's head.
@@ -71,7 +71,7 @@ pub fn check(text: &str) -> Result<Checked, String> {
             }
         })?;
     Ok(Checked {
-        yaml_bytes: text.len().saturating_add(indent.get()),
+        cost: text.len().saturating_add(indent.get()),
         ..checked
     })
 }
@@ -173,7 +173,7 @@ impl<'de> Visitor<'de> for Top<'_> {
         Ok(Checked {
             head,
             items,
-            yaml_bytes: 0,
+            cost: 0,
         })
     }
 }
@@ -396,16 +396,13 @@ mod tests {
     fn the_yaml_size_counts_the_indentation_of_every_line() {
         let flat = r#"{"kind":"X","data":{"a":"1","b":"2"}}"#;
         // Lines `data:` (0), `a: "1"` and `b: "2"` (2 each, and a value each), `kind: X` (0).
-        assert_eq!(
-            check(flat).unwrap().yaml_bytes,
-            flat.len() + 4 + 2 * VALUE_COST
-        );
+        assert_eq!(check(flat).unwrap().cost, flat.len() + 4 + 2 * VALUE_COST);
         let deep = format!(
             r#"{{"kind":"X","spec":{}0{}}}"#,
             "[".repeat(100),
             "]".repeat(100)
         );
-        let cost = check(&deep).unwrap().yaml_bytes - deep.len();
+        let cost = check(&deep).unwrap().cost - deep.len();
         // One line per level, at 2, 4, ... 200 spaces, and a value each.
         assert_eq!(cost, (1..=100).map(|l| 2 * l + VALUE_COST).sum::<usize>());
     }

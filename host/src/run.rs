@@ -221,16 +221,16 @@ impl Call {
         hooks: &dyn Hooks,
     ) -> Result<()> {
         let name = &self.name;
-        let mut yaml_bytes = 0usize;
+        let mut cost = 0usize;
         let entries = manifests
             .into_iter()
             .enumerate()
             .map(|(i, text)| {
-                let (entry, head, yaml) = Entry::returned(text).map_err(|why| {
+                let (entry, head, one) = Entry::returned(text).map_err(|why| {
                     error::plugin(format!("plugin {name}: returned manifest {}{why}", i + 1))
                 })?;
-                yaml_bytes = yaml_bytes.saturating_add(yaml);
-                if yaml_bytes > self.output_bytes {
+                cost = cost.saturating_add(one);
+                if cost > self.output_bytes {
                     return Err(error::plugin(format!(
                         "plugin {name}: its output, written as YAML, comes to more than its \
                          output limit of {} by returned manifest {} (YAML indents every line by \

@@ -620,31 +620,35 @@ fn a_relative_cache_path_never_puts_the_cache_in_the_repository() {
     assert!(!s.path().join("cache").exists());
 }
 
+/// Renders the pinned-plugin pipeline at `dir` (`None`: the scratch directory) with the cache
+/// in `cache`, which is in the repository: the render succeeds, the cache is refused.
+fn renders_refusing_the_cache(s: &Scratch, dir: Option<&std::path::Path>, cache: &std::path::Path) {
+    let mut args = vec!["--log-level", "flinkwasm=debug", "render"];
+    args.extend(dir.and_then(|d| d.to_str()));
+    let r = s
+        .run_env(
+            &args,
+            None,
+            &[("FLINKWASM_CACHE_DIR", cache.to_str().unwrap())],
+        )
+        .ok();
+    assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
+    assert!(
+        r.stderr.contains("is inside the repository being rendered"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("outcome=Hit"), "{}", r.stderr);
+}
+
 #[test]
 fn a_cache_inside_the_pipeline_directory_is_never_used_however_it_is_named() {
     // An absolute path can name the repository too (`$PWD/.cache`, `/proc/self/cwd/...`): its
     // files are the user's own and would pass every other check.
     let s = Scratch::new(BIN);
     with_pinned_plugin(&s);
-    for dir in [
-        s.path().join("planted"),
-        std::path::PathBuf::from("/proc/self/cwd/planted"),
-    ] {
-        let r = s
-            .run_env(
-                &["--log-level", "flinkwasm=debug", "render"],
-                None,
-                &[("FLINKWASM_CACHE_DIR", dir.to_str().unwrap())],
-            )
-            .ok();
-        assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
-        assert!(
-            r.stderr.contains("is inside the repository being rendered"),
-            "{}",
-            r.stderr
-        );
-        assert!(!r.stderr.contains("outcome=Hit"), "{}", r.stderr);
-    }
+    renders_refusing_the_cache(&s, None, &s.path().join("planted"));
+    renders_refusing_the_cache(&s, None, std::path::Path::new("/proc/self/cwd/planted"));
 }
 
 #[test]
@@ -656,24 +660,5 @@ fn a_cache_anywhere_in_the_git_work_tree_of_the_pipeline_is_never_used() {
     let app = top.join("apps/demo");
     std::fs::create_dir_all(top.join(".git")).unwrap();
     flinkwasm_tests::harness::copy_dir(s.path(), &app);
-    let cache = top.join(".cache");
-    let r = s
-        .run_env(
-            &[
-                "--log-level",
-                "flinkwasm=debug",
-                "render",
-                app.to_str().unwrap(),
-            ],
-            None,
-            &[("FLINKWASM_CACHE_DIR", cache.to_str().unwrap())],
-        )
-        .ok();
-    assert!(r.stdout.contains("example.com/cost-center: CC-4711"));
-    assert!(
-        r.stderr.contains("is inside the repository being rendered"),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("outcome=Hit"));
+    renders_refusing_the_cache(&s, Some(&app), &top.join(".cache"));
 }
