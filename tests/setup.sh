@@ -3,6 +3,9 @@
 # - the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target;
 # - promtool (Debian package prometheus), which checks the Grafana dashboard's PromQL;
 # - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
+# - an OCI registry (Debian docker-registry: CNCF Distribution 2.8) and htpasswd (apache2-utils)
+#   for the `oci:` plugin tests, which start it on 127.0.0.1, and the independent OCI client
+#   PyPI oras (pinned);
 # - kubectl (its kustomize) and kpt must already be on the machine image: the overlay, CMP and
 #   KRM tests run them, and they are not installable from the registries this project may use.
 # Sourced by tests/run and .ci/run.
@@ -21,6 +24,19 @@ if ! command -v promtool >/dev/null 2>&1; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+missing=()
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "$(python3 -c 'import oras.version; print(oras.version.__version__)' 2>/dev/null)" != "0.2.43" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check 'oras==0.2.43'
 fi
 if ! python3 -c 'import helm_python' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2'

@@ -14,6 +14,11 @@
 //!   `flink-operator` and `monitoring`, against a native program that only parses and re-emits
 //!   the same stream with the same YAML code (`flinkwasm::stream::parse` and `write`: this
 //!   binary, run as `stack floor`);
+//! - **an external plugin, local file against OCI**: the warm render with one more plugin (a copy
+//!   of the `cluster-overlay` component, so it does no work of its own) pinned as a `path:`
+//!   file, against the same plugin pinned by digest from a registry (Debian's
+//!   `docker-registry`, started here on 127.0.0.1; the case is skipped without it), pulled
+//!   once: a warm run reads it from the cache, so the two should cost the same;
 //! - **peak memory** of every process (`wait4`'s `ru_maxrss`).
 //!
 //! Results go to stdout as a table and to `target/bench/stack.json` (and a line of
@@ -300,6 +305,8 @@ fn bench() -> Result<()> {
         "warm renders differ"
     );
 
+    let (file_m, oci_m) = external_plugin(&bin, w, &warm_cache, runs)?.unzip();
+
     // Cold render: an empty cache every run.
     let mut cold = Vec::new();
     for i in 0..runs {
@@ -388,6 +395,28 @@ fn bench() -> Result<()> {
             met: cold_m.max_rss(warm_m).rss_kib < 64 * 1024,
         },
         Row {
+            case: "render + external plugin, local file",
+            flinkwasm: file_m.unwrap_or(warm_m),
+            baseline_name: "kubectl kustomize",
+            baseline: if file_m.is_some() { kust_m } else { None },
+            ratio: file_m.zip(kust_m).map(|(f, k)| f.secs / k.secs),
+            goal: "time ≤ 1/8 of kustomize (0.125)".into(),
+            met: file_m
+                .zip(kust_m)
+                .is_some_and(|(f, k)| f.secs / k.secs <= 0.125),
+        },
+        Row {
+            case: "render + external plugin, OCI",
+            flinkwasm: oci_m.unwrap_or(warm_m),
+            baseline_name: "the same, local file",
+            baseline: file_m,
+            ratio: oci_m.zip(file_m).map(|(o, f)| o.secs / f.secs),
+            goal: "≤ 1.1 of the local file".into(),
+            met: oci_m
+                .zip(file_m)
+                .is_some_and(|(o, f)| o.secs / f.secs <= 1.1),
+        },
+        Row {
             case: "post-render, throughput",
             flinkwasm: post_m,
             baseline_name: "native parse+emit",
@@ -468,6 +497,133 @@ fn bench() -> Result<()> {
         })).collect::<Vec<_>>(),
     });
     save(&result)
+}
+
+/// Debian's `docker-registry` on 127.0.0.1 with its storage in `dir`, stopped when dropped.
+struct LocalRegistry {
+    child: std::process::Child,
+    host: String,
+}
+
+impl Drop for LocalRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a registry, or `None` when `docker-registry` is not installed or does not answer.
+fn local_registry(dir: &Path) -> Option<LocalRegistry> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .ok()?
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    let config = dir.join("registry.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage: {{filesystem: {{rootdirectory: {}}}}}\nhttp: {{addr: {host}, secret: bench}}\n",
+            dir.join("registry").display()
+        ),
+    )
+    .ok()?;
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let registry = LocalRegistry { child, host };
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(&registry.host).is_ok() {
+            return Some(registry);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+/// The warm render with one external plugin as a local file and from OCI, alternating: the
+/// medians, or `None` when no registry can be started.
+fn external_plugin(
+    bin: &Path,
+    w: &Path,
+    cache: &Path,
+    runs: usize,
+) -> Result<Option<(Median, Median)>> {
+    let dir = w.join("oci");
+    fs::create_dir_all(&dir)?;
+    let Some(registry) = local_registry(&dir) else {
+        eprintln!("docker-registry is not available: the OCI case is skipped");
+        return Ok(None);
+    };
+    let component = flinkwasm::builtin::get("cluster-overlay")
+        .context("the cluster-overlay built-in")?
+        .component;
+    let wasm = dir.join("team-plugin.wasm");
+    fs::write(&wasm, component)?;
+    let pushed = Command::new(bin)
+        .args(["plugins", "push"])
+        .arg(&wasm)
+        .arg(format!("oci://{}/bench/team-plugin:1", registry.host))
+        .env("DOCKER_CONFIG", &dir)
+        .output()?;
+    ensure!(
+        pushed.status.success(),
+        "plugins push: {}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let reference = String::from_utf8(pushed.stdout)?.trim().to_string();
+    let digest = flinkwasm::runtime::sha256_hex(component);
+    let pipeline = |name: &str, source: &str| -> Result<PathBuf> {
+        let d = w.join(name);
+        fs::create_dir_all(&d)?;
+        let text = flinkwasm::pipeline::DEFAULT_PIPELINE.replace(
+            "    - builtin: cluster-overlay\n",
+            &format!("    - builtin: cluster-overlay\n    - name: team-plugin\n{source}"),
+        );
+        ensure!(
+            text.contains("team-plugin"),
+            "the default pipeline changed shape"
+        );
+        if name == "file" {
+            fs::write(d.join("team-plugin.wasm"), component)?;
+        }
+        fs::write(d.join("flinkwasm.yaml"), text)?;
+        Ok(d)
+    };
+    let file_dir = pipeline(
+        "file",
+        &format!("      path: team-plugin.wasm\n      sha256: sha256:{digest}\n"),
+    )?;
+    let oci_dir = pipeline("oci-pipeline", &format!("      oci: {reference}\n"))?;
+    let render = |d: &Path| {
+        let mut c = Command::new(bin);
+        c.arg("render")
+            .current_dir(d)
+            .env("FLINKWASM_CACHE_DIR", cache)
+            .env("DOCKER_CONFIG", &dir)
+            .env("RUST_LOG", "error");
+        c
+    };
+    let (out_file, out_oci) = (w.join("file.yaml"), w.join("oci.yaml"));
+    // Warm both (the OCI one pulls here), then check they agree.
+    measure(&mut render(&file_dir), None, &out_file)?;
+    measure(&mut render(&oci_dir), None, &out_oci)?;
+    ensure!(
+        fs::read(&out_file)? == fs::read(&out_oci)?,
+        "the local-file and OCI renders differ"
+    );
+    // Warm runs need no registry: it is stopped before they are timed.
+    drop(registry);
+    let (mut file, mut oci) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        file.push(measure(&mut render(&file_dir), None, &out_file)?);
+        oci.push(measure(&mut render(&oci_dir), None, &out_oci)?);
+    }
+    Ok(Some((median(&file), median(&oci))))
 }
 
 impl Median {

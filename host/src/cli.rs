@@ -170,11 +170,32 @@ pub enum PluginsCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Check every plugin of the pipeline: pin, component, world, and config against its schema.
+    /// Check every plugin of the pipeline: pin (an `oci:` plugin's digest and required
+    /// signature), component, world, and config against its schema.
     Verify {
         /// The pipeline directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+    /// Pull the pipeline's `oci:` plugins and their signatures into the cache, then verify
+    /// every plugin: later runs need no registry (air-gapped runs, the Argo CD init step).
+    Pull {
+        /// The pipeline directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Push a component to an OCI registry as a Wasm artifact; prints the reference to pin,
+    /// `<registry>/<repository>@sha256:<digest>`. Credentials: DOCKER_CONFIG or
+    /// ~/.docker/config.json.
+    Push {
+        /// The component (`.wasm`, built for wasm32-wasip2).
+        file: PathBuf,
+        /// Where to: `oci://<registry>/<repository>[:tag]`.
+        target: String,
+        /// Sign the pushed manifest with this ECDSA P-256 private key (unencrypted PKCS#8 or
+        /// SEC1 PEM); the cosign signature goes to `sha256-<digest>.sig`.
+        #[arg(long)]
+        sign_key: Option<PathBuf>,
     },
     /// Create a new plugin crate on the SDK (builds to a component for wasm32-wasip2).
     New {
@@ -285,10 +306,13 @@ pub fn run(command: Command) -> Result<()> {
             },
         ),
         Command::Argocd(ArgocdCommand::Generate { dir }) => {
+            // The init step pulled (`plugins pull`); generate reads only the cache.
+            crate::oci::set_offline();
             let inputs = argocd::inputs(&|k| std::env::var(k).ok())?;
             integration::execute(runtime()?, &mut argocd::Generate { dir, inputs })
         }
         Command::Argocd(ArgocdCommand::Parameters { dir }) => {
+            crate::oci::set_offline();
             write_stdout(&argocd::parameters(runtime()?, &dir)?)
         }
         Command::Krm(args) => {
@@ -315,6 +339,12 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<String> {
         PluginsCommand::List { dir } => crate::plugins::list(&dir),
         PluginsCommand::Inspect { name, dir } => crate::plugins::inspect(runtime()?, &name, &dir),
         PluginsCommand::Verify { dir } => crate::plugins::verify(runtime()?, &dir),
+        PluginsCommand::Pull { dir } => crate::plugins::pull(runtime()?, &dir),
+        PluginsCommand::Push {
+            file,
+            target,
+            sign_key,
+        } => crate::plugins::push(&file, &target, sign_key.as_deref()),
     }
 }
 

@@ -13,8 +13,9 @@ pub enum ExitKind {
     /// A plugin failed: it reported an error, trapped, panicked, hit a limit or returned bad
     /// output: 4.
     Plugin,
-    /// A plugin could not be trusted or loaded: wrong `sha256` pin, missing or invalid
-    /// component: 5.
+    /// A plugin could not be trusted or loaded: wrong `sha256` pin or digest, no valid
+    /// signature by a required key, a registry that cannot be reached or refuses, a missing
+    /// or invalid component: 5.
     Integrity,
 }
 
@@ -88,5 +89,6 @@ Exit codes:
   2  usage error (bad command line)
   3  invalid input: manifests, pipeline file, plugin configuration or overlay files
   4  a plugin failed: error diagnostic, trap, panic, timeout, memory/output limit, bad output
-  5  a plugin could not be trusted or loaded: sha256 pin mismatch, missing or invalid component
+  5  a plugin could not be trusted or loaded: sha256 pin or digest mismatch, no valid signature
+     by a required key, registry unreachable or refusing, missing or invalid component
 On any failure stdout is empty.";

@@ -1,6 +1,7 @@
 //! The `plugins` commands: list the built-ins and a pipeline's plugins, inspect one plugin's
-//! description, verify every plugin of a pipeline, scaffold a new plugin crate. Each returns
-//! the text the command prints.
+//! description, verify every plugin of a pipeline (pins, signatures, configs), pull a
+//! pipeline's `oci:` plugins into the cache, push a component to a registry (and sign it),
+//! scaffold a new plugin crate. Each returns the text the command prints.
 
 use crate::builtin;
 use crate::pipeline::{PipelineFile, PluginSpec, Source};
@@ -34,6 +35,12 @@ pub fn list(dir: &Path) -> Result<String> {
         let what = match spec.source(i, &base)? {
             Source::Builtin(b) => format!("builtin:{b}"),
             Source::File { rel, sha256, .. } => format!("{rel} (pinned sha256:{sha256})"),
+            Source::Oci {
+                reference, verify, ..
+            } => match verify {
+                Some(v) => format!("oci:{reference} (signed by one of {})", v.keys.join(", ")),
+                None => format!("oci:{reference}"),
+            },
         };
         let _ = writeln!(out, "  {:<24} {what}", spec.display_name());
     }
@@ -76,9 +83,9 @@ pub fn inspect(rt: &Runtime, name: &str, dir: &Path) -> Result<String> {
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
-/// `plugins verify`: every plugin of the pipeline in `dir` is fetched (pin), loaded
-/// (component, world) and described, and its config and each cluster's are checked against
-/// its schema.
+/// `plugins verify`: every plugin of the pipeline in `dir` is fetched (pin; an `oci:` plugin's
+/// digest and required signature, pulled if it is not cached), loaded (component, world) and
+/// described, and its config and each cluster's are checked against its schema.
 pub fn verify(rt: &Runtime, dir: &Path) -> Result<String> {
     let (pipeline, base) = PipelineFile::load(dir)?;
     rt.cache().keep_out_of_repository(&base);
@@ -96,6 +103,94 @@ pub fn verify(rt: &Runtime, dir: &Path) -> Result<String> {
         );
     }
     Ok(out)
+}
+
+/// `plugins pull`: every `oci:` plugin of the pipeline in `dir` (and the signatures it must
+/// carry) pulled into the cache, then everything `plugins verify` checks. A run after it needs
+/// no registry (the Argo CD `init` step runs it; `generate` is offline).
+pub fn pull(rt: &Runtime, dir: &Path) -> Result<String> {
+    let (pipeline, base) = PipelineFile::load(dir)?;
+    rt.cache().keep_out_of_repository(&base);
+    if rt.cache().dir().is_none() {
+        tracing::warn!(
+            "no cache directory (FLINKWASM_CACHE_DIR, XDG_CACHE_HOME or HOME): what is pulled \
+             is not kept"
+        );
+    }
+    let mut out = String::new();
+    for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
+        if let Source::Oci {
+            reference,
+            verify,
+            base,
+        } = spec.source(i, &base)?
+        {
+            let name = spec.display_name();
+            let pulled = crate::oci::pull(rt.cache(), &name, &reference, verify.as_ref(), &base)?;
+            let what = if pulled { "pulled" } else { "cached" };
+            let _ = writeln!(out, "{what:<6} {name:<24} {reference}");
+        }
+    }
+    out.push_str(&verify(rt, dir)?);
+    Ok(out)
+}
+
+/// `plugins push`: the component in `file` pushed to `target` (`oci://registry/repo[:tag]`) as
+/// the CNCF Wasm artifact, signed with the private key `sign_key` when given; returns the
+/// reference to pin, `registry/repo@sha256:<manifest digest>`.
+pub fn push(file: &Path, target: &str, sign_key: Option<&Path>) -> Result<String> {
+    let target = crate::oci::Target::parse(target)
+        .map_err(|why| crate::error::input(format!("push: {why}")))?;
+    let shown = file.display().to_string();
+    // A path on the command line is the user's own choice: symlinks on it are followed.
+    let real = file
+        .canonicalize()
+        .map_err(|e| crate::error::input(format!("push: cannot read {shown}: {e}")))?;
+    let component =
+        crate::files::read_regular(&real, &shown, "push", crate::source::MAX_COMPONENT_BYTES)?;
+    // A WebAssembly component: the magic, then the component layer's version.
+    if !component.starts_with(b"\0asm\x0d\x00\x01\x00") {
+        return Err(crate::error::input(format!(
+            "push: {shown} is not a WebAssembly component (build it for wasm32-wasip2)"
+        )));
+    }
+    // Before anything is pushed: a key that cannot sign fails the command at once.
+    let signer = sign_key.map(crate::signature::load_signer).transpose()?;
+    use crate::oci::artifact;
+    let layer = artifact::Descriptor::of(artifact::WASM_LAYER_MEDIA_TYPE, &component);
+    let config = artifact::config(&layer.digest);
+    let manifest = artifact::manifest(
+        artifact::Descriptor::of(artifact::WASM_CONFIG_MEDIA_TYPE, &config),
+        layer,
+    );
+    let registry = crate::oci::registry::Registry::connect(&target.registry)
+        .map_err(|why| anyhow::anyhow!("push: {why}"))?;
+    let digest = registry
+        .push(
+            &target.repository,
+            target.tag.as_deref(),
+            &[config.as_slice(), component.as_slice()],
+            &manifest,
+        )
+        .map_err(|why| anyhow::anyhow!("push: {why}"))?;
+    if let Some(signer) = signer {
+        let tag = crate::signature::sign_and_push(
+            &registry,
+            &target.registry,
+            &target.repository,
+            &digest,
+            &signer,
+        )?;
+        tracing::info!(
+            "signed {digest}: {}/{}:{tag}",
+            target.registry,
+            target.repository
+        );
+    }
+    Ok(format!(
+        "{}/{}@{digest}\n",
+        target.registry, target.repository
+    ))
 }
 
 /// Checks plugin `name`'s config, and every cluster's patch of it, against its `schema`.

@@ -1,5 +1,5 @@
-//! Getting a plugin's component bytes: from the binary, or from a file checked against its pin
-//! before anything is compiled. A component file is read like every other file of the pipeline
+//! Getting a plugin's component bytes: from the binary, from a file checked against its pin
+//! before anything is compiled, or from an OCI registry by digest ([`crate::oci`]). A component file is read like every other file of the pipeline
 //! directory ([`crate::files`]): inside it, a regular file, at most [`MAX_COMPONENT_BYTES`].
 
 use crate::builtin;
@@ -61,9 +61,23 @@ impl Trusted {
     }
 }
 
-/// The component for `source`, trusted: built in, or matching its `sha256` pin.
-pub fn fetch(plugin: &str, source: &Source) -> Result<Trusted> {
+/// The component for `source`, trusted: built in, matching its `sha256` pin, or pulled from
+/// a registry by digest (and signature) through `cache` ([`crate::oci`]).
+pub fn fetch(cache: &crate::runtime::Cache, plugin: &str, source: &Source) -> Result<Trusted> {
     match source {
+        Source::Oci {
+            reference,
+            verify,
+            base,
+        } => {
+            let component = crate::oci::fetch(cache, plugin, reference, verify.as_ref(), base)?;
+            Ok(Trusted {
+                bytes: Cow::Owned(component.bytes),
+                digest: component.digest,
+                precompiled: None,
+                builtin: false,
+            })
+        }
         Source::Builtin(name) => builtin::get(name)
             .map(|b| Trusted {
                 bytes: Cow::Borrowed(b.component),

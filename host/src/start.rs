@@ -122,7 +122,7 @@ fn fetch<'r>(
     let limits = spec
         .limits
         .resolve(&format!("spec.plugins[{index}].limits"))?;
-    let trusted = source::fetch(&name, &spec.source(index, plan.root.path())?)?;
+    let trusted = source::fetch(rt.cache(), &name, &spec.source(index, plan.root.path())?)?;
     let info = rt.remembered(&name, &trusted.digest);
     Ok(Fetched {
         index,
@@ -304,7 +304,7 @@ pub fn start<'r>(
     source: &Source,
     limits: Limits,
 ) -> Result<Started<'r>> {
-    let trusted = source::fetch(name, source)?;
+    let trusted = source::fetch(rt.cache(), name, source)?;
     let known = rt.remembered(name, &trusted.digest);
     start_trusted(rt, name, &trusted, limits, known)
 }

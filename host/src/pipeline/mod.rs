@@ -62,6 +62,19 @@ pub struct Spec {
     /// Per-cluster values.
     #[serde(default)]
     pub clusters: BTreeMap<String, Cluster>,
+    /// Signatures every `oci:` plugin must carry, unless its entry says otherwise.
+    #[serde(default)]
+    pub verify: Option<Verify>,
+}
+
+/// Which signatures an `oci:` plugin must carry (`verify:`): a cosign signature of its manifest
+/// digest by one of `keys` ([`crate::signature`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Verify {
+    /// PEM public keys (paths relative to the pipeline directory); a signature by any one of
+    /// them is enough. Must not be empty.
+    pub keys: Vec<String>,
 }
 
 /// Where the output goes: the values plugins see in their context.
@@ -120,6 +133,12 @@ pub struct PluginSpec {
     pub path: Option<String>,
     /// The external component's pin, `sha256:<64 hex digits>`. Required with `path`.
     pub sha256: Option<String>,
+    /// A component in an OCI registry, `<registry>/<repository>[:tag]@sha256:<digest>` (the
+    /// digest of its manifest; a tag alone is refused); see [`crate::oci`].
+    pub oci: Option<String>,
+    /// Signatures this `oci:` plugin must carry; default: the pipeline's `spec.verify`.
+    #[serde(default)]
+    pub verify: Option<Verify>,
     /// Configuration, validated against the plugin's schema.
     #[serde(default)]
     pub config: Option<Value>,
@@ -188,6 +207,15 @@ pub enum Source {
         /// The expected sha256, 64 lower-case hex digits.
         sha256: String,
     },
+    /// A component in an OCI registry, pinned by its manifest's digest.
+    Oci {
+        /// The reference, checked: registry, repository, digest.
+        reference: crate::oci::Pinned,
+        /// The signatures it must carry, if any.
+        verify: Option<Verify>,
+        /// The pipeline directory, which the keys' paths start from.
+        base: PathBuf,
+    },
 }
 
 impl PluginSpec {
@@ -209,6 +237,7 @@ impl PluginSpec {
         self.name
             .clone()
             .or_else(|| self.builtin.clone())
+            .or_else(|| self.oci.as_deref().and_then(crate::oci::default_name))
             .or_else(|| {
                 self.path.as_ref().map(|p| {
                     p.rsplit('/')
@@ -221,12 +250,18 @@ impl PluginSpec {
             .unwrap_or_default()
     }
 
-    /// The component source, checked: exactly one of `builtin` and `path`, and a well-formed
-    /// pin with `path`.
+    /// The component source, checked: exactly one of `builtin`, `path` and `oci`, a
+    /// well-formed pin with `path`, a digest in `oci`, and `verify` only on `oci`.
     pub fn source(&self, index: usize, base: &Path) -> Result<Source> {
         let at = format!("spec.plugins[{index}]");
-        match (&self.builtin, &self.path) {
-            (Some(b), None) => {
+        if self.oci.is_none() && self.verify.is_some() {
+            return Err(error::input(format!(
+                "{at}.verify: signatures are checked on `oci:` plugins only (a `path:` plugin \
+                 is pinned by its sha256, a built-in is this binary's own)"
+            )));
+        }
+        match (&self.builtin, &self.path, &self.oci) {
+            (Some(b), None, None) => {
                 if self.sha256.is_some() {
                     return Err(error::input(format!(
                         "{at}.sha256: built-in plugins are embedded in the binary and take no pin"
@@ -234,7 +269,7 @@ impl PluginSpec {
                 }
                 Ok(Source::Builtin(b.clone()))
             }
-            (None, Some(p)) => {
+            (None, Some(p), None) => {
                 let pin = self.sha256.as_deref().ok_or_else(|| {
                     error::input(format!("{at}.sha256: external plugin {p} needs a pin, `sha256: sha256:<hex>` (see `flinkwasm plugins verify`)"))
                 })?;
@@ -253,11 +288,34 @@ impl PluginSpec {
                     sha256: hex,
                 })
             }
-            (Some(_), Some(_)) => Err(error::input(format!(
-                "{at}: give either `builtin` or `path`, not both"
+            (None, None, Some(reference)) => {
+                if self.sha256.is_some() {
+                    return Err(error::input(format!(
+                        "{at}.sha256: an `oci:` plugin is pinned by the digest in its reference \
+                         (`...@sha256:<hex>`), not by `sha256:`"
+                    )));
+                }
+                let reference = crate::oci::Pinned::parse(reference)
+                    .map_err(|why| error::input(format!("{at}.oci: {why}")))?;
+                if let Some(v) = &self.verify
+                    && v.keys.is_empty()
+                {
+                    return Err(error::input(format!(
+                        "{at}.verify.keys: name at least one PEM public key"
+                    )));
+                }
+                Ok(Source::Oci {
+                    reference,
+                    verify: self.verify.clone(),
+                    base: base.to_path_buf(),
+                })
+            }
+            (None, None, None) => Err(error::input(format!(
+                "{at}: give `builtin: <name>`, `path: <file.wasm>` with `sha256:`, or \
+                 `oci: <registry>/<repository>@sha256:<digest>`"
             ))),
-            (None, None) => Err(error::input(format!(
-                "{at}: give `builtin: <name>` or `path: <file.wasm>` with `sha256:`"
+            _ => Err(error::input(format!(
+                "{at}: give only one of `builtin`, `path` and `oci`"
             ))),
         }
     }
@@ -340,6 +398,18 @@ impl PipelineFile {
                 "{origin}: expected apiVersion {API_VERSION} and kind Pipeline, found {} {}",
                 file.api_version, file.kind
             )));
+        }
+        let mut file = file;
+        if let Some(v) = &file.spec.verify {
+            if v.keys.is_empty() {
+                return Err(error::input(format!(
+                    "{origin}: spec.verify.keys: name at least one PEM public key"
+                )));
+            }
+            // The pipeline's requirement is every `oci:` plugin's that has none of its own.
+            for p in file.spec.plugins.iter_mut().filter(|p| p.oci.is_some()) {
+                p.verify.get_or_insert_with(|| v.clone());
+            }
         }
         let mut names = BTreeMap::new();
         for (i, p) in file.spec.plugins.iter().enumerate() {

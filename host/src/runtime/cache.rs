@@ -282,6 +282,43 @@ impl Cache {
         }
     }
 
+    /// The authenticated `oci/` store: pulled components, their manifests and signatures.
+    fn oci(&self) -> Option<Arc<Dir>> {
+        self.subdir("oci")
+    }
+
+    /// The file `name` of the `oci/` store ([`crate::oci`]), at most `max` bytes; none when it
+    /// is missing, larger, not a regular file of this user's, or the cache is unusable. The
+    /// caller checks the bytes against their digest before use: the store is authenticated
+    /// like every entry here, and its content is held to its pin all the same.
+    pub fn read_oci(&self, name: &str, max: u64) -> Option<Vec<u8>> {
+        if !oci_name(name) {
+            return None;
+        }
+        let dir = self.oci()?;
+        let (file, len) = open_entry(&dir, name)?;
+        read_at_most(file, len, max)
+    }
+
+    /// Keeps `bytes` as the file `name` of the `oci/` store, written whole (temporary file,
+    /// then `renameat`: concurrent pulls of one digest each write a whole file). False when
+    /// it was not kept (logged): the artifact is then pulled again next time.
+    pub fn keep_oci(&self, name: &str, bytes: &[u8]) -> bool {
+        if !oci_name(name) {
+            return false;
+        }
+        let Some(dir) = self.oci() else {
+            return false;
+        };
+        match write_atomically(&dir, name, &[bytes]) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(dir = %dir.shown.display(), "pulled plugin not kept in the cache ({e})");
+                false
+            }
+        }
+    }
+
     /// Looks up the compiled entry of the component with sha256 `digest` for `engine`: the
     /// component, or why there is none.
     pub fn lookup(
@@ -409,6 +446,17 @@ fn engine_key(engine: &Engine) -> [u8; 32] {
 /// The directory for this engine's entries.
 fn engine_dir_name(engine: &Engine) -> String {
     hex(&engine_key(engine)[..12])
+}
+
+/// Whether `name` may name a file of the `oci/` store: 64 lower-case hex digits (a digest the
+/// host checked) and one of the store's suffixes. Nothing a registry or a pipeline writes
+/// reaches a path.
+fn oci_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(hex, suffix)| {
+        hex.len() == 64
+            && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && matches!(suffix, "manifest" | "wasm" | "sigs")
+    })
 }
 
 /// The payload of an entry whose header names `digest` and `engine` and whose payload hashes
@@ -748,6 +796,31 @@ mod tests {
         entry[last] ^= 1;
         assert_eq!(verified_payload(&entry, &digest, &engine), None);
         assert_eq!(verified_payload(&entry[..10], &digest, &engine), None);
+    }
+
+    #[test]
+    fn the_oci_store_takes_only_digest_names() {
+        let hex = "ab".repeat(32);
+        assert!(oci_name(&format!("{hex}.wasm")));
+        assert!(oci_name(&format!("{hex}.sigs")));
+        for bad in [
+            format!("../{hex}.wasm"),
+            format!("{hex}.wasm/x"),
+            format!("{hex}.cwasm"),
+            format!("{}.wasm", hex.to_uppercase()),
+            "x.wasm".to_string(),
+        ] {
+            assert!(!oci_name(&bad), "{bad}");
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(tmp.path().join("c")));
+        assert!(cache.keep_oci(&format!("{hex}.wasm"), b"bytes"));
+        assert_eq!(
+            cache.read_oci(&format!("{hex}.wasm"), 5).as_deref(),
+            Some(&b"bytes"[..])
+        );
+        assert_eq!(cache.read_oci(&format!("{hex}.wasm"), 4), None);
+        assert!(!cache.keep_oci("../../escape.wasm", b"x"));
     }
 
     #[test]

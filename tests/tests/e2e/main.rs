@@ -19,6 +19,7 @@ mod helm;
 mod hostile;
 mod krm;
 mod large;
+mod oci;
 mod overlay;
 mod sandbox;
 mod schemas;

@@ -1,0 +1,411 @@
+//! Talking to a registry: the OCI Distribution API over HTTPS (plain HTTP only to a loopback
+//! registry), on a current-thread tokio runtime that lives for one command.
+//!
+//! `oci-client` does the registry's token flow (Basic, or a Bearer token from the realm its
+//! challenge names) and pushes. The pull's reads are this module's own, because every byte
+//! read from a registry is bounded before it is held: a manifest at
+//! [`artifact::MAX_MANIFEST_BYTES`], a layer at its descriptor's size (itself capped at the
+//! component limit), a `Content-Length` over the bound refused before the body is read, and
+//! the body counted as it arrives. Every request has a connect timeout, a read timeout and a
+//! deadline for the whole exchange (`FLINKWASM_OCI_TIMEOUT`, seconds, default 120).
+//! Redirects (registries send blobs to their storage) are followed at most 5 times and never
+//! from HTTPS to HTTP; reqwest drops the `Authorization` header when one leaves the registry's
+//! host, and what comes back is held to its digest wherever it came from.
+
+use super::Pinned;
+use super::artifact::{self, Artifact};
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Reference, RegistryOperation};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use std::time::Duration;
+
+/// How long a connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a read may wait for the next bytes.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default deadline of one exchange with the registry.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// A registry, its credentials and the clients that talk to it.
+pub struct Registry {
+    host: String,
+    scheme: &'static str,
+    auth: RegistryAuth,
+    oci: oci_client::Client,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    deadline: Duration,
+}
+
+/// Whether `host` (`host[:port]`) is this machine: spoken to over plain HTTP, as Docker does.
+fn loopback(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => h,
+        _ => host,
+    };
+    name == "localhost"
+        || name == "[::1]"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// What went wrong with a request, in words: connecting, timing out, a refused redirect.
+fn request_error(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    if e.is_connect() {
+        format!("cannot connect: {text}")
+    } else if e.is_timeout() {
+        format!("timed out: {text}")
+    } else if e.is_redirect() {
+        format!("refused a redirect: {text}")
+    } else {
+        text
+    }
+}
+
+/// The deadline of one exchange: `FLINKWASM_OCI_TIMEOUT` seconds, else the default.
+fn deadline() -> Duration {
+    std::env::var("FLINKWASM_OCI_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(DEFAULT_DEADLINE, Duration::from_secs)
+}
+
+impl Registry {
+    /// A client for `registry` (`host[:port]`) with its credentials from the Docker config.
+    pub fn connect(registry: &str) -> Result<Registry, String> {
+        // rustls needs its crypto provider chosen once per process; a second call is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let auth = super::credentials::for_registry(registry)?;
+        let deadline = deadline();
+        // Past a short deadline, the deadline speaks first (and says which bound it was).
+        let connect = CONNECT_TIMEOUT.min(deadline + Duration::from_secs(1));
+        let read = READ_TIMEOUT.min(deadline + Duration::from_secs(1));
+        let (scheme, protocol) = if loopback(registry) {
+            ("http", ClientProtocol::Http)
+        } else {
+            ("https", ClientProtocol::Https)
+        };
+        let oci = oci_client::Client::new(ClientConfig {
+            protocol,
+            connect_timeout: Some(connect),
+            read_timeout: Some(read),
+            user_agent: concat!("flinkwasm/", env!("CARGO_PKG_VERSION")),
+            ..ClientConfig::default()
+        });
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .read_timeout(read)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let from_https = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|u| u.scheme() == "https");
+                if attempt.previous().len() >= 5 {
+                    attempt.error("more than 5 redirects")
+                } else if from_https && attempt.url().scheme() != "https" {
+                    attempt.error("a redirect from HTTPS to plain HTTP")
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .user_agent(concat!("flinkwasm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        Ok(Registry {
+            host: registry.to_string(),
+            scheme,
+            auth,
+            oci,
+            http,
+            runtime,
+            deadline,
+        })
+    }
+
+    /// Runs `work` to completion within the deadline.
+    fn block<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        self.runtime
+            .block_on(async { tokio::time::timeout(self.deadline, work).await })
+            .map_err(|_| {
+                format!(
+                    "registry {} did not answer within {} s (FLINKWASM_OCI_TIMEOUT)",
+                    self.host,
+                    self.deadline.as_secs()
+                )
+            })?
+    }
+
+    fn reference(&self, repository: &str, digest_or_tag: &str) -> Reference {
+        if digest_or_tag.starts_with("sha256:") {
+            Reference::with_digest(self.host.clone(), repository.into(), digest_or_tag.into())
+        } else {
+            Reference::with_tag(self.host.clone(), repository.into(), digest_or_tag.into())
+        }
+    }
+
+    fn url(&self, reference: &Reference, kind: &str, what: &str) -> String {
+        format!(
+            "{}://{}/v2/{}/{kind}/{what}",
+            self.scheme,
+            reference.resolve_registry(),
+            reference.repository()
+        )
+    }
+
+    /// The `Authorization` header for `op` on `reference`, if the registry wants one.
+    async fn authorization(
+        &self,
+        reference: &Reference,
+        op: RegistryOperation,
+    ) -> Result<Option<HeaderValue>, String> {
+        let header = |v: String| {
+            HeaderValue::from_str(&v)
+                .map(|mut h| {
+                    h.set_sensitive(true);
+                    h
+                })
+                .map_err(|_| "the credentials hold characters a header cannot carry".to_string())
+        };
+        match self.oci.auth(reference, &self.auth, op).await {
+            Ok(Some(token)) => header(format!("Bearer {token}")).map(Some),
+            Ok(None) => match &self.auth {
+                RegistryAuth::Basic(user, password) => {
+                    use base64::Engine as _;
+                    let both = base64::engine::general_purpose::STANDARD
+                        .encode(format!("{user}:{password}"));
+                    header(format!("Basic {both}")).map(Some)
+                }
+                RegistryAuth::Bearer(token) => header(format!("Bearer {token}")).map(Some),
+                RegistryAuth::Anonymous => Ok(None),
+            },
+            Err(oci_client::errors::OciDistributionError::RequestError(e)) => {
+                Err(self.describe(&request_error(&e), "authenticating"))
+            }
+            Err(e) => Err(self.describe(&e.to_string(), "authenticating")),
+        }
+    }
+
+    fn describe(&self, error: &str, doing: &str) -> String {
+        format!(
+            "registry {} ({doing}): {} (credentials: {})",
+            self.host,
+            crate::text::safe(error),
+            super::credentials::source()
+        )
+    }
+
+    /// GETs `url` with `accept`, reading at most `max` bytes; `None` on 404.
+    async fn get(
+        &self,
+        url: &str,
+        accept: &[&str],
+        auth: Option<&HeaderValue>,
+        max: u64,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let mut request = self.http.get(url).header(ACCEPT, accept.join(", "));
+        if let Some(a) = auth {
+            request = request.header(AUTHORIZATION, a.clone());
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.describe(&request_error(&e), &format!("reading the {what}")))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(format!(
+                "registry {} refused the credentials for the {what} ({status}; credentials from {})",
+                self.host,
+                super::credentials::source()
+            ));
+        }
+        if !status.is_success() {
+            return Err(format!(
+                "registry {} answered {status} for the {what}",
+                self.host
+            ));
+        }
+        if let Some(len) = response.content_length()
+            && len > max
+        {
+            return Err(format!(
+                "the {what} is {len} bytes, over its {max}-byte bound; not read"
+            ));
+        }
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0).min(max) as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.describe(&e.to_string(), &format!("reading the {what}")))?
+        {
+            if (body.len() + chunk.len()) as u64 > max {
+                return Err(format!(
+                    "the {what} is over its {max}-byte bound; reading stopped"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body))
+    }
+
+    /// Pulls the artifact `pinned` names: the manifest (checked against the pin and the Wasm
+    /// layout), then its one layer (checked against the manifest).
+    pub fn pull(&self, pinned: &Pinned) -> Result<Artifact, String> {
+        let reference = pinned.reference();
+        self.block(async {
+            let auth = self
+                .authorization(&reference, RegistryOperation::Pull)
+                .await?;
+            let url = self.url(&reference, "manifests", &pinned.digest_ref());
+            let manifest = self
+                .get(
+                    &url,
+                    artifact::ACCEPT,
+                    auth.as_ref(),
+                    artifact::MAX_MANIFEST_BYTES,
+                    "manifest",
+                )
+                .await?
+                .ok_or_else(|| {
+                    format!(
+                        "registry {} has no manifest {} in {}",
+                        self.host,
+                        pinned.digest_ref(),
+                        pinned.repository
+                    )
+                })?;
+            let layer = artifact::check_manifest(pinned, &manifest)?;
+            let url = self.url(&reference, "blobs", &layer.digest);
+            let component = self
+                .get(&url, &["*/*"], auth.as_ref(), layer.size, "layer")
+                .await?
+                .ok_or_else(|| format!("registry {} has no blob {}", self.host, layer.digest))?;
+            Artifact::checked(pinned, manifest, component)
+        })
+    }
+
+    /// The manifest tagged `tag` in `repository`, at most `max` bytes; `None` when there is
+    /// none.
+    pub fn manifest_by_tag(
+        &self,
+        repository: &str,
+        tag: &str,
+        max: u64,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let reference = self.reference(repository, tag);
+        self.block(async {
+            let auth = self
+                .authorization(&reference, RegistryOperation::Pull)
+                .await?;
+            let url = self.url(&reference, "manifests", tag);
+            self.get(
+                &url,
+                &[artifact::MANIFEST_MEDIA_TYPE],
+                auth.as_ref(),
+                max,
+                "signature manifest",
+            )
+            .await
+        })
+    }
+
+    /// The blob `digest` of `repository`, at most `max` bytes and hashing to `digest`.
+    pub fn blob(&self, repository: &str, digest: &str, max: u64) -> Result<Vec<u8>, String> {
+        let reference = self.reference(repository, digest);
+        let bytes = self.block(async {
+            let auth = self
+                .authorization(&reference, RegistryOperation::Pull)
+                .await?;
+            let url = self.url(&reference, "blobs", digest);
+            self.get(&url, &["*/*"], auth.as_ref(), max, "blob").await
+        })?;
+        let bytes = bytes.ok_or_else(|| format!("registry {} has no blob {digest}", self.host))?;
+        let actual = format!("sha256:{}", crate::runtime::sha256_hex(&bytes));
+        if actual != digest {
+            return Err(format!("blob {digest} has digest {actual}"));
+        }
+        Ok(bytes)
+    }
+
+    /// Pushes `blobs` and then `manifest` to `repository` under `tag` (or its own digest when
+    /// `tag` is `None`); returns the manifest's digest, `sha256:<hex>`.
+    pub fn push(
+        &self,
+        repository: &str,
+        tag: Option<&str>,
+        blobs: &[&[u8]],
+        manifest: &[u8],
+    ) -> Result<String, String> {
+        let digest = format!("sha256:{}", crate::runtime::sha256_hex(manifest));
+        let reference = self.reference(repository, tag.unwrap_or(&digest));
+        self.block(async {
+            self.oci
+                .auth(&reference, &self.auth, RegistryOperation::Push)
+                .await
+                .map_err(|e| self.describe(&e.to_string(), "authenticating to push"))?;
+            for blob in blobs {
+                let d = format!("sha256:{}", crate::runtime::sha256_hex(blob));
+                self.oci
+                    .push_blob(&reference, blob.to_vec(), &d)
+                    .await
+                    .map_err(|e| self.describe(&e.to_string(), "pushing a blob"))?;
+            }
+            self.oci
+                .push_manifest_raw(
+                    &reference,
+                    manifest.to_vec(),
+                    HeaderValue::from_static(artifact::MANIFEST_MEDIA_TYPE),
+                )
+                .await
+                .map_err(|e| self.describe(&e.to_string(), "pushing the manifest"))?;
+            Ok(())
+        })?;
+        Ok(digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_registries_are_spoken_to_in_plain_http() {
+        for host in [
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "127.0.0.1",
+            "[::1]:5000",
+        ] {
+            assert!(loopback(host), "{host}");
+        }
+        for host in [
+            "ghcr.io",
+            "10.0.0.1:5000",
+            "localhost.evil.io",
+            "127.0.0.1.nip.io:5000",
+        ] {
+            assert!(!loopback(host), "{host}");
+        }
+    }
+}
