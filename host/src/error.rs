@@ -1,7 +1,9 @@
 //! Failure classes and the exit codes they map to.
 //!
-//! Every error the host returns is an `anyhow::Error` whose chain holds at most one [`Failure`];
-//! its [`ExitKind`] picks the process exit code. Errors without one exit with code 1.
+//! Every error the host returns is an `anyhow::Error` whose chain holds at most one classified
+//! error: a [`Failure`], or a typed error of a module boundary (the runtime's
+//! [`PluginError`](crate::runtime::PluginError), ...). [`exit_code`] maps them to the process
+//! exit code, here and nowhere else; errors without one exit with code 1.
 
 use std::fmt;
 
@@ -73,11 +75,18 @@ pub fn integrity(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
-/// The exit code for an error: its [`Failure`]'s class, else 1.
+/// The exit code for an error: the class of the classified error in its chain, else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(1, |f| f.kind.code())
+        .find_map(|e| {
+            if let Some(f) = e.downcast_ref::<Failure>() {
+                return Some(Some(f.kind));
+            }
+            e.downcast_ref::<crate::runtime::PluginError>()
+                .map(|p| p.cause.exit_kind())
+        })
+        .flatten()
+        .map_or(1, ExitKind::code)
 }
 
 /// The help text's table of exit codes.

@@ -16,9 +16,8 @@
 use super::Integration;
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
-use crate::plan::Options;
+use crate::plan::{Caller, Options};
 use crate::run::Hooks;
-use crate::runtime::wit;
 use anyhow::Result;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -60,7 +59,7 @@ impl Integration for Generate {
     fn options(&self) -> Result<Options> {
         let i = self.inputs.clone();
         Ok(Options {
-            mode: wit::Mode::ArgocdCmp,
+            caller: Caller::ArgocdCmp,
             cluster: i.cluster,
             target: i.target,
             defaults: i.defaults,

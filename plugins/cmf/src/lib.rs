@@ -82,7 +82,7 @@ impl Plugin for Cmf {
                 protect(m, &cfg);
             }
         }
-        if ctx.mode.generates() && cfg.argocd.enabled() {
+        if ctx.generate && cfg.argocd.enabled() {
             if cfg.license.secret_ref.is_none() {
                 diagnostics.push(
                     Diagnostic::info(
@@ -106,7 +106,7 @@ impl Plugin for Cmf {
             declaration(&cfg, &namespace).declare(&mut app);
             manifests.push(app);
         }
-        if ctx.mode.generates() {
+        if ctx.generate {
             manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));
             manifests.extend(security::network_policy(&cfg, &namespace, COMPONENT));
         }

@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             out.manifests.push(m);
         }
     }
-    if ctx.mode.generates() && cfg.generate.unwrap_or(true) {
+    if ctx.generate && cfg.generate.unwrap_or(true) {
         if !have_rest_class {
             out.manifests
                 .push(rest_class_manifest(ctx, cfg, &rest_class, cmf.as_ref())?);
@@ -122,7 +122,7 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         }
     }
     out.manifests.extend(policies);
-    if ctx.mode.generates() && cfg.argocd.enabled() {
+    if ctx.generate && cfg.argocd.enabled() {
         out.manifests
             .push(crate::gitops::application(ctx, cfg, &ctx.namespace)?);
     }
@@ -321,7 +321,7 @@ fn lower(
         );
     }
 
-    if ctx.mode.generates() {
+    if ctx.generate {
         let checkpoints = flink_configuration
             .get("state.checkpoints.dir")
             .and_then(Value::as_str);

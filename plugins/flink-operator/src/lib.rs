@@ -106,7 +106,7 @@ impl Plugin for FlinkOperator {
             }
         }
 
-        if ctx.mode.generates() && cfg.argocd.enabled() {
+        if ctx.generate && cfg.argocd.enabled() {
             if !webhook && cfg.webhook.create.is_none() {
                 diagnostics.push(
                     Diagnostic::warning(format!(
@@ -137,7 +137,7 @@ impl Plugin for FlinkOperator {
             }
             manifests.push(app);
         }
-        if ctx.mode.generates() && cfg.network_policy.enabled.unwrap_or(false) {
+        if ctx.generate && cfg.network_policy.enabled.unwrap_or(false) {
             manifests.push(network_policy(&cfg, &namespace, webhook));
         }
         Ok(Output {
