@@ -302,7 +302,11 @@ pub fn run(command: Command) -> Result<()> {
 /// the loaded components (unmapping their machine code, one by one) would only delay the exit
 /// that frees everything at once.
 fn runtime() -> Result<&'static Runtime> {
-    Ok(Box::leak(Box::new(Runtime::new(Cache::from_env(), true)?)))
+    let stuck = i32::from(error::ExitKind::Plugin.code());
+    Ok(Box::leak(Box::new(Runtime::new(
+        Cache::from_env(),
+        Some(stuck),
+    )?)))
 }
 
 fn plugins_cmd(cmd: PluginsCommand) -> Result<String> {

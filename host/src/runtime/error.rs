@@ -1,9 +1,9 @@
 //! What can go wrong loading, compiling or calling a plugin: the runtime's one error type.
-//! The plugin's name is added here and nowhere else ([`PluginError`]'s `Display`); which exit
-//! code each cause means is [`Cause::exit_kind`], read by `error::exit_code`.
+//! The plugin's name is added here and nowhere else ([`PluginError`]'s `Display`). Which exit
+//! code each cause means is decided by `error::exit_code`: the runtime knows nothing of exit
+//! codes.
 
 use super::mib;
-use crate::error::ExitKind;
 use std::fmt;
 use std::time::Duration;
 
@@ -64,17 +64,6 @@ pub enum Cause {
     Output(usize, usize),
     /// Its description is larger than any plugin needs (exit 4).
     Description(String),
-}
-
-impl Cause {
-    /// The class of exit code this cause means; `None` is an internal error (exit 1).
-    pub fn exit_kind(&self) -> Option<ExitKind> {
-        match self {
-            Cause::Invalid(_) | Cause::Import(_) | Cause::World(_) => Some(ExitKind::Integrity),
-            Cause::CompileBroken(_) => None,
-            _ => Some(ExitKind::Plugin),
-        }
-    }
 }
 
 impl fmt::Display for Cause {
@@ -195,7 +184,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_plugin_is_named_once_and_the_class_follows_the_cause() {
+    fn the_plugin_is_named_once() {
         let e = PluginError::new(
             "p",
             Cause::Call {
@@ -207,14 +196,7 @@ mod tests {
             e.to_string(),
             "plugin p: timed out after 2s (its time limit) while running"
         );
-        assert_eq!(e.cause.exit_kind(), Some(ExitKind::Plugin));
-        assert_eq!(
-            Cause::Import("x".into()).exit_kind(),
-            Some(ExitKind::Integrity)
-        );
-        assert_eq!(Cause::CompileBroken("x".into()).exit_kind(), None);
         let any: anyhow::Error = e.into();
-        assert_eq!(crate::error::exit_code(&any), 4);
         assert!(
             any.chain()
                 .any(|c| c.downcast_ref::<PluginError>().is_some())

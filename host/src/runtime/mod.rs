@@ -44,8 +44,9 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime using `cache`. With `exit_on_stuck`, a plugin blocked in a host call past its
-    /// time limit ends the process (exit code 4); the CLI sets it.
-    pub fn new(cache: Cache, exit_on_stuck: bool) -> Result<Runtime> {
+    /// time limit ends the process with that exit code; the CLI sets it (the runtime knows
+    /// nothing of exit codes).
+    pub fn new(cache: Cache, exit_on_stuck: Option<i32>) -> Result<Runtime> {
         let engine = Engine::new(&engine::config())
             .map_err(anyhow::Error::from)
             .context("creating the wasmtime engine")?;
