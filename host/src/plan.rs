@@ -68,6 +68,8 @@ pub struct Plan<'p> {
     pub kube_version: String,
     /// The API versions the target serves, sorted, without duplicates.
     pub api_versions: Vec<String>,
+    /// Namespaces created before this render's objects (`spec.target.namespaces`).
+    pub existing_namespaces: Vec<String>,
     /// How the host was invoked.
     pub mode: wit::Mode,
     /// Whether generators run and `spec.resources` are read (render modes).
@@ -114,6 +116,7 @@ impl<'p> Plan<'p> {
                 .trim_start_matches('v')
                 .to_string(),
             api_versions,
+            existing_namespaces: target.namespaces.unwrap_or_default(),
             mode: opts.mode,
             generates: matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp),
             only: opts.only.clone(),

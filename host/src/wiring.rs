@@ -59,11 +59,14 @@ pub struct View {
     pub complete: bool,
     /// The run's target namespace, which the pipeline takes to exist.
     pub namespace: String,
+    /// Namespaces created before this render's objects (`spec.target.namespaces`: a component
+    /// of an app-of-apps, whose root creates them).
+    pub existing: Vec<String>,
 }
 
 impl View {
     /// The view of a run in `mode` targeting `namespace`; `None` when the mode is not checked.
-    pub fn for_mode(mode: wit::Mode, namespace: &str) -> Option<View> {
+    pub fn for_mode(mode: wit::Mode, namespace: &str, existing: &[String]) -> Option<View> {
         let complete = match mode {
             wit::Mode::Render | wit::Mode::ArgocdCmp => true,
             wit::Mode::Krm => false,
@@ -72,6 +75,7 @@ impl View {
         Some(View {
             complete,
             namespace: namespace.to_string(),
+            existing: existing.to_vec(),
         })
     }
 }
@@ -485,6 +489,12 @@ impl World {
                 how: "the run's target namespace".to_string(),
             },
         );
+        for ns in &view.existing {
+            world.namespaces.entry(ns.clone()).or_insert(NsSource {
+                wave: None,
+                how: "created before this render (spec.target.namespaces)".to_string(),
+            });
+        }
         world
     }
 
@@ -1549,6 +1559,7 @@ mod tests {
         View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         }
     }
 
@@ -1602,6 +1613,7 @@ metadata: {name: late, annotations: {argocd.argoproj.io/sync-wave: '5'}}
         let krm = View {
             complete: false,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         assert!(check(&objects(stream), &krm).is_empty());
     }
@@ -1627,6 +1639,7 @@ spec: {selector: {app: kafka}, ports: [{port: 9092}]}
         let view = View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         let mut found = check(&objects(stream), &view);
         found.retain(|f| f.kind == "Service");
