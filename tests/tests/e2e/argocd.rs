@@ -300,7 +300,7 @@ fn dynamic_parameters_announce_every_plugins_config() {
         assert!(matches!(ct, "string" | "array" | "map"));
     }
     assert_eq!(announced[0]["string"], "homelab");
-    assert_eq!(announced[3]["map"]["argocd.enabled"], "false");
+    assert_eq!(announced[3]["map"]["argocd.layout"], "component");
     assert_eq!(announced[4]["map"]["operator.enabled"], "false");
 }
 
