@@ -2,6 +2,7 @@
 # Installs what building and testing flinkwasm needs, skipping what is already there:
 # - the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target;
 # - promtool (Debian package prometheus), which checks the Grafana dashboard's PromQL;
+# - lua5.1 (Debian), Argo CD's Lua dialect, which runs the shipped health checks;
 # - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
 # - kubectl (its kustomize) and kpt must already be on the machine image: the overlay, CMP and
 #   KRM tests run them, and they are not installable from the registries this project may use.
@@ -16,11 +17,15 @@ fi
 rustup component add rustfmt clippy --toolchain "$toolchain"
 rustup target add wasm32-wasip2 --toolchain "$toolchain"
 
-if ! command -v promtool >/dev/null 2>&1; then
+missing=""
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+command -v lua5.1 >/dev/null 2>&1 || missing="$missing lua5.1"
+if [ -n "$missing" ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 if ! python3 -c 'import helm_python' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2'

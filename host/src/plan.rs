@@ -100,6 +100,8 @@ pub struct Plan<'p> {
     pub kube_version: String,
     /// The API versions the target serves, sorted, without duplicates.
     pub api_versions: Vec<String>,
+    /// Namespaces created before this render's objects (`spec.target.namespaces`).
+    pub existing_namespaces: Vec<String>,
     /// Who runs the pipeline.
     pub caller: Caller,
     /// Whether generators run and `spec.resources` are read ([`Caller::generates`]).
@@ -146,6 +148,7 @@ impl<'p> Plan<'p> {
                 .trim_start_matches('v')
                 .to_string(),
             api_versions,
+            existing_namespaces: target.namespaces.unwrap_or_default(),
             caller: opts.caller,
             generates: opts.caller.generates(),
             only: opts.only.clone(),

@@ -60,12 +60,15 @@ pub struct View {
     pub complete: bool,
     /// The run's target namespace, which the pipeline takes to exist.
     pub namespace: String,
+    /// Namespaces created before this render's objects (`spec.target.namespaces`: a component
+    /// of an app-of-apps, whose root creates them).
+    pub existing: Vec<String>,
 }
 
 impl View {
-    /// The view of a run by `caller` targeting `namespace`; `None` when such a run is not
-    /// checked.
-    pub fn for_caller(caller: Caller, namespace: &str) -> Option<View> {
+    /// The view of a run by `caller` targeting `namespace`, where `existing` namespaces are
+    /// created before it; `None` when such a run is not checked.
+    pub fn for_caller(caller: Caller, namespace: &str, existing: &[String]) -> Option<View> {
         let complete = match caller {
             Caller::Render | Caller::ArgocdCmp => true,
             Caller::Krm => false,
@@ -74,6 +77,7 @@ impl View {
         Some(View {
             complete,
             namespace: namespace.to_string(),
+            existing: existing.to_vec(),
         })
     }
 }
@@ -487,6 +491,12 @@ impl World {
                 how: "the run's target namespace".to_string(),
             },
         );
+        for ns in &view.existing {
+            world.namespaces.entry(ns.clone()).or_insert(NsSource {
+                wave: None,
+                how: "created before this render (spec.target.namespaces)".to_string(),
+            });
+        }
         world
     }
 
@@ -1559,6 +1569,7 @@ mod tests {
         View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         }
     }
 
@@ -1612,6 +1623,7 @@ metadata: {name: late, annotations: {argocd.argoproj.io/sync-wave: '5'}}
         let krm = View {
             complete: false,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         assert!(check(&objects(stream), &krm).is_empty());
     }
@@ -1637,6 +1649,7 @@ spec: {selector: {app: kafka}, ports: [{port: 9092}]}
         let view = View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         let mut found = check(&objects(stream), &view);
         found.retain(|f| f.kind == "Service");

@@ -7,4 +7,5 @@
 pub mod components;
 pub mod grafana;
 pub mod harness;
+pub mod helm;
 pub mod schemas;
