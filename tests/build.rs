@@ -1,5 +1,5 @@
-//! Builds the test-only guest plugins (the hostile probe, a component with a foreign import)
-//! and the example team plugin, and tells the tests where they are.
+//! Builds the test-only guest plugins (the hostile probe, a component with a foreign import,
+//! one built against the archived 0.2.0 contract) and the example team plugin, and tells the tests where they are.
 
 use std::path::PathBuf;
 
@@ -10,13 +10,14 @@ fn main() {
     };
     match flinkwasm_guest_build::build(
         workspace,
-        &["probe", "team-overlay", "rogue-import"],
+        &["probe", "team-overlay", "rogue-import", "legacy-v2"],
         &[
             "wit",
             "plugins/sdk",
             "tests/plugins/probe",
             "plugins/examples/team-overlay",
             "tests/plugins/rogue-import",
+            "tests/plugins/legacy-v2",
         ],
     ) {
         Ok(files) => {
@@ -31,6 +32,10 @@ fn main() {
             println!(
                 "cargo:rustc-env=FLINKWASM_ROGUE_IMPORT_WASM={}",
                 files[2].display()
+            );
+            println!(
+                "cargo:rustc-env=FLINKWASM_LEGACY_V2_WASM={}",
+                files[3].display()
             );
         }
         Err(e) => panic!("{e}"),

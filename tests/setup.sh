@@ -2,6 +2,7 @@
 # Installs what building and testing flinkwasm needs, skipping what is already there:
 # - the pinned Rust toolchain with rustfmt and clippy, and the wasm32-wasip2 guest target;
 # - promtool (Debian package prometheus), which checks the Grafana dashboard's PromQL;
+# - lua5.1 (Debian), Argo CD's Lua dialect, which runs the shipped health checks;
 # - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
 # - an OCI registry (Debian docker-registry: CNCF Distribution 2.8) and htpasswd (apache2-utils)
 #   for the `oci:` plugin tests, which start it on 127.0.0.1, and the independent OCI client
@@ -19,11 +20,15 @@ fi
 rustup component add rustfmt clippy --toolchain "$toolchain"
 rustup target add wasm32-wasip2 --toolchain "$toolchain"
 
-if ! command -v promtool >/dev/null 2>&1; then
+missing=""
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+command -v lua5.1 >/dev/null 2>&1 || missing="$missing lua5.1"
+if [ -n "$missing" ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)

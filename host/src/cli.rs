@@ -3,6 +3,7 @@
 //! [`main`] here.
 
 use crate::error::{self, EXIT_CODES_HELP};
+use crate::integration::argocd;
 use crate::pipeline::Target;
 use crate::runtime::{Cache, Runtime};
 use anyhow::{Context as _, Result};
@@ -80,6 +81,9 @@ pub enum ArgocdCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Print the bootstrap (root) Application of the app-of-apps: the flinkwasm CMP on the
+    /// root pipeline at PATH of the repository, for one cluster; `kubectl apply` it once.
+    Bootstrap(argocd::BootstrapArgs),
 }
 
 /// `flinkwasm krm`.
@@ -118,6 +122,7 @@ impl TargetArgs {
             release: self.release.clone(),
             kube_version: self.kube_version.clone(),
             api_versions: (!self.api_versions.is_empty()).then(|| self.api_versions.clone()),
+            namespaces: None,
         }
     }
 }
@@ -282,7 +287,7 @@ fn isolated(job: &str, memory: u64, timeout: u64) -> ExitCode {
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<()> {
-    use crate::integration::{self, argocd, krm, post_render, render};
+    use crate::integration::{self, krm, post_render, render};
     match command {
         // Handled by `main` before logging starts.
         Command::Isolate { .. } => Err(error::input("__isolate is internal")),
@@ -311,6 +316,7 @@ pub fn run(command: Command) -> Result<()> {
             let inputs = argocd::inputs(&|k| std::env::var(k).ok())?;
             integration::execute(runtime()?, &mut argocd::Generate { dir, inputs })
         }
+        Command::Argocd(ArgocdCommand::Bootstrap(args)) => write_stdout(&argocd::bootstrap(&args)?),
         Command::Argocd(ArgocdCommand::Parameters { dir }) => {
             crate::oci::set_offline();
             write_stdout(&argocd::parameters(runtime()?, &dir)?)
@@ -326,7 +332,11 @@ pub fn run(command: Command) -> Result<()> {
 /// the loaded components (unmapping their machine code, one by one) would only delay the exit
 /// that frees everything at once.
 fn runtime() -> Result<&'static Runtime> {
-    Ok(Box::leak(Box::new(Runtime::new(Cache::from_env(), true)?)))
+    let stuck = i32::from(error::ExitKind::Plugin.code());
+    Ok(Box::leak(Box::new(Runtime::new(
+        Cache::from_env(),
+        Some(stuck),
+    )?)))
 }
 
 fn plugins_cmd(cmd: PluginsCommand) -> Result<String> {

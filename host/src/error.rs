@@ -1,8 +1,11 @@
 //! Failure classes and the exit codes they map to.
 //!
-//! Every error the host returns is an `anyhow::Error` whose chain holds at most one [`Failure`];
-//! its [`ExitKind`] picks the process exit code. Errors without one exit with code 1.
+//! Every error the host returns is an `anyhow::Error` whose chain holds at most one classified
+//! error: a [`Failure`], or a typed error of a module boundary (the runtime's
+//! [`PluginError`](crate::runtime::PluginError), ...). [`exit_code`] maps them to the process
+//! exit code, here and nowhere else; errors without one exit with code 1.
 
+use crate::runtime::{Cause, PluginError};
 use std::fmt;
 
 /// What went wrong, as a user should read the exit code.
@@ -74,11 +77,33 @@ pub fn integrity(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
-/// The exit code for an error: its [`Failure`]'s class, else 1.
+/// The exit code for an error: the class of the classified error in its chain, else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(1, |f| f.kind.code())
+        .find_map(|e| {
+            if let Some(f) = e.downcast_ref::<Failure>() {
+                return Some(Some(f.kind));
+            }
+            e.downcast_ref::<PluginError>()
+                .map(|p| plugin_class(&p.cause))
+        })
+        .flatten()
+        .map_or(1, ExitKind::code)
+}
+
+/// The class of a plugin's failure in the runtime; `None` is the host's own fault (exit 1).
+fn plugin_class(cause: &Cause) -> Option<ExitKind> {
+    match cause {
+        Cause::Invalid(_) | Cause::Import(_) | Cause::World(_) => Some(ExitKind::Integrity),
+        Cause::CompileBroken(_) => None,
+        Cause::CompileTime(_)
+        | Cause::CompileMemory(_)
+        | Cause::Call { .. }
+        | Cause::Unusable
+        | Cause::Diagnostics(_)
+        | Cause::Output(..)
+        | Cause::Description(_) => Some(ExitKind::Plugin),
+    }
 }
 
 /// The help text's table of exit codes.
@@ -92,3 +117,20 @@ Exit codes:
   5  a plugin could not be trusted or loaded: sha256 pin or digest mismatch, no valid signature
      by a required key, registry unreachable or refusing, missing or invalid component
 On any failure stdout is empty.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_runtime_cause_has_its_exit_code() {
+        let code = |cause| exit_code(&PluginError::new("p", cause).into());
+        assert_eq!(code(Cause::Import("x".into())), 5);
+        assert_eq!(code(Cause::World("x".into())), 5);
+        assert_eq!(code(Cause::Unusable), 4);
+        assert_eq!(code(Cause::Diagnostics(5000)), 4);
+        assert_eq!(code(Cause::CompileBroken("x".into())), 1);
+        assert_eq!(exit_code(&input("x").context("reading")), 3);
+        assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);
+    }
+}

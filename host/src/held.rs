@@ -7,6 +7,7 @@
 //! plugin selects is written out as it is read.
 
 use crate::error;
+use crate::returned::Refusal;
 use crate::scope::Scope;
 use crate::stream::{self, Object};
 use anyhow::Result;
@@ -206,12 +207,11 @@ impl Entry {
     /// An object a plugin returned, as JSON text, checked in one pass without being kept
     /// parsed ([`crate::returned::check`]: syntax, depth, numbers, keys the Go readers drop).
     /// Returns the entry, the object's head (`apiVersion`, `kind`, `metadata`) and what it
-    /// costs the host ([`crate::returned::Checked::cost`]). An error is the
-    /// end of a sentence that names the manifest (` is not JSON: …`, `: missing apiVersion`).
-    pub fn returned(text: String) -> std::result::Result<(Entry, Object, usize), String> {
+    /// costs the host ([`crate::returned::Checked::cost`]).
+    pub fn returned(text: String) -> std::result::Result<(Entry, Object, usize), Refusal> {
         let checked = crate::returned::check(&text)?;
         let (head, cost) = (checked.head, checked.cost);
-        stream::validate(&head).map_err(|why| format!(": {why}"))?;
+        stream::validate(&head).map_err(Refusal::Identity)?;
         let entry = Entry {
             id: Id::of(&head),
             list: checked.items || is_list_kind(&head),
@@ -763,13 +763,17 @@ mod tests {
         assert_eq!(e.id.helm_file(), Some("t/d.yaml"));
         assert!(head.get("spec").is_none(), "only the head is parsed");
         assert_eq!(
-            Entry::returned("[1, 2, 3]".into()).err().unwrap(),
+            Entry::returned("[1, 2, 3]".into())
+                .err()
+                .unwrap()
+                .to_string(),
             " is not a JSON object"
         );
         assert_eq!(
             Entry::returned(r#"{"kind":"X","metadata":{"name":"a"}}"#.into())
                 .err()
-                .unwrap(),
+                .unwrap()
+                .to_string(),
             ": missing apiVersion"
         );
     }

@@ -8,11 +8,13 @@
 
 pub mod annotations;
 pub mod builtin;
+pub mod chart;
 pub mod cli;
 pub mod emit;
 pub mod error;
 pub mod files;
 pub mod held;
+pub mod helm;
 pub mod integration;
 pub mod isolate;
 pub mod oci;

@@ -15,11 +15,43 @@ use std::path::Path;
 /// The Kubernetes version assumed when nothing names one (Helm's and Argo CD's are overridable).
 pub const DEFAULT_KUBE_VERSION: &str = "1.31.0";
 
+/// Who runs the pipeline. Plugins see its name (`context.caller`) and whether it generates
+/// (`context.generate`); the wiring check sees how much of the stack the run holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// `flinkwasm render`: the whole stack from a pipeline.
+    Render,
+    /// `flinkwasm post-render`: a Helm post-renderer over a chart's output.
+    PostRender,
+    /// `flinkwasm krm`: a KRM function called by kustomize or kpt.
+    Krm,
+    /// `flinkwasm argocd generate`: an Argo CD Config Management Plugin.
+    ArgocdCmp,
+}
+
+impl Caller {
+    /// The name plugins see in `context.caller`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Caller::Render => "render",
+            Caller::PostRender => "post-render",
+            Caller::Krm => "krm",
+            Caller::ArgocdCmp => "argocd-cmp",
+        }
+    }
+
+    /// Whether generators run and `spec.resources` are read: the caller assembles a stack
+    /// rather than changing one someone else made.
+    pub fn generates(self) -> bool {
+        matches!(self, Caller::Render | Caller::ArgocdCmp)
+    }
+}
+
 /// What the caller asks of a run: the integration's request, before the pipeline is read.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// How the host was invoked; plugins see it.
-    pub mode: wit::Mode,
+    /// Who runs the pipeline.
+    pub caller: Caller,
     /// The cluster to render (else the pipeline's default).
     pub cluster: Option<String>,
     /// Overrides of the target (from the command line or the caller's environment); they win
@@ -36,10 +68,10 @@ pub struct Options {
 }
 
 impl Options {
-    /// A request in `mode` with nothing else asked.
-    pub fn new(mode: wit::Mode) -> Options {
+    /// A request from `caller` with nothing else asked.
+    pub fn new(caller: Caller) -> Options {
         Options {
-            mode,
+            caller,
             cluster: None,
             target: Target::default(),
             defaults: Target::default(),
@@ -68,9 +100,11 @@ pub struct Plan<'p> {
     pub kube_version: String,
     /// The API versions the target serves, sorted, without duplicates.
     pub api_versions: Vec<String>,
-    /// How the host was invoked.
-    pub mode: wit::Mode,
-    /// Whether generators run and `spec.resources` are read (render modes).
+    /// Namespaces created before this render's objects (`spec.target.namespaces`).
+    pub existing_namespaces: Vec<String>,
+    /// Who runs the pipeline.
+    pub caller: Caller,
+    /// Whether generators run and `spec.resources` are read ([`Caller::generates`]).
     pub generates: bool,
     /// Run only these plugins; empty means all.
     pub only: Vec<String>,
@@ -114,8 +148,9 @@ impl<'p> Plan<'p> {
                 .trim_start_matches('v')
                 .to_string(),
             api_versions,
-            mode: opts.mode,
-            generates: matches!(opts.mode, wit::Mode::Render | wit::Mode::ArgocdCmp),
+            existing_namespaces: target.namespaces.unwrap_or_default(),
+            caller: opts.caller,
+            generates: opts.caller.generates(),
             only: opts.only.clone(),
             overrides: opts.overrides.clone(),
         })
@@ -150,7 +185,8 @@ impl<'p> Plan<'p> {
             cluster: self.cluster.clone(),
             namespace: self.namespace.clone(),
             release: self.release.clone(),
-            mode: self.mode,
+            generate: self.generates,
+            caller: self.caller.name().to_string(),
             capabilities: wit::Capabilities {
                 kube_version: self.kube_version.clone(),
                 api_versions: self.api_versions.clone(),

@@ -226,6 +226,29 @@ impl Policy {
         name: &str,
         run: &BTreeSet<&str>,
     ) -> Result<(), Violation> {
+        self.allows_kind(scope, group, kind)?;
+        let cluster = scope.cluster_scoped(group, kind);
+        if cluster && !self.cluster_scoped {
+            return Err(Violation(format!(
+                "it is cluster-scoped, and {} grants no cluster-scoped objects (`emit.clusterScoped: true`)",
+                self.source
+            )));
+        }
+        // A Namespace object is checked by its name; a namespaced object by where it lands.
+        let target = match (cluster, group, kind) {
+            (true, "", "Namespace") => name,
+            (true, _, _) => return Ok(()),
+            (false, _, _) => namespace,
+        };
+        if self.namespace_allowed(target, run) {
+            return Ok(());
+        }
+        Err(self.namespace_refused(target, run))
+    }
+
+    /// Whether the kind is granted, and known to be namespaced unless cluster-scoped objects
+    /// are granted or the kind is named.
+    fn allows_kind(&self, scope: &Scope, group: &str, kind: &str) -> Result<(), Violation> {
         let kind_name = if group.is_empty() {
             kind.to_string()
         } else {
@@ -256,23 +279,12 @@ impl Policy {
                 self.source
             )));
         }
-        let cluster = scope.cluster_scoped(group, kind);
-        if cluster && !self.cluster_scoped {
-            return Err(Violation(format!(
-                "it is cluster-scoped, and {} grants no cluster-scoped objects (`emit.clusterScoped: true`)",
-                self.source
-            )));
-        }
-        // A Namespace object is checked by its name; a namespaced object by where it lands.
-        let target = match (cluster, group, kind) {
-            (true, "", "Namespace") => name,
-            (true, _, _) => return Ok(()),
-            (false, _, _) => namespace,
-        };
-        if self.namespace_allowed(target, run) {
-            return Ok(());
-        }
-        Err(Violation(match &self.namespaces {
+        Ok(())
+    }
+
+    /// Why `target` is not a namespace the plugin may write to.
+    fn namespace_refused(&self, target: &str, run: &BTreeSet<&str>) -> Violation {
+        Violation(match &self.namespaces {
             NamespaceRule::Run => format!(
                 "namespace {} is not one of the run's ({}), the only ones {} grants",
                 crate::text::safe(target),
@@ -289,7 +301,7 @@ impl Policy {
                     ""
                 }
             ),
-        }))
+        })
     }
 
     fn namespace_allowed(&self, namespace: &str, run: &BTreeSet<&str>) -> bool {

@@ -44,15 +44,46 @@ pub struct Checked {
     pub cost: usize,
 }
 
+/// Why a returned manifest is refused. Displayed as the end of a sentence that names the
+/// manifest (`returned manifest 3` + ` is not JSON: …`, or + `: has a key of 1200 characters…`).
+#[derive(Debug)]
+pub enum Refusal {
+    /// JSON, but not an object.
+    NotObject,
+    /// Not JSON.
+    Syntax(serde_json::Error),
+    /// JSON that breaks the contract or that the Go readers would not read back.
+    Content(String),
+    /// An object without a usable identity (`apiVersion`, `kind`, `metadata.name`).
+    Identity(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NotObject => f.write_str(" is not a JSON object"),
+            Refusal::Syntax(e) => write!(f, " is not JSON: {e}"),
+            Refusal::Content(why) | Refusal::Identity(why) => write!(f, ": {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Refusal::Syntax(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Checks `text` and returns the object's head.
-/// An error is the end of a sentence that names the manifest (` is not JSON: …`,
-/// `: a key of 1200 characters…`).
-pub fn check(text: &str) -> Result<Checked, String> {
+pub fn check(text: &str) -> Result<Checked, Refusal> {
     // serde reads a struct from a JSON array too, so only an object may go on.
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<IgnoredAny>(text) {
-            Ok(_) => " is not a JSON object".to_string(),
-            Err(e) => format!(" is not JSON: {e}"),
+            Ok(_) => Refusal::NotObject,
+            Err(e) => Refusal::Syntax(e),
         });
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -66,8 +97,10 @@ pub fn check(text: &str) -> Result<Checked, String> {
         .map_err(|e| {
             let msg = e.to_string();
             match msg.strip_prefix(REFUSED) {
-                Some(why) => format!(": {}", why.split(" at line ").next().unwrap_or(why)),
-                None => format!(" is not JSON: {msg}"),
+                Some(why) => {
+                    Refusal::Content(why.split(" at line ").next().unwrap_or(why).to_string())
+                }
+                None => Refusal::Syntax(e),
             }
         })?;
     Ok(Checked {
@@ -317,10 +350,15 @@ mod tests {
     #[test]
     fn the_contracts_depth_is_accepted_and_one_more_refused() {
         assert!(check(&nested(MAX_DEPTH)).is_ok());
-        let err = check(&nested(MAX_DEPTH + 1)).unwrap_err();
+        let err = check(&nested(MAX_DEPTH + 1)).unwrap_err().to_string();
         assert_eq!(err, ": is nested deeper than 128 levels");
         // A depth far beyond the bound fails the same way, without exhausting the stack.
-        assert!(check(&nested(100_000)).unwrap_err().contains("deeper than"));
+        assert!(
+            check(&nested(100_000))
+                .unwrap_err()
+                .to_string()
+                .contains("deeper than")
+        );
     }
 
     #[test]
@@ -331,16 +369,22 @@ mod tests {
         assert!(
             check(&with(r#""n":1e400"#))
                 .unwrap_err()
+                .to_string()
                 .contains("number out of range")
         );
         assert!(
             check(&with(r#""s":"\ud800""#))
                 .unwrap_err()
+                .to_string()
                 .starts_with(" is not JSON")
         );
-        let big = check(&with(r#""n":18446744073709551616"#)).unwrap_err();
+        let big = check(&with(r#""n":18446744073709551616"#))
+            .unwrap_err()
+            .to_string();
         assert!(big.contains("beyond 64 bits"), "{big}");
-        let small = check(&with(r#""n":-9223372036854775809"#)).unwrap_err();
+        let small = check(&with(r#""n":-9223372036854775809"#))
+            .unwrap_err()
+            .to_string();
         assert!(small.contains("beyond 64 bits"), "{small}");
         assert!(
             check(&with(
@@ -351,22 +395,40 @@ mod tests {
         assert!(
             check(&with(r#""d":{"<<":"x"}"#))
                 .unwrap_err()
+                .to_string()
                 .contains("`<<`")
         );
         assert!(
             check(&with(r#""d":{"a":"x\u0085y"}"#))
                 .unwrap_err()
+                .to_string()
                 .contains("U+0085")
         );
         assert!(
             check(&with(r#""d":{"\u007f":"x"}"#))
                 .unwrap_err()
+                .to_string()
                 .contains("U+007F")
         );
         let long = format!(r#""d":{{"{}":1}}"#, "k".repeat(1100));
-        assert!(check(&with(&long)).unwrap_err().contains("1100 characters"));
-        assert_eq!(check("[1]").unwrap_err(), " is not a JSON object");
-        assert!(check("{oops").unwrap_err().starts_with(" is not JSON"));
+        assert!(
+            check(&with(&long))
+                .unwrap_err()
+                .to_string()
+                .contains("1100 characters")
+        );
+        assert!(matches!(check("[1]").unwrap_err(), Refusal::NotObject));
+        assert_eq!(
+            check("[1]").unwrap_err().to_string(),
+            " is not a JSON object"
+        );
+        assert!(matches!(check("{oops").unwrap_err(), Refusal::Syntax(_)));
+        assert!(
+            check("{oops")
+                .unwrap_err()
+                .to_string()
+                .starts_with(" is not JSON")
+        );
     }
 
     #[test]

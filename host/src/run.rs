@@ -269,7 +269,7 @@ impl Call {
 
 /// How the stream wires together, where the run sees enough of the cluster (`wiring.rs`).
 fn check(plan: &Plan<'_>, stream: &Held, diagnostics: &mut Vec<Reported>) -> Result<()> {
-    match crate::wiring::View::for_mode(plan.mode, &plan.namespace) {
+    match crate::wiring::View::for_caller(plan.caller, &plan.namespace, &plan.existing_namespaces) {
         Some(view) => crate::wiring::report(&|f| stream.each_object(f), &view, diagnostics),
         None => Ok(()),
     }

@@ -16,17 +16,7 @@ pub enum Sdk {
 
 /// Writes the crate `dir/name` and returns the files written.
 pub fn new_plugin(name: &str, dir: &Path, sdk: &Sdk) -> Result<Vec<PathBuf>> {
-    let valid = name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.ends_with('-');
-    if !valid {
-        return Err(error::input(format!(
-            "plugin name `{name}`: use lower-case letters, digits and dashes, starting with a letter"
-        )));
-    }
+    check_name(name)?;
     let root = dir.join(name);
     if root.exists() {
         return Err(error::input(format!(
@@ -34,18 +24,7 @@ pub fn new_plugin(name: &str, dir: &Path, sdk: &Sdk) -> Result<Vec<PathBuf>> {
             root.display()
         )));
     }
-    let sdk_dep = match sdk {
-        Sdk::Path(p) => {
-            let abs = p
-                .canonicalize()
-                .map_err(|e| error::input(format!("--sdk-path {}: {e}", p.display())))?;
-            format!("{{ path = {:?} }}", abs.display().to_string())
-        }
-        Sdk::Git => format!(
-            "{{ git = \"https://github.com/flinkwasm/flinkwasm\", tag = \"v{}\" }}",
-            env!("CARGO_PKG_VERSION")
-        ),
-    };
+    let sdk_dep = sdk_dependency(sdk)?;
     let ident: String = name
         .split('-')
         .map(|w| {
@@ -80,6 +59,38 @@ pub fn new_plugin(name: &str, dir: &Path, sdk: &Sdk) -> Result<Vec<PathBuf>> {
         written.push(path);
     }
     Ok(written)
+}
+
+/// A plugin name is a DNS label: what the pipeline, labels and file names can all hold.
+fn check_name(name: &str) -> Result<()> {
+    let valid = name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-');
+    if !valid {
+        return Err(error::input(format!(
+            "plugin name `{name}`: use lower-case letters, digits and dashes, starting with a letter"
+        )));
+    }
+    Ok(())
+}
+
+/// The `flinkwasm-sdk` dependency line of the new crate.
+fn sdk_dependency(sdk: &Sdk) -> Result<String> {
+    Ok(match sdk {
+        Sdk::Path(p) => {
+            let abs = p
+                .canonicalize()
+                .map_err(|e| error::input(format!("--sdk-path {}: {e}", p.display())))?;
+            format!("{{ path = {:?} }}", abs.display().to_string())
+        }
+        Sdk::Git => format!(
+            "{{ git = \"https://github.com/flinkwasm/flinkwasm\", tag = \"v{}\" }}",
+            env!("CARGO_PKG_VERSION")
+        ),
+    })
 }
 
 const CARGO_TOML: &str = r#"[package]

@@ -37,6 +37,7 @@
 //! Wherever both ends are in view, a mismatch (a port, TLS, an authentication) is an error.
 
 use crate::error;
+use crate::plan::Caller;
 use crate::report::Reported;
 use crate::runtime::wit;
 use crate::stream::Object;
@@ -59,19 +60,24 @@ pub struct View {
     pub complete: bool,
     /// The run's target namespace, which the pipeline takes to exist.
     pub namespace: String,
+    /// Namespaces created before this render's objects (`spec.target.namespaces`: a component
+    /// of an app-of-apps, whose root creates them).
+    pub existing: Vec<String>,
 }
 
 impl View {
-    /// The view of a run in `mode` targeting `namespace`; `None` when the mode is not checked.
-    pub fn for_mode(mode: wit::Mode, namespace: &str) -> Option<View> {
-        let complete = match mode {
-            wit::Mode::Render | wit::Mode::ArgocdCmp => true,
-            wit::Mode::Krm => false,
-            wit::Mode::PostRender => return None,
+    /// The view of a run by `caller` targeting `namespace`, where `existing` namespaces are
+    /// created before it; `None` when such a run is not checked.
+    pub fn for_caller(caller: Caller, namespace: &str, existing: &[String]) -> Option<View> {
+        let complete = match caller {
+            Caller::Render | Caller::ArgocdCmp => true,
+            Caller::Krm => false,
+            Caller::PostRender => return None,
         };
         Some(View {
             complete,
             namespace: namespace.to_string(),
+            existing: existing.to_vec(),
         })
     }
 }
@@ -485,6 +491,12 @@ impl World {
                 how: "the run's target namespace".to_string(),
             },
         );
+        for ns in &view.existing {
+            world.namespaces.entry(ns.clone()).or_insert(NsSource {
+                wave: None,
+                how: "created before this render (spec.target.namespaces)".to_string(),
+            });
+        }
         world
     }
 
@@ -1052,51 +1064,59 @@ impl World {
                 .flatten()
                 .enumerate()
             {
-                let Some(backend) = path.pointer("/backend/service") else {
-                    continue;
-                };
-                let name = str_of(backend.get("name"));
-                let field = format!("spec.rules[{i}].http.paths[{j}].backend.service");
-                let Some(svc) = self
-                    .services
-                    .iter()
-                    .find(|s| s.namespace == ns && s.name == name)
-                else {
-                    if view.complete {
-                        out.push(o.finding(
-                            Severity::Warning,
-                            &field,
-                            format!(
-                                "{} routes to Service {name} in {ns}, which the stack does not \
-                                 create",
-                                o.describe()
-                            ),
-                        ));
-                    }
-                    continue;
-                };
-                let by_number = backend.pointer("/port/number").and_then(Value::as_u64);
-                let by_name = backend.pointer("/port/name").and_then(Value::as_str);
-                let found = svc.ports.iter().any(|p| {
-                    Some(p.port) == by_number || (by_name.is_some() && p.name.as_deref() == by_name)
-                });
-                if !found && (by_number.is_some() || by_name.is_some()) {
-                    out.push(o.finding(
-                        Severity::Error,
-                        &format!("{field}.port"),
-                        format!(
-                                "{} routes to port {} of {}, which serves {}",
-                                o.describe(),
-                                by_name.map_or_else(
-                                    || by_number.unwrap_or(0).to_string(),
-                                    str::to_string
-                                ),
-                                svc.origin,
-                                ports_of(svc)
-                            ),
-                    ));
+                if let Some(backend) = path.pointer("/backend/service") {
+                    let field = format!("spec.rules[{i}].http.paths[{j}].backend.service");
+                    self.ingress_backend(o, ns, &field, backend, view, out);
                 }
             }
+        }
+    }
+
+    /// One Ingress backend (at `field`) against the Service and port it names in `ns`.
+    fn ingress_backend(
+        &self,
+        o: &Obj<'_>,
+        ns: &str,
+        field: &str,
+        backend: &Value,
+        view: &View,
+        out: &mut Vec<Finding>,
+    ) {
+        let name = str_of(backend.get("name"));
+        let Some(svc) = self
+            .services
+            .iter()
+            .find(|s| s.namespace == ns && s.name == name)
+        else {
+            if view.complete {
+                out.push(o.finding(
+                    Severity::Warning,
+                    field,
+                    format!(
+                        "{} routes to Service {name} in {ns}, which the stack does not create",
+                        o.describe()
+                    ),
+                ));
+            }
+            return;
+        };
+        let by_number = backend.pointer("/port/number").and_then(Value::as_u64);
+        let by_name = backend.pointer("/port/name").and_then(Value::as_str);
+        let found = svc.ports.iter().any(|p| {
+            Some(p.port) == by_number || (by_name.is_some() && p.name.as_deref() == by_name)
+        });
+        if !found && (by_number.is_some() || by_name.is_some()) {
+            out.push(o.finding(
+                Severity::Error,
+                &format!("{field}.port"),
+                format!(
+                    "{} routes to port {} of {}, which serves {}",
+                    o.describe(),
+                    by_name.map_or_else(|| by_number.unwrap_or(0).to_string(), str::to_string),
+                    svc.origin,
+                    ports_of(svc)
+                ),
+            ));
         }
     }
 
@@ -1549,6 +1569,7 @@ mod tests {
         View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         }
     }
 
@@ -1602,6 +1623,7 @@ metadata: {name: late, annotations: {argocd.argoproj.io/sync-wave: '5'}}
         let krm = View {
             complete: false,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         assert!(check(&objects(stream), &krm).is_empty());
     }
@@ -1627,6 +1649,7 @@ spec: {selector: {app: kafka}, ports: [{port: 9092}]}
         let view = View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         let mut found = check(&objects(stream), &view);
         found.retain(|f| f.kind == "Service");

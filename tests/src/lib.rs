@@ -7,5 +7,6 @@
 pub mod components;
 pub mod grafana;
 pub mod harness;
+pub mod helm;
 pub mod registry;
 pub mod schemas;

@@ -16,9 +16,8 @@
 use super::Integration;
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
-use crate::plan::Options;
+use crate::plan::{Caller, Options};
 use crate::run::Hooks;
-use crate::runtime::wit;
 use anyhow::Result;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -60,7 +59,7 @@ impl Integration for Generate {
     fn options(&self) -> Result<Options> {
         let i = self.inputs.clone();
         Ok(Options {
-            mode: wit::Mode::ArgocdCmp,
+            caller: Caller::ArgocdCmp,
             cluster: i.cluster,
             target: i.target,
             defaults: i.defaults,
@@ -133,6 +132,106 @@ pub fn inputs(env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs> {
         }
     }
     Ok(inputs)
+}
+
+/// `flinkwasm argocd bootstrap`: the root Application of the app-of-apps.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BootstrapArgs {
+    /// The Git repository Argo CD reads.
+    #[arg(long)]
+    pub repo: String,
+    /// The root pipeline's directory in the repository (also read here, relative to the
+    /// current directory, for its plugins and clusters; the built-in default where absent).
+    #[arg(long)]
+    pub path: String,
+    /// The cluster to render (one of the pipeline's `spec.clusters`).
+    #[arg(long)]
+    pub cluster: String,
+    /// The revision (default `HEAD`).
+    #[arg(long, default_value = "HEAD")]
+    pub revision: String,
+    /// The root Application's name (default: the pipeline's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The namespace Argo CD watches for Applications.
+    #[arg(long, default_value = "argocd")]
+    pub namespace: String,
+    /// The Argo CD project.
+    #[arg(long, default_value = "default")]
+    pub project: String,
+}
+
+/// The stack's plugins that point child Applications at their component directories; the
+/// root Application passes its own repository and revision down to them as parameters.
+const CHILD_SOURCES: &[&str] = &["flink-operator", "cmf", "flink-environment"];
+
+/// The root Application for `args`, as YAML: the flinkwasm CMP on `args.path` with the cluster
+/// as `CLUSTER`, and `source.repoURL`/`source.targetRevision` of every child-making plugin of
+/// the pipeline as Application parameters, so that the children read the same repository at
+/// the same revision as the root.
+pub fn bootstrap(args: &BootstrapArgs) -> Result<String> {
+    let path = args.path.trim_matches('/');
+    if path.is_empty()
+        || args.path.starts_with('/')
+        || path.split('/').any(|c| c == ".." || c.is_empty())
+    {
+        return Err(error::input(format!(
+            "--path {}: a directory relative to the repository's root, without `..`",
+            crate::text::safe(&args.path)
+        )));
+    }
+    if !(args.repo.starts_with("https://")
+        || args.repo.starts_with("http://")
+        || args.repo.starts_with("ssh://")
+        || args.repo.starts_with("git@"))
+    {
+        return Err(error::input(format!(
+            "--repo {}: a Git repository URL (https://, ssh:// or git@)",
+            crate::text::safe(&args.repo)
+        )));
+    }
+    // The built-in default where the directory has no pipeline (or is not checked out here).
+    let (pipeline, _) = PipelineFile::load(std::path::Path::new(path))?;
+    let cluster = pipeline.cluster_name(Some(&args.cluster))?;
+    let name = args.name.clone().unwrap_or(pipeline.metadata.name.clone());
+    let parameters: Vec<Value> = pipeline
+        .spec
+        .plugins
+        .iter()
+        .map(|p| p.display_name())
+        .filter(|n| CHILD_SOURCES.contains(&n.as_str()))
+        .map(|n| {
+            json!({"name": n, "map": {
+                "source.repoURL": args.repo,
+                "source.targetRevision": args.revision,
+            }})
+        })
+        .collect();
+    let app = json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name, "namespace": args.namespace},
+        "spec": {
+            "project": args.project,
+            "source": {
+                "repoURL": args.repo,
+                "targetRevision": args.revision,
+                "path": path,
+                "plugin": {
+                    "name": "flinkwasm",
+                    "env": [{"name": "CLUSTER", "value": cluster}],
+                    "parameters": parameters,
+                },
+            },
+            // The root renders Applications (in this namespace) and cluster-scoped Namespaces.
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": args.namespace},
+            "syncPolicy": {"automated": {"prune": true, "selfHeal": true}},
+        },
+    });
+    let Value::Object(obj) = app else {
+        unreachable!("a JSON object literal")
+    };
+    crate::stream::write(&[obj])
 }
 
 /// Scalar leaves of a config as dotted paths and their string form.

@@ -10,7 +10,7 @@ use super::{Empty, Integration, load_pipeline, read_stdin};
 use crate::error;
 use crate::held::Entry;
 use crate::pipeline::PipelineFile;
-use crate::plan::Options;
+use crate::plan::{Caller, Options};
 use crate::report::Reported;
 use crate::run::{Hooks, Input, Rendered};
 use crate::runtime::wit;
@@ -66,7 +66,7 @@ impl Integration for Krm {
         Ok(Options {
             cluster: self.list.config.cluster.clone(),
             only: self.list.config.plugins.clone(),
-            ..Options::new(wit::Mode::Krm)
+            ..Options::new(Caller::Krm)
         })
     }
 

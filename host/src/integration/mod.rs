@@ -73,6 +73,8 @@ pub fn execute(rt: &Runtime, integration: &mut dyn Integration) -> Result<()> {
     let opts = integration.options()?;
     let plan = Plan::resolve(&pipeline, &base, &opts)?;
     rt.cache().keep_out_of_repository(plan.root.path());
+    // A chart the pipeline names starts the stream (the chart source, `chart.rs`).
+    let input = crate::chart::input(rt, &plan, &base, &opts, input)?;
     let mut rendered = run::run(rt, &plan, input, &*integration)?;
     refuse_empty(integration.empty(), &rendered)?;
     // Every object becomes its final YAML before the first byte goes out: stdout is all or

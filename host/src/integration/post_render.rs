@@ -6,9 +6,8 @@ use super::{Empty, Integration, load_pipeline, read_stdin};
 use crate::annotations;
 use crate::held::{Held, Id, Returned};
 use crate::pipeline::{PipelineFile, Target};
-use crate::plan::Options;
+use crate::plan::{Caller, Options};
 use crate::run::{Hooks, Input, Rendered};
-use crate::runtime::wit;
 use anyhow::Result;
 use std::collections::HashSet;
 use std::io::Write;
@@ -66,7 +65,7 @@ impl Integration for PostRender {
             cluster: self.cluster.clone(),
             target: self.target.clone(),
             only: self.only.clone(),
-            ..Options::new(wit::Mode::PostRender)
+            ..Options::new(Caller::PostRender)
         })
     }
 

@@ -4,9 +4,8 @@
 use super::Integration;
 use crate::error;
 use crate::pipeline::{PipelineFile, Target};
-use crate::plan::Options;
+use crate::plan::{Caller, Options};
 use crate::run::Hooks;
-use crate::runtime::wit;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +42,7 @@ impl Integration for Render {
             cluster: self.cluster.clone(),
             target: self.target.clone(),
             only: self.only.clone(),
-            ..Options::new(wit::Mode::Render)
+            ..Options::new(Caller::Render)
         })
     }
 

@@ -57,6 +57,8 @@ pub struct Spec {
     /// Manifest files (relative to the pipeline directory) read as the initial stream.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// A chart rendered by the Helm CLI whose output starts the stream (`chart.rs`).
+    pub chart: Option<ChartSpec>,
     /// The plugins, in the order they run.
     pub plugins: Vec<PluginSpec>,
     /// Per-cluster values.
@@ -77,6 +79,30 @@ pub struct Verify {
     pub keys: Vec<String>,
 }
 
+/// A chart named by the pipeline: from a Helm repository (`repo`, `name`, `version`) or a
+/// directory inside the pipeline directory (`path`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartSpec {
+    /// Helm repository URL (`https://`, or `http://`).
+    pub repo: Option<String>,
+    /// The chart's name in the repository.
+    pub name: Option<String>,
+    /// The chart's version (exact).
+    pub version: Option<String>,
+    /// A chart directory, relative to the pipeline directory.
+    pub path: Option<String>,
+    /// `sha256:` of the packaged chart (`.tgz`) the repository serves.
+    pub sha256: Option<String>,
+    /// The Helm release name (default: the `releaseName` of the `valuesFrom` plugin's
+    /// Application, else the run's release).
+    pub release: Option<String>,
+    /// The plugin whose Argo CD Application (`helm.valuesObject`) gives the chart's values.
+    pub values_from: Option<String>,
+    /// Values merged last (JSON merge patch).
+    pub values: Option<serde_json::Map<String, Value>>,
+}
+
 /// Where the output goes: the values plugins see in their context.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -89,6 +115,9 @@ pub struct Target {
     pub kube_version: Option<String>,
     /// API versions the cluster serves.
     pub api_versions: Option<Vec<String>>,
+    /// Namespaces that exist before this render's objects are applied (created by the root of
+    /// an app-of-apps): the wiring check takes them as created.
+    pub namespaces: Option<Vec<String>>,
 }
 
 impl Target {
@@ -105,6 +134,7 @@ impl Target {
                 .api_versions
                 .clone()
                 .or_else(|| base.api_versions.clone()),
+            namespaces: self.namespaces.clone().or_else(|| base.namespaces.clone()),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! compile that failed.
 
 use super::engine;
-use crate::error;
+use super::{Cause, PluginError};
 use crate::isolate::{self, Bounds, Failure};
 use anyhow::Result;
 use std::time::Duration;
@@ -39,11 +39,7 @@ impl Compile {
             Compile::Trusted => engine
                 .precompile_component(bytes)
                 .map_err(anyhow::Error::from)
-                .map_err(|e| {
-                    error::integrity(format!(
-                        "plugin {name}: not a valid WebAssembly component: {e:#}"
-                    ))
-                }),
+                .map_err(|e| PluginError::new(name, Cause::Invalid(format!("{e:#}"))).into()),
             Compile::Isolated { memory, timeout } => {
                 let bounds = Bounds {
                     memory,
@@ -59,25 +55,13 @@ impl Compile {
 
 /// A failed isolated compile as an error naming the plugin and the bound.
 fn failed(name: &str, failure: Failure, memory: usize, timeout: Duration) -> anyhow::Error {
-    match failure {
-        Failure::Time => error::plugin(format!(
-            "plugin {name}: compiling it took longer than its compile time limit of {timeout:?} \
-             (limits.compileTimeout); nothing was cached"
-        )),
-        Failure::Memory | Failure::TooLarge => error::plugin(format!(
-            "plugin {name}: compiling it needed more than its compile memory limit of {} MiB \
-             (limits.compileMemory); nothing was cached",
-            memory >> 20
-        )),
-        Failure::Refused(why) => error::integrity(format!(
-            "plugin {name}: not a valid WebAssembly component: {}",
-            crate::text::safe(&why)
-        )),
-        Failure::Broken(why) => anyhow::anyhow!(
-            "plugin {name}: the isolated compile failed: {}",
-            crate::text::safe(&why)
-        ),
-    }
+    let cause = match failure {
+        Failure::Time => Cause::CompileTime(timeout),
+        Failure::Memory | Failure::TooLarge => Cause::CompileMemory(memory),
+        Failure::Refused(why) => Cause::Invalid(crate::text::safe(&why).into_owned()),
+        Failure::Broken(why) => Cause::CompileBroken(crate::text::safe(&why).into_owned()),
+    };
+    PluginError::new(name, cause).into()
 }
 
 /// The child's side of [`Compile::Isolated`]: compiles the component on stdin with the

@@ -3,34 +3,30 @@
 
 mod cache;
 pub mod compile;
+mod contract;
 mod described;
 pub mod engine;
+mod error;
 mod limits;
 mod sandbox;
 mod ticker;
 
 pub use cache::{Cache, Outcome, hex, record_key, sha256_hex};
 pub use compile::{Compile, compile_in_child};
+pub use error::{Cause, Fault, PluginError};
 pub use limits::Limits;
 pub use sandbox::State;
 
-use crate::error;
 use anyhow::{Context as _, Result};
 use ticker::Ticker;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store, Trap};
 
-/// Host bindings generated from `wit/plugin.wit`; the WIT file documents every item.
-#[allow(missing_docs)]
-pub mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "plugin",
-    });
-}
-
-/// The contract's types, as the host sees them.
-pub use bindings::flinkwasm::plugin::types as wit;
+pub use contract::VERSION as CONTRACT;
+/// The contract's `host` interface, as the host sees it.
+pub use contract::current::flinkwasm::plugin::host as wit_host;
+/// The contract's types, as the host sees them (`flinkwasm:plugin@0.3.0`).
+pub use contract::current::flinkwasm::plugin::types as wit;
 
 /// The engine, the linker every plugin is instantiated with, the compile cache and the epoch
 /// ticker.
@@ -48,8 +44,9 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime using `cache`. With `exit_on_stuck`, a plugin blocked in a host call past its
-    /// time limit ends the process (exit code 4); the CLI sets it.
-    pub fn new(cache: Cache, exit_on_stuck: bool) -> Result<Runtime> {
+    /// time limit ends the process with that exit code; the CLI sets it (the runtime knows
+    /// nothing of exit codes).
+    pub fn new(cache: Cache, exit_on_stuck: Option<i32>) -> Result<Runtime> {
         let engine = Engine::new(&engine::config())
             .map_err(anyhow::Error::from)
             .context("creating the wasmtime engine")?;
@@ -58,7 +55,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        bindings::Plugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+        contract::add_to_linker(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking the flinkwasm host interface")?;
         let ticker =
@@ -137,27 +134,24 @@ impl Runtime {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(component.clone());
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            // wasmtime names the missing import in the outer message (`component imports
-            // function `x`, but ...`) and the reason in the cause; keep both.
-            error::integrity(format!(
-                "plugin {name}: needs an import flinkwasm does not provide (plugins may import only \
-                 flinkwasm:plugin/host and WASI): {:#}",
-                anyhow::Error::from(e)
-            ))
-        })?;
-        let pre = bindings::PluginPre::new(pre).map_err(|e| {
-            error::integrity(format!(
-                "plugin {name}: does not implement the flinkwasm:plugin@0.2.0 world: {}",
-                anyhow::Error::from(e)
-            ))
-        })?;
         Ok(Plugin {
+            pre: self.link(name, &component)?,
             name: name.to_string(),
             digest,
             outcome,
-            pre,
         })
+    }
+
+    /// Links `component` against the host's imports and binds it to the contract's version
+    /// its exports match.
+    fn link(&self, name: &str, component: &Component) -> Result<contract::Pre, PluginError> {
+        let pre = self.linker.instantiate_pre(component).map_err(|e| {
+            // wasmtime names the missing import in the outer message (`component imports
+            // function `x`, but ...`) and the reason in the cause; keep both.
+            PluginError::new(name, Cause::Import(format!("{:#}", anyhow::Error::from(e))))
+        })?;
+        contract::Pre::new(pre)
+            .map_err(|e| PluginError::new(name, Cause::World(anyhow::Error::from(e).to_string())))
     }
 }
 
@@ -166,7 +160,7 @@ pub struct Plugin {
     name: String,
     digest: String,
     outcome: Outcome,
-    pre: bindings::PluginPre<State>,
+    pre: contract::Pre,
 }
 
 impl Plugin {
@@ -220,20 +214,17 @@ pub struct Instance<'r> {
     limits: Limits,
     runtime: &'r Runtime,
     store: Store<State>,
-    bindings: Option<bindings::Plugin>,
+    bindings: Option<contract::Bindings>,
 }
 
 impl Instance<'_> {
     fn call<T>(
         &mut self,
         what: &str,
-        f: impl FnOnce(&bindings::Plugin, &mut Store<State>) -> wasmtime::Result<T>,
+        f: impl FnOnce(&contract::Bindings, &mut Store<State>) -> wasmtime::Result<T>,
     ) -> Result<T> {
         let Some(bindings) = self.bindings.take() else {
-            return Err(error::plugin(format!(
-                "plugin {}: instance is unusable after an earlier failure",
-                self.name
-            )));
+            return Err(PluginError::new(&self.name, Cause::Unusable).into());
         };
         self.store
             .set_epoch_deadline(Ticker::ticks(self.limits.timeout));
@@ -246,12 +237,7 @@ impl Instance<'_> {
             Ok(_) if self.store.data().stdio_full() => {
                 self.store.data_mut().drain_stdio();
                 self.store.data_mut().log.finish();
-                Err(error::plugin(format!(
-                    "plugin {}: wrote more than {} to stdout/stderr (use the log import) while \
-                     {what}",
-                    self.name,
-                    mib(self.limits.log_bytes)
-                )))
+                Err(self.error(what, Fault::Stdio(self.limits.log_bytes)).into())
             }
             Ok(v) => {
                 tracing::debug!(
@@ -271,7 +257,6 @@ impl Instance<'_> {
 
     /// Turns a wasmtime failure into an error that names the plugin and the cause.
     fn fail(&mut self, e: wasmtime::Error, what: &str) -> anyhow::Error {
-        let name = self.name.clone();
         let limits = self.limits;
         // The pipe refuses a write that would overflow it, possibly before it is exactly full,
         // so its trap message is the reliable sign.
@@ -282,49 +267,43 @@ impl Instance<'_> {
         let memory_hit = self.store.data().limiter.memory_hit.clone();
         let trap = e.downcast_ref::<Trap>().copied();
         let text = format!("{e:#}");
-        let mut detail = String::new();
-        let cause = if let Some(why) = memory_hit {
-            detail = format!(": {why}");
-            format!("exceeded its memory limit of {}", mib(limits.memory_bytes))
+        let fault = if let Some(why) = memory_hit {
+            Fault::Memory(limits.memory_bytes, why)
         } else if text.contains("fuel allocated for hostcalls has been exhausted") {
-            format!(
-                "returned more than its output limit of {}",
-                mib(limits.output_bytes)
-            )
+            Fault::OutputLimit(limits.output_bytes)
         } else if let Some(what) = count_limit(&text) {
-            format!(
-                "needs more {what} than a plugin may have ({} memories, {} tables, {} core \
-                 instances)",
-                sandbox::MAX_MEMORIES,
-                sandbox::MAX_TABLES,
-                sandbox::MAX_INSTANCES
-            )
+            Fault::Counts(what)
         } else if trap == Some(Trap::Interrupt) {
-            format!("timed out after {:?} (its time limit)", limits.timeout)
+            Fault::Timeout(limits.timeout)
         } else if trap == Some(Trap::StackOverflow) {
-            "overflowed its stack (unbounded recursion?)".to_string()
+            Fault::StackOverflow
         } else if stdio_full {
-            format!(
-                "wrote more than {} to stdout/stderr (use the log import)",
-                mib(limits.log_bytes)
-            )
+            Fault::Stdio(limits.log_bytes)
         } else if trap == Some(Trap::UnreachableCodeReached) {
-            match last_stderr {
-                Some(line) => format!("panicked or aborted: {line}"),
-                None => "panicked or aborted (wasm `unreachable`)".to_string(),
-            }
+            Fault::Panic(last_stderr)
         } else {
             match trap {
-                Some(t) => format!("trapped: {t}"),
-                None => format!("failed: {}", crate::text::safe(&text)),
+                Some(t) => Fault::Trap(t),
+                None => Fault::Failed(crate::text::safe(&text).into_owned()),
             }
         };
-        error::plugin(format!("plugin {name}: {cause} while {what}{detail}"))
+        self.error(what, fault).into()
+    }
+
+    /// This plugin's failure while `during`.
+    fn error(&self, during: &str, fault: Fault) -> PluginError {
+        PluginError::new(
+            &self.name,
+            Cause::Call {
+                during: during.to_string(),
+                fault,
+            },
+        )
     }
 
     /// Calls `describe`, and checks the answer against the bounds of [`check_info`].
     pub fn describe(&mut self) -> Result<wit::PluginInfo> {
-        let info = self.call("describing itself", |b, s| b.call_describe(s))?;
+        let info = self.call("describing itself", |b, s| b.describe(s))?;
         check_info(&self.name, &info)?;
         Ok(info)
     }
@@ -342,22 +321,15 @@ impl Instance<'_> {
 
     /// Calls `run`, and checks the output against the output limit.
     pub fn run(&mut self, ctx: &wit::Context, manifests: &[String]) -> Result<wit::RunOutput> {
-        let out = self.call("running", |b, s| b.call_run(s, ctx, manifests))?;
+        let out = self.call("running", |b, s| b.run(s, ctx, manifests))?;
         if out.diagnostics.len() > MAX_DIAGNOSTICS {
-            return Err(error::plugin(format!(
-                "plugin {}: returned {} diagnostics, more than the {MAX_DIAGNOSTICS} a run may report",
-                self.name,
-                out.diagnostics.len()
-            )));
+            let cause = Cause::Diagnostics(out.diagnostics.len());
+            return Err(PluginError::new(&self.name, cause).into());
         }
         let size = output_size(&out);
         if size > self.limits.output_bytes {
-            return Err(error::plugin(format!(
-                "plugin {}: returned {} of output, above its output limit of {}",
-                self.name,
-                mib(size),
-                mib(self.limits.output_bytes)
-            )));
+            let cause = Cause::Output(size, self.limits.output_bytes);
+            return Err(PluginError::new(&self.name, cause).into());
         }
         Ok(out)
     }
@@ -409,11 +381,7 @@ const MAX_INFO_TEXT: usize = 1024;
 /// [`MAX_SCHEMA_BYTES`], a name, version or description over 1 KiB, more than 256 groups or
 /// kinds in its `select`.
 fn check_info(plugin: &str, info: &wit::PluginInfo) -> Result<()> {
-    let refuse = |what: String| {
-        Err(error::plugin(format!(
-            "plugin {plugin}: describes itself with {what}"
-        )))
-    };
+    let refuse = |what: String| Err(PluginError::new(plugin, Cause::Description(what)).into());
     if info.config_schema.len() > MAX_SCHEMA_BYTES {
         return refuse(format!(
             "a config schema of {}, above the {} a schema may have",

@@ -2,7 +2,7 @@
 //! clocks and randomness, bounded memory and logs, and the `log` import.
 
 use super::Limits;
-use crate::runtime::bindings::flinkwasm::plugin::host::{Host, Level};
+use crate::runtime::wit_host::Level;
 use rand::SeedableRng as _;
 use rand::rngs::StdRng;
 use std::time::Duration;
@@ -96,15 +96,6 @@ impl WasiView for State {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
-    }
-}
-
-/// The `types` interface has no functions; its (empty) host trait still needs an impl.
-impl crate::runtime::bindings::flinkwasm::plugin::types::Host for State {}
-
-impl Host for State {
-    fn log(&mut self, level: Level, message: String) {
-        self.log.emit(level, &message);
     }
 }
 

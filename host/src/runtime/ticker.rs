@@ -38,15 +38,16 @@ pub struct Ticker {
 }
 
 impl Ticker {
-    /// Starts ticking `engine`. With `exit_on_stuck`, the watchdog may end the process.
-    pub fn start(engine: Engine, exit_on_stuck: bool) -> std::io::Result<Ticker> {
+    /// Starts ticking `engine`. With `exit_on_stuck`, the watchdog may end the process with
+    /// that exit code.
+    pub fn start(engine: Engine, exit_on_stuck: Option<i32>) -> std::io::Result<Ticker> {
         let shared = Arc::new(Shared::default());
         let theirs = Arc::clone(&shared);
         thread::Builder::new().name("flinkwasm-epoch".into()).spawn(move || {
             while !theirs.stop.load(Ordering::Relaxed) {
                 thread::sleep(TICK);
                 engine.increment_epoch();
-                if exit_on_stuck {
+                if let Some(code) = exit_on_stuck {
                     let now = Instant::now();
                     let late = theirs.armed.lock().ok().and_then(|armed| {
                         armed
@@ -59,7 +60,7 @@ impl Ticker {
                         eprintln!(
                             "error: plugin {plugin}: timed out after {limit:?} (blocked in a host call past its limit; stopped by the watchdog)"
                         );
-                        std::process::exit(i32::from(crate::error::ExitKind::Plugin.code()));
+                        std::process::exit(code);
                     }
                 }
             }

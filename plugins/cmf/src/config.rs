@@ -22,6 +22,10 @@ pub struct Config {
     /// The Argo CD Application.
     #[serde(default)]
     pub argocd: argocd::Settings,
+    /// Where Argo CD reads this component from (layout `root`: the Application renders it
+    /// through the flinkwasm Config Management Plugin).
+    #[serde(default)]
+    pub source: argocd::GitSource,
     /// CMF's resources (default requests 1 CPU / 1Gi, limits 2 CPU / 1Gi).
     #[serde(default)]
     pub resources: Requirements,

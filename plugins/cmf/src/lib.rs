@@ -8,6 +8,9 @@
 //! - Declares on the Application what the chart runs ([`flinkwasm_stack::workloads`]): CMF's
 //!   pods (by the configurable `podLabels`) and `cmf-service` (port 80 to 8080) with its TLS and
 //!   client authentication, which the `flink-environment` plugin and the wiring check read.
+//! - `argocd.layout` says which part this pipeline renders: all of it (`whole`), only the
+//!   Application pointing the flinkwasm CMP at `workloads/cmf` (`root`), or all but the
+//!   Application (`component`, the chart rendered in the pipeline).
 //! - Transforms the chart's own output (post-render): the CMF Deployment gets the same labels
 //!   and resources (a release in another namespace is refused), and the data
 //!   `PersistentVolumeClaim` is protected from pruning and uninstall
@@ -82,7 +85,7 @@ impl Plugin for Cmf {
                 protect(m, &cfg);
             }
         }
-        if ctx.mode.generates() && cfg.argocd.enabled() {
+        if ctx.generate && cfg.argocd.enabled() {
             if cfg.license.secret_ref.is_none() {
                 diagnostics.push(
                     Diagnostic::info(
@@ -101,12 +104,16 @@ impl Plugin for Cmf {
                 // The SQLite database lives on a PVC: a sync must never prune it.
                 prune: false,
             };
-            let source = cfg.chart.source(&config::default_chart(), cfg.values());
+            let source = cfg
+                .argocd
+                .source(&cfg.source, "workloads/cmf", &ctx.cluster, || {
+                    cfg.chart.source(&config::default_chart(), cfg.values())
+                })?;
             let mut app = cfg.argocd.application(&component, source);
             declaration(&cfg, &namespace).declare(&mut app);
             manifests.push(app);
         }
-        if ctx.mode.generates() {
+        if ctx.generate && cfg.argocd.layout().objects() {
             manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));
             manifests.extend(security::network_policy(&cfg, &namespace, COMPONENT));
         }

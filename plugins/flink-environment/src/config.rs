@@ -57,7 +57,7 @@ pub struct Config {
     pub argocd: flinkwasm_stack::argocd::Settings,
     /// Where that Application's Argo CD reads this component from.
     #[serde(default)]
-    pub source: Source,
+    pub source: flinkwasm_stack::argocd::GitSource,
     /// The Flink pods' NetworkPolicy, and the namespace's default deny (opt-in).
     #[serde(default)]
     pub network_policy: crate::security::NetworkPolicy,
@@ -93,27 +93,6 @@ impl ApplicationDefaults {
     pub fn service_account(&self) -> &str {
         self.service_account.as_deref().unwrap_or("flink")
     }
-}
-
-/// Where Argo CD reads the `flink-resources` component from: the Git source of its
-/// Application.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Source {
-    /// Git repository URL (required to emit the Application).
-    #[serde(rename = "repoURL")]
-    #[schemars(length(min = 1))]
-    pub repo_url: Option<String>,
-    /// Revision (default `HEAD`).
-    #[serde(rename = "targetRevision")]
-    #[schemars(length(min = 1))]
-    pub target_revision: Option<String>,
-    /// Path of the component in the repository (default `workloads/flink-resources`).
-    #[schemars(length(min = 1))]
-    pub path: Option<String>,
-    /// The Config Management Plugin's name (default `flinkwasm`).
-    #[schemars(length(min = 1))]
-    pub plugin: Option<String>,
 }
 
 /// Kafka connection settings.

@@ -3,12 +3,14 @@
 
 use crate::config::Config;
 use flinkwasm_sdk::prelude::*;
-use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::argocd::{Component, Layout};
 
 /// The Application, or an error when the configuration cannot name its source.
 pub fn application(ctx: &Context, cfg: &Config, namespace: &str) -> Result<Manifest, Error> {
-    let source = &cfg.source;
-    let Some(repo) = source.repo_url.as_deref() else {
+    let Some(source) = cfg
+        .source
+        .plugin_source("workloads/flink-resources", &ctx.cluster)
+    else {
         return Err(Diagnostic::error(
             "the flink-resources Application needs the Git repository Argo CD reads: set \
              source.repoURL, or argocd.enabled: false to emit no Application",
@@ -21,18 +23,15 @@ pub fn application(ctx: &Context, cfg: &Config, namespace: &str) -> Result<Manif
         name: "flink-resources",
         sync_wave: 120,
         destination_namespace: namespace,
-        // CFK's CRDs may not exist yet during the dry run of the first sync.
-        sync_options: &["SkipDryRunOnMissingResource=true"],
+        // Rendered whole, the Application may be applied in the same sync as CFK's install,
+        // whose CRDs may not exist yet at its dry run. As a root's child it syncs only once
+        // the waves before it are healthy (argocd-cm's health checks), so the CRDs exist.
+        sync_options: if cfg.argocd.layout() == Layout::Root {
+            &[]
+        } else {
+            &["SkipDryRunOnMissingResource=true"]
+        },
         prune: true,
     };
-    let plugin_source = json!({
-        "repoURL": repo,
-        "targetRevision": source.target_revision.as_deref().unwrap_or("HEAD"),
-        "path": source.path.as_deref().unwrap_or("workloads/flink-resources"),
-        "plugin": {
-            "name": source.plugin.as_deref().unwrap_or("flinkwasm"),
-            "env": [{"name": "CLUSTER", "value": ctx.cluster}]
-        }
-    });
-    Ok(cfg.argocd.application(&component, plugin_source))
+    Ok(cfg.argocd.application(&component, source))
 }

@@ -92,7 +92,11 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             out.manifests.push(m);
         }
     }
-    if ctx.mode.generates() && cfg.generate.unwrap_or(true) {
+    let layout = cfg.argocd.layout();
+    if ctx.generate && cfg.generate.unwrap_or(true) && !layout.objects() {
+        // The root renders no CFK object, only the namespace its Flink pods will run in.
+        namespaces.extend(cfg.kubernetes_namespace.clone());
+    } else if ctx.generate && cfg.generate.unwrap_or(true) {
         if !have_rest_class {
             out.manifests
                 .push(rest_class_manifest(ctx, cfg, &rest_class, cmf.as_ref())?);
@@ -110,8 +114,10 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
             namespaces.extend(flink_namespace(&env));
             out.manifests.push(env);
         }
-        // Flink's pods run in each environment's kubernetesNamespace: it must exist before
-        // CMF creates them (and before the policies and metrics Service land there).
+    }
+    // Flink's pods run in each environment's kubernetesNamespace: it must exist before CMF
+    // creates them (and before the policies and metrics Service land there).
+    if ctx.generate && cfg.generate.unwrap_or(true) && layout.namespaces() {
         namespaces.sort();
         namespaces.dedup();
         for ns in namespaces {
@@ -122,7 +128,7 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         }
     }
     out.manifests.extend(policies);
-    if ctx.mode.generates() && cfg.argocd.enabled() {
+    if ctx.generate && cfg.argocd.enabled() {
         out.manifests
             .push(crate::gitops::application(ctx, cfg, &ctx.namespace)?);
     }
@@ -321,7 +327,7 @@ fn lower(
         );
     }
 
-    if ctx.mode.generates() {
+    if ctx.generate {
         let checkpoints = flink_configuration
             .get("state.checkpoints.dir")
             .and_then(Value::as_str);

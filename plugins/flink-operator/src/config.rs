@@ -36,6 +36,10 @@ pub struct Config {
     /// The Argo CD Application.
     #[serde(default)]
     pub argocd: argocd::Settings,
+    /// Where Argo CD reads this component from (layout `root`: the Application renders it
+    /// through the flinkwasm Config Management Plugin).
+    #[serde(default)]
+    pub source: argocd::GitSource,
     /// The operator pod's resources (default 2 CPU / 3Gi, requests = limits).
     #[serde(default)]
     pub resources: Requirements,

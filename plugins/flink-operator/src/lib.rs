@@ -13,6 +13,9 @@
 //!   ([`flinkwasm_stack::workloads`]) for the wiring check.
 //! - Turns the admission webhook off when the cluster has no cert-manager, since the chart's
 //!   webhook needs a cert-manager `Issuer` and `Certificate`.
+//! - `argocd.layout` says which part of that this pipeline renders: all of it (`whole`), only
+//!   the Application pointing the flinkwasm CMP at `workloads/flink-kubernetes-operator` and the
+//!   Namespaces (`root`), or all but those (`component`, the chart rendered in the pipeline).
 //! - Transforms the chart's own output (post-render): the operator Deployment gets the same
 //!   labels, annotations and resources; a release installed into another namespace than the
 //!   stack's is refused (only the Deployment could move, its ServiceAccount and ConfigMap could
@@ -40,6 +43,8 @@ const NAME_LABEL: &str = "app.kubernetes.io/name";
 const COMPONENT: &str = "flink-kubernetes-operator";
 /// The API cert-manager serves.
 const CERT_MANAGER: &str = "cert-manager.io/v1";
+/// The component's directory in the repository (layout `root`'s default source path).
+const COMPONENT_PATH: &str = "workloads/flink-kubernetes-operator";
 /// The port the chart's admission webhook listens on.
 const WEBHOOK_PORT: u16 = 9443;
 
@@ -106,7 +111,7 @@ impl Plugin for FlinkOperator {
             }
         }
 
-        if ctx.mode.generates() && cfg.argocd.enabled() {
+        if ctx.generate && cfg.argocd.enabled() {
             if !webhook && cfg.webhook.create.is_none() {
                 diagnostics.push(
                     Diagnostic::warning(format!(
@@ -127,7 +132,11 @@ impl Plugin for FlinkOperator {
                 prune: true,
             };
             let declared = declaration(&values, &namespace);
-            let source = cfg.chart.source(&config::default_chart(), values);
+            let source = cfg
+                .argocd
+                .source(&cfg.source, COMPONENT_PATH, &ctx.cluster, || {
+                    cfg.chart.source(&config::default_chart(), values)
+                })?;
             let mut app = cfg.argocd.application(&component, source);
             declared.declare(&mut app);
             for ns in &declared.namespaces {
@@ -137,7 +146,10 @@ impl Plugin for FlinkOperator {
             }
             manifests.push(app);
         }
-        if ctx.mode.generates() && cfg.network_policy.enabled.unwrap_or(false) {
+        if ctx.generate
+            && cfg.argocd.layout().objects()
+            && cfg.network_policy.enabled.unwrap_or(false)
+        {
             manifests.push(network_policy(&cfg, &namespace, webhook));
         }
         Ok(Output {

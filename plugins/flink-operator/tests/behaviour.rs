@@ -3,7 +3,7 @@
 
 use flink_operator::FlinkOperator;
 use flinkwasm_sdk::testing;
-use flinkwasm_sdk::{Manifest, Mode, Value, json};
+use flinkwasm_sdk::{Manifest, Value, json};
 
 fn values(app: &Manifest) -> Value {
     app.peek(&["spec", "source", "helm", "valuesObject"])
@@ -50,7 +50,7 @@ fn renders_the_operator_application_from_its_config() {
 
 #[test]
 fn post_render_emits_nothing_and_refuses_cert_manager_objects_it_cannot_install() {
-    let ctx = testing::context().with_mode(Mode::PostRender);
+    let ctx = testing::context().post_rendering();
     let issuer = "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: webhook-issuer}\n";
     let run = testing::run::<FlinkOperator>(&ctx, issuer).unwrap();
     assert!(run.manifests.is_empty());

@@ -58,6 +58,6 @@ fn every_config_of_the_repository_s_pipelines_is_accepted() {
     // Each entry and cluster config of this plugin counts once: the files were read.
     assert_eq!(
         stack::assert_repository_configs_accepted("flink-operator", before, &now),
-        4
+        6
     );
 }

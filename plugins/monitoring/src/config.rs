@@ -33,6 +33,18 @@ pub struct Config {
     /// The operator PodMonitor.
     #[serde(default)]
     pub operator: Operator,
+    /// Flink's metrics Services and their ServiceMonitor.
+    #[serde(default)]
+    pub flink: Flink,
+}
+
+/// Flink metrics settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Flink {
+    /// Emit the metrics Services and the ServiceMonitor (default true; false in the operator's
+    /// component, which renders only the operator PodMonitor).
+    pub enabled: Option<bool>,
 }
 
 /// Dashboard settings.

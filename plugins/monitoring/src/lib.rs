@@ -55,7 +55,7 @@ impl Plugin for Monitoring {
             .unwrap_or_else(|| ctx.namespace.clone());
         let mut diagnostics = Vec::new();
         reporter::enable(&cfg, &mut manifests, &mut diagnostics)?;
-        if ctx.mode.generates() {
+        if ctx.generate {
             let monitors = ctx.has_api(MONITORING_API);
             if !monitors {
                 diagnostics.push(Diagnostic::warning(format!(

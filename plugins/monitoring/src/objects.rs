@@ -30,9 +30,16 @@ pub fn generate(
     flink_namespaces: &[String],
     monitors: bool,
 ) -> Result<Vec<Manifest>, Error> {
-    let mut out: Vec<Manifest> = flink_namespaces.iter().map(|ns| service(cfg, ns)).collect();
+    let flink = cfg.flink.enabled.unwrap_or(true);
+    let mut out: Vec<Manifest> = if flink {
+        flink_namespaces.iter().map(|ns| service(cfg, ns)).collect()
+    } else {
+        Vec::new()
+    };
     if monitors {
-        out.push(service_monitor(cfg, namespace, flink_namespaces));
+        if flink {
+            out.push(service_monitor(cfg, namespace, flink_namespaces));
+        }
         if cfg.operator.enabled.unwrap_or(true) {
             out.push(pod_monitor(cfg, namespace));
         }

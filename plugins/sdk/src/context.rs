@@ -1,30 +1,10 @@
-//! The run context a plugin receives: cluster, namespace, mode, capabilities, config and files.
+//! The run context a plugin receives: cluster, namespace, whether to generate, the caller,
+//! capabilities, config and files.
 
 use crate::bindings::flinkwasm::plugin::types as wit;
 use crate::diagnostic::Error;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-
-/// How the host was invoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `flinkwasm render`.
-    Render,
-    /// `flinkwasm post-render` (Helm).
-    PostRender,
-    /// `flinkwasm krm` (kustomize, kpt).
-    Krm,
-    /// An Argo CD Config Management Plugin.
-    ArgocdCmp,
-}
-
-impl Mode {
-    /// True when the plugin should generate its own objects (it assembles the stack) rather than
-    /// only transform what it is given.
-    pub fn generates(self) -> bool {
-        matches!(self, Mode::Render | Mode::ArgocdCmp)
-    }
-}
 
 /// Everything the plugin knows about the run.
 #[derive(Debug, Clone)]
@@ -35,8 +15,12 @@ pub struct Context {
     pub namespace: String,
     /// Helm release or Argo CD application name.
     pub release: String,
-    /// How the host was invoked.
-    pub mode: Mode,
+    /// Whether the plugin should add objects of its own (the host assembles a stack: `render`,
+    /// Argo CD) rather than only change what it is given (Helm post-render, KRM).
+    pub generate: bool,
+    /// Who called the host (`render`, `post-render`, `krm`, `argocd-cmp`, or a name a later
+    /// host adds): information for logs and diagnostics; decide from [`generate`](Self::generate).
+    pub caller: String,
     /// Kubernetes version of the target cluster, without a leading `v`.
     pub kube_version: String,
     /// API group/versions the target cluster serves.
@@ -66,12 +50,8 @@ impl Context {
             cluster: ctx.cluster,
             namespace: ctx.namespace,
             release: ctx.release,
-            mode: match ctx.mode {
-                wit::Mode::Render => Mode::Render,
-                wit::Mode::PostRender => Mode::PostRender,
-                wit::Mode::Krm => Mode::Krm,
-                wit::Mode::ArgocdCmp => Mode::ArgocdCmp,
-            },
+            generate: ctx.generate,
+            caller: ctx.caller,
             kube_version: ctx.capabilities.kube_version,
             api_versions: ctx.capabilities.api_versions,
             config,

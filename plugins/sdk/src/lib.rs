@@ -37,7 +37,7 @@
 //! With the `testing` feature (a dev-dependency), [`testing`] runs a plugin natively in its
 //! crate's own tests: YAML in, the stream and diagnostics out, as the host would give them.
 //!
-//! The contract itself is `wit/plugin.wit` (`flinkwasm:plugin@0.2.0`); this crate is the only
+//! The contract itself is `wit/plugin.wit` (`flinkwasm:plugin@0.3.0`); this crate is the only
 //! code that touches its generated bindings.
 
 #![warn(missing_docs)]
@@ -66,7 +66,7 @@ pub mod bindings {
     });
 }
 
-pub use context::{Context, Mode};
+pub use context::Context;
 pub use diagnostic::{Diagnostic, Error, Severity};
 pub use manifest::{Manifest, ResourceRef, Selector};
 pub use patch::merge_patch;
@@ -127,8 +127,8 @@ pub mod log {
 /// Everything a plugin usually needs, in one import.
 pub mod prelude {
     pub use crate::{
-        Context, Diagnostic, Error, Info, JsonSchema, Manifest, Map, Mode, Output, Plugin,
-        ResourceRef, Role, Selector, Severity, Value, json, merge_patch,
+        Context, Diagnostic, Error, Info, JsonSchema, Manifest, Map, Output, Plugin, ResourceRef,
+        Role, Selector, Severity, Value, json, merge_patch,
     };
 }
 

@@ -5,7 +5,7 @@
 //! use flinkwasm_sdk::testing;
 //!
 //! let ctx = testing::context()
-//!     .with_mode(Mode::PostRender)
+//!     .post_rendering()
 //!     .with_config(json!({"namespace": "confluent"}));
 //! let run = testing::run::<MyPlugin>(&ctx, "apiVersion: v1\nkind: ConfigMap\n...").unwrap();
 //! assert!(run.errors().is_empty(), "{:?}", run.diagnostics);
@@ -20,19 +20,20 @@
 //! policy, secret values, the wiring check) are not repeated: the host's tests cover them.
 
 use crate::plugin::{Info, run_texts};
-use crate::{Context, Diagnostic, Manifest, Map, Mode, Plugin, Severity, Value};
+use crate::{Context, Diagnostic, Manifest, Map, Plugin, Severity, Value};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// The context a test starts from: cluster `default`, namespace `confluent`, release
-/// `confluent-platform-flink`, mode `render`, Kubernetes 1.31.0 serving `v1` and `apps/v1`,
+/// `confluent-platform-flink`, called by `render` (so generating), Kubernetes 1.31.0 serving `v1` and `apps/v1`,
 /// an empty config and no files. Change it with the `with_*` methods.
 pub fn context() -> Context {
     Context {
         cluster: "default".into(),
         namespace: "confluent".into(),
         release: "confluent-platform-flink".into(),
-        mode: Mode::Render,
+        generate: true,
+        caller: "render".into(),
         kube_version: "1.31.0".into(),
         api_versions: vec!["apps/v1".into(), "v1".into()],
         config: Map::new(),
@@ -41,9 +42,16 @@ pub fn context() -> Context {
 }
 
 impl Context {
-    /// The same context in another mode.
-    pub fn with_mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
+    /// The same context as a Helm post-render gives it: caller `post-render`, not generating.
+    pub fn post_rendering(self) -> Self {
+        self.with_caller("post-render", false)
+    }
+
+    /// The same context from another caller, generating or not (`krm` does not, `argocd-cmp`
+    /// does).
+    pub fn with_caller(mut self, caller: &str, generate: bool) -> Self {
+        self.caller = caller.into();
+        self.generate = generate;
         self
     }
 

@@ -61,6 +61,84 @@ pub struct Settings {
     #[serde(default)]
     #[schemars(inner(pattern("^[A-Za-z]+=.+$")))]
     pub sync_options: Vec<String>,
+    /// Which part of the component this pipeline renders (default `whole`).
+    pub layout: Option<Layout>,
+}
+
+/// Which part of a component a pipeline renders, so that under Argo CD every object has one
+/// owner (README, "GitOps").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Layout {
+    /// Everything in one render: the component's Application (for a chart, the Helm-native
+    /// one, where Argo CD installs the chart and no plugin sees its output) and every object
+    /// the component adds. For `flinkwasm render | kubectl apply` and the Helm-native option.
+    #[default]
+    Whole,
+    /// Only the component's Application, pointing the flinkwasm Config Management Plugin at
+    /// the component's directory (`source`) with the cluster passed down, and the Namespaces
+    /// the component needs beyond its destination: the bootstrap (root) Application's pipeline.
+    Root,
+    /// The component's own objects (the chart's output as the pipeline renders it, transformed,
+    /// and what the component adds) without its Application or Namespaces: the pipeline of the
+    /// component's directory, which the root's Application points at.
+    Component,
+}
+
+impl Layout {
+    /// Whether this render emits the component's Application.
+    pub fn application(self) -> bool {
+        self != Layout::Component
+    }
+
+    /// Whether this render emits the Namespaces the component needs.
+    pub fn namespaces(self) -> bool {
+        self != Layout::Component
+    }
+
+    /// Whether this render emits the objects the component adds besides its Application.
+    pub fn objects(self) -> bool {
+        self != Layout::Root
+    }
+}
+
+/// Where Argo CD reads a component from: the Git source of an Application rendered by the
+/// flinkwasm Config Management Plugin.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitSource {
+    /// Git repository URL (required to emit the Application).
+    #[serde(rename = "repoURL")]
+    #[schemars(length(min = 1))]
+    pub repo_url: Option<String>,
+    /// Revision (default `HEAD`).
+    #[serde(rename = "targetRevision")]
+    #[schemars(length(min = 1))]
+    pub target_revision: Option<String>,
+    /// Path of the component in the repository (default: the component's directory under
+    /// `workloads/`).
+    #[schemars(length(min = 1))]
+    pub path: Option<String>,
+    /// The Config Management Plugin's name (default `flinkwasm`).
+    #[schemars(length(min = 1))]
+    pub plugin: Option<String>,
+}
+
+impl GitSource {
+    /// The `spec.source` of an Application that renders `default_path` (unless `path` is set)
+    /// for `cluster` through the flinkwasm CMP, or `None` without a repository URL.
+    pub fn plugin_source(&self, default_path: &str, cluster: &str) -> Option<Value> {
+        let repo = self.repo_url.as_deref()?;
+        Some(json!({
+            "repoURL": repo,
+            "targetRevision": self.target_revision.as_deref().unwrap_or("HEAD"),
+            "path": self.path.as_deref().unwrap_or(default_path),
+            "plugin": {
+                "name": self.plugin.as_deref().unwrap_or("flinkwasm"),
+                "env": [{"name": "CLUSTER", "value": cluster}]
+            }
+        }))
+    }
 }
 
 /// A DNS label (RFC 1123), as a JSON Schema pattern; with a length of at most 63.
@@ -84,9 +162,39 @@ pub struct Component<'a> {
 }
 
 impl Settings {
-    /// True unless the user turned the Application off.
+    /// True unless the user turned the Application off or the pipeline renders the
+    /// component's directory (layout `component`).
     pub fn enabled(&self) -> bool {
-        self.enabled.unwrap_or(true)
+        self.enabled.unwrap_or(true) && self.layout().application()
+    }
+
+    /// The layout (default `whole`).
+    pub fn layout(&self) -> Layout {
+        self.layout.unwrap_or_default()
+    }
+
+    /// The Application's `spec.source`: in layout `root` the flinkwasm CMP on the component's
+    /// directory (`git`, default path `default_path`, the cluster passed down as `CLUSTER`),
+    /// else `whole` (a chart's Helm-native source). An error names `source.repoURL` when the
+    /// root layout has no repository to point at.
+    pub fn source(
+        &self,
+        git: &GitSource,
+        default_path: &str,
+        cluster: &str,
+        whole: impl FnOnce() -> Value,
+    ) -> Result<Value, flinkwasm_sdk::Error> {
+        if self.layout() != Layout::Root {
+            return Ok(whole());
+        }
+        git.plugin_source(default_path, cluster).ok_or_else(|| {
+            flinkwasm_sdk::Diagnostic::error(
+                "layout root points the Application at the component's directory in Git: set \
+                 source.repoURL (flinkwasm argocd bootstrap passes the root's own)",
+            )
+            .at("source.repoURL")
+            .into()
+        })
     }
 
     /// The Application for `component` with `source` as its `spec.source`.

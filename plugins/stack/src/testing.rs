@@ -17,6 +17,14 @@ pub const PIPELINES: &[(&str, &str)] = &[
         include_str!("../../../workloads/flink-resources/flinkwasm.yaml"),
     ),
     (
+        "workloads/flink-kubernetes-operator/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-kubernetes-operator/flinkwasm.yaml"),
+    ),
+    (
+        "workloads/cmf/flinkwasm.yaml",
+        include_str!("../../../workloads/cmf/flinkwasm.yaml"),
+    ),
+    (
         "workloads/flink-examples/flinkwasm.yaml",
         include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
     ),
@@ -56,8 +64,14 @@ pub fn assert_repository_configs_accepted(plugin: &str, before: &str, now: &Valu
             .map(|config| (config, true))
             .collect();
         seen += table.len();
+        // The record judges what it knew: fields added since (issue 17's `argocd.layout`,
+        // `source`, `flink`) are judged by the derived schema alone.
+        let known: Vec<(Value, bool)> = table
+            .iter()
+            .map(|(config, ok)| (known_to(&before, config), *ok))
+            .collect();
         assert_eq!(
-            testing::misjudged(&before, &table),
+            testing::misjudged(&before, &known),
             Vec::<String>::new(),
             "{path}"
         );
@@ -132,4 +146,16 @@ pub fn release_samples() -> Vec<(Value, bool)> {
         (json!({"values": null}), false),
         (json!([]), false),
     ]
+}
+
+/// `config` without the keys `schema` does not name (recursively, through `properties`).
+fn known_to(schema: &Value, config: &Value) -> Value {
+    match (schema.get("properties"), config) {
+        (Some(Value::Object(props)), Value::Object(map)) => Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| props.get(k).map(|s| (k.clone(), known_to(s, v))))
+                .collect(),
+        ),
+        _ => config.clone(),
+    }
 }

@@ -15,20 +15,20 @@ use crate::BIN;
 /// `plugin.yaml`, with unknown fields denied (Argo CD v3.5's schema for the fields used).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigManagementPlugin {
+pub(crate) struct ConfigManagementPlugin {
     api_version: String,
     kind: String,
     metadata: BTreeMap<String, String>,
-    spec: PluginSpec,
+    pub(crate) spec: PluginSpec,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PluginSpec {
+pub(crate) struct PluginSpec {
     #[serde(default)]
     version: Option<String>,
-    init: Cmd,
-    generate: Cmd,
+    pub(crate) init: Cmd,
+    pub(crate) generate: Cmd,
     discover: Discover,
     parameters: Parameters,
     preserve_file_mode: bool,
@@ -36,7 +36,7 @@ struct PluginSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Cmd {
+pub(crate) struct Cmd {
     command: Vec<String>,
     #[serde(default)]
     args: Vec<String>,
@@ -65,18 +65,18 @@ struct StaticParameter {
     collection_type: String,
 }
 
-fn plugin() -> ConfigManagementPlugin {
+pub(crate) fn plugin() -> ConfigManagementPlugin {
     let text = std::fs::read_to_string(repo("charts/argocd-cmp/plugin.yaml")).unwrap();
     serde_yaml::from_str(&text).expect("plugin.yaml fits the ConfigManagementPlugin schema")
 }
 
 /// The repo-server's copy of the repository, the sidecar's PATH and cache.
-struct RepoServer {
-    root: tempfile::TempDir,
+pub(crate) struct RepoServer {
+    pub(crate) root: tempfile::TempDir,
 }
 
 impl RepoServer {
-    fn new() -> RepoServer {
+    pub(crate) fn new() -> RepoServer {
         let root = tempfile::tempdir().unwrap();
         copy_dir(&repo("workloads"), &root.path().join("repo/workloads"));
         std::fs::create_dir_all(root.path().join("bin")).unwrap();
@@ -84,12 +84,12 @@ impl RepoServer {
         RepoServer { root }
     }
 
-    fn app(&self, path: &str) -> PathBuf {
+    pub(crate) fn app(&self, path: &str) -> PathBuf {
         self.root.path().join("repo").join(path)
     }
 
     /// Runs a plugin.yaml command in `app_path` with exactly `env` plus the sidecar's basics.
-    fn run(&self, cmd: &Cmd, app_path: &str, env: &[(String, String)]) -> Output {
+    pub(crate) fn run(&self, cmd: &Cmd, app_path: &str, env: &[(String, String)]) -> Output {
         let mut c = Command::new(&cmd.command[0]);
         c.args(&cmd.command[1..])
             .args(&cmd.args)
@@ -109,7 +109,7 @@ impl RepoServer {
 }
 
 /// The environment Argo CD gives `init` and `generate` for an app.
-fn argocd_env(
+pub(crate) fn argocd_env(
     app: &str,
     path: &str,
     plugin_env: &[(&str, &str)],
@@ -300,7 +300,7 @@ fn dynamic_parameters_announce_every_plugins_config() {
         assert!(matches!(ct, "string" | "array" | "map"));
     }
     assert_eq!(announced[0]["string"], "homelab");
-    assert_eq!(announced[3]["map"]["argocd.enabled"], "false");
+    assert_eq!(announced[3]["map"]["argocd.layout"], "component");
     assert_eq!(announced[4]["map"]["operator.enabled"], "false");
 }
 

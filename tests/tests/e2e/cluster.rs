@@ -150,6 +150,7 @@ fn the_stack_with_its_charts_fits_the_schemas_and_wires_together_on_both_cluster
         let view = View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         };
         let findings = wiring::check(&objects, &view);
         assert!(
@@ -247,6 +248,7 @@ fn on_flink_demo_every_object_in_flink_has_its_namespace_and_the_metrics_service
         &View {
             complete: true,
             namespace: "confluent".into(),
+            existing: Vec::new(),
         },
     );
     assert!(

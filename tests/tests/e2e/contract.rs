@@ -2,7 +2,7 @@
 //! CFK shape (checked against the real CRD schemas), the seed's authoring form lowered,
 //! post-rendering.
 
-use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
+use flinkwasm_tests::harness::{INPUT, Scratch, find, parse_stream};
 use flinkwasm_tests::schemas;
 use serde_json::Value;
 
@@ -51,7 +51,8 @@ fn the_context_crosses_the_boundary_intact() {
     assert_eq!(data["cluster"], "homelab");
     assert_eq!(data["namespace"], "team-a");
     assert_eq!(data["release"], "rel-1");
-    assert_eq!(data["mode"], "PostRender");
+    assert_eq!(data["generate"], "false");
+    assert_eq!(data["caller"], "post-render");
     assert_eq!(data["kubeVersion"], "1.30.2");
     assert_eq!(data["apiVersions"], "apps/v1,v1");
     assert_eq!(data["config"], r#"{"action":"context","path":"overlay"}"#);
@@ -422,5 +423,43 @@ metadata: {name: flink, namespace: confluent}
         o[1]["spec"]["template"]["spec"]["containers"][0]
             .get("resources")
             .is_none()
+    );
+}
+
+/// A pipeline running the component built against the archived 0.2.0 contract.
+fn legacy_pipeline(s: &Scratch) {
+    let bytes = std::fs::read(env!("FLINKWASM_LEGACY_V2_WASM")).unwrap();
+    let digest = flinkwasm::runtime::sha256_hex(&bytes);
+    s.write("legacy.wasm", &bytes);
+    s.write(
+        "flinkwasm.yaml",
+        format!("apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: t}}\nspec:\n  plugins:\n  - name: old\n    path: legacy.wasm\n    sha256: sha256:{digest}\n"),
+    );
+}
+
+#[test]
+fn a_component_built_against_0_2_0_still_runs_with_its_mode_derived_from_the_caller() {
+    let s = Scratch::new(BIN);
+    legacy_pipeline(&s);
+    let r = s
+        .run(&["post-render", "--namespace", "team-a"], Some(INPUT))
+        .ok();
+    let objects = parse_stream(&r.stdout);
+    assert_eq!(objects[0]["kind"], "Deployment", "its input kept");
+    let data = &find(&objects, "ConfigMap", "legacy-v2")["data"];
+    assert_eq!(data["mode"], "post-render", "0.2.0's mode for the caller");
+    assert_eq!(data["cluster"], "default");
+    assert!(
+        r.stderr
+            .contains("built against flinkwasm:plugin@0.2.0, called in mode post-render"),
+        "its diagnostic is reported: {}",
+        r.stderr
+    );
+    // A render generates: 0.2.0 saw that as mode `render`.
+    let r = s.run(&["render"], None).ok();
+    let objects = parse_stream(&r.stdout);
+    assert_eq!(
+        find(&objects, "ConfigMap", "legacy-v2")["data"]["mode"],
+        "render"
     );
 }

@@ -45,14 +45,6 @@ fn every_object_of_every_render_fits_the_real_schemas() {
     ] {
         kinds.extend(schemas::check_all(&render(&s, &args), what));
     }
-    let podmonitor = std::fs::read_to_string(repo(
-        "workloads/flink-kubernetes-operator/podmonitor-operator.yaml",
-    ))
-    .unwrap();
-    kinds.extend(schemas::check_all(
-        &parse_stream(&podmonitor),
-        "the PodMonitor file",
-    ));
     let expected: BTreeSet<String> = [
         "argoproj.io/v1alpha1/Application",
         "platform.confluent.io/v1beta1/CMFRestClass",

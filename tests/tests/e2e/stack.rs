@@ -1,5 +1,5 @@
-//! The whole stack: golden renders of both clusters, the workloads tree against the built-in
-//! default, and what each component's plugin promises. Every object is checked against the
+//! The whole stack: golden renders of both clusters (the built-in default; the workloads tree
+//! against it is in `gitops.rs`), and what each component's plugin promises. Every object is checked against the
 //! real schemas in `schemas.rs`, and how it wires together in `wiring.rs` and `cluster.rs`.
 //!
 //! Golden files are rewritten with `FLINKWASM_UPDATE_GOLDEN=1 cargo test -p flinkwasm-tests
@@ -178,44 +178,6 @@ fn both_clusters_render_the_whole_stack_pinned_by_golden_files() {
         "4"
     );
     assert_eq!(spec["jobManager"]["resource"]["memory"], "2048m");
-}
-
-#[test]
-fn the_workloads_tree_renders_the_same_stack_as_the_builtin_default() {
-    let s = Scratch::new(BIN);
-    let tree = repo("workloads");
-    for cluster in ["homelab", "flink-demo"] {
-        let (builtin, _) = render(&s, &["--cluster", cluster]);
-        let (kept, stderr) = render(&s, &[tree.to_str().unwrap(), "--cluster", cluster]);
-        let sorted = |t: &str| -> Vec<String> {
-            let mut v: Vec<String> = parse_stream(t).iter().map(Value::to_string).collect();
-            v.sort();
-            v
-        };
-        assert_eq!(sorted(&builtin), sorted(&kept), "cluster {cluster}");
-        assert!(
-            stderr.contains("lowered flink.confluent.io/v1beta1 FlinkEnvironment")
-                || stderr.contains("jobmanager.cpu"),
-            "{stderr}"
-        );
-    }
-}
-
-#[test]
-fn the_operator_podmonitor_file_is_what_the_monitoring_plugin_renders() {
-    let s = Scratch::new(BIN);
-    let (out, _) = render(&s, &[]);
-    let objects = parse_stream(&out);
-    let kept = parse_stream(
-        &std::fs::read_to_string(repo(
-            "workloads/flink-kubernetes-operator/podmonitor-operator.yaml",
-        ))
-        .unwrap(),
-    );
-    assert_eq!(
-        &kept[0],
-        find(&objects, "PodMonitor", "flink-kubernetes-operator")
-    );
 }
 
 #[test]

@@ -67,7 +67,8 @@ impl Plugin for Probe {
                 data.insert("cluster".into(), ctx.cluster.clone());
                 data.insert("namespace".into(), ctx.namespace.clone());
                 data.insert("release".into(), ctx.release.clone());
-                data.insert("mode".into(), format!("{:?}", ctx.mode));
+                data.insert("generate".into(), ctx.generate.to_string());
+                data.insert("caller".into(), ctx.caller.clone());
                 data.insert("kubeVersion".into(), ctx.kube_version.clone());
                 data.insert("apiVersions".into(), ctx.api_versions.join(","));
                 data.insert(

@@ -4,7 +4,7 @@
 
 wit_bindgen::generate!({
     path: "../../../wit",
-    inline: "package test:rogue;\nworld rogue {\n  include flinkwasm:plugin/plugin@0.2.0;\n  import exfiltrate: func(data: string);\n}\n",
+    inline: "package test:rogue;\nworld rogue {\n  include flinkwasm:plugin/plugin@0.3.0;\n  import exfiltrate: func(data: string);\n}\n",
     world: "test:rogue/rogue",
     generate_all,
 });

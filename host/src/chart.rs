@@ -1,0 +1,446 @@
+//! A chart source: the chart a pipeline names (`spec.chart`), rendered by the Helm CLI
+//! (`helm.rs`), whose output starts the stream of a `render` or Argo CD run, so that the
+//! component's plugins, team plugins and the emission policy see what the chart deploys.
+//!
+//! - **Where from.** A Helm repository (`repo`, `name`, exact `version`; `helm pull`), or a
+//!   directory inside the pipeline directory (`path`; every file below it resolved and
+//!   confined as `files.rs` confines a grant, so a symlink cannot hand Helm a file outside).
+//!   `oci://` references are refused for now.
+//! - **Pinned and cached.** A pulled archive is checked against `sha256` when the pipeline pins
+//!   one, and kept in flinkwasm's authenticated cache under the sha256 of repository URL, name,
+//!   version and pin (`runtime/cache.rs` records): a warm run pulls nothing.
+//! - **Values.** The `valuesFrom` plugin is run alone first, as the whole component
+//!   (`argocd.layout: whole`): the `helm.valuesObject` of the Application it emits for the chart
+//!   (what Argo CD would have given Helm) and its `releaseName`; then the pipeline's `values`
+//!   are merged over them.
+//! - **Rendered** with `helm template RELEASE CHART --namespace=… --kube-version=…
+//!   --api-versions=… --include-crds --values=FILE`, the run's namespace and capabilities.
+//!
+//! Every user string reaches Helm as `--flag=value` or as a path flinkwasm resolved, and is
+//! checked first (no leading `-`, a narrow alphabet). Every failure is an input error naming
+//! the chart, with Helm's message made safe; stdout stays empty.
+
+use crate::error;
+use crate::helm::Helm;
+use crate::pipeline::{ChartSpec, PipelineFile, merge_patch};
+use crate::plan::{Options, Plan};
+use crate::run::{self, Hooks, Input};
+use crate::runtime::Runtime;
+use crate::runtime::{Cache, record_key, sha256_hex};
+use anyhow::Result;
+use serde_json::{Value, json};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long `helm pull` may take.
+const PULL_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long `helm template` may take.
+const TEMPLATE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest packaged chart kept (the cache reads back records up to 4 MiB).
+const MAX_ARCHIVE: u64 = 4 << 20;
+
+/// Where a chart comes from, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// A Helm repository.
+    Repository {
+        url: String,
+        name: String,
+        version: String,
+        sha256: Option<String>,
+    },
+    /// A directory below the pipeline directory.
+    Directory { path: String },
+}
+
+/// The chart of a pipeline, checked, as errors name it.
+#[derive(Debug, Clone)]
+struct Chart {
+    origin: Origin,
+    shown: String,
+}
+
+/// The run's input when the pipeline names a chart: the chart rendered by Helm. `input` is
+/// what the integration gave; a chart and an input stream together are refused.
+pub fn input(
+    rt: &Runtime,
+    plan: &Plan<'_>,
+    base: &Path,
+    opts: &Options,
+    input: Input,
+) -> Result<Input> {
+    let Some(spec) = &plan.pipeline.spec.chart else {
+        return Ok(input);
+    };
+    if !matches!(input, Input::None) {
+        return Err(error::input(
+            "the pipeline names a chart (spec.chart), and the caller gives a stream too (Helm's \
+             post-render, a KRM ResourceList): use a pipeline without spec.chart there",
+        ));
+    }
+    let chart = Chart::check(spec)?;
+    let (mut values, app_release) = match &spec.values_from {
+        Some(plugin) => values_from(rt, plan.pipeline, base, opts, plugin, spec)?,
+        None => (json!({}), None),
+    };
+    if let Some(extra) = &spec.values {
+        merge_patch(&mut values, &Value::Object(extra.clone()));
+    }
+    let release = spec
+        .release
+        .clone()
+        .or(app_release)
+        .unwrap_or_else(|| plan.release.clone());
+    let what = &chart.shown;
+    checked(&release, "release", what, is_release)?;
+    checked(&plan.namespace, "namespace", what, is_dns_label)?;
+    checked(&plan.kube_version, "Kubernetes version", what, is_version)?;
+    for api in &plan.api_versions {
+        checked(api, "API version", what, is_api_version)?;
+    }
+
+    let helm = Helm::find()?;
+    let home = tempfile::Builder::new()
+        .prefix("flinkwasm-helm-")
+        .tempdir()
+        .map_err(|e| error::input(format!("{what}: creating a temporary directory: {e}")))?;
+    let chart_arg = match &chart.origin {
+        Origin::Directory { path } => {
+            // Every file Helm will read, confined to the pipeline directory.
+            plan.root.expand(path, "spec.chart.path")?;
+            plan.root.resolve(path, "spec.chart.path")?
+        }
+        Origin::Repository { .. } => fetch(rt.cache(), &helm, home.path(), &chart)?,
+    };
+    let values_file = home.path().join("values.json");
+    std::fs::write(&values_file, values.to_string())
+        .map_err(|e| error::input(format!("{what}: writing its values: {e}")))?;
+    let mut args: Vec<OsString> = vec![
+        "template".into(),
+        release.clone().into(),
+        chart_arg.into_os_string(),
+        format!("--namespace={}", plan.namespace).into(),
+        format!("--kube-version=v{}", plan.kube_version).into(),
+    ];
+    args.extend(
+        plan.api_versions
+            .iter()
+            .map(|a| OsString::from(format!("--api-versions={a}"))),
+    );
+    args.push("--include-crds".into());
+    let mut values_arg = OsString::from("--values=");
+    values_arg.push(&values_file);
+    args.push(values_arg);
+    let out = helm.run(&args, home.path(), TEMPLATE_TIMEOUT, what)?;
+    let text = String::from_utf8(out)
+        .map_err(|_| error::input(format!("{what}: Helm's output is not UTF-8")))?;
+    Ok(Input::Text {
+        text,
+        origin: what.clone(),
+    })
+}
+
+impl Chart {
+    fn check(spec: &ChartSpec) -> Result<Chart> {
+        let origin = match (&spec.path, &spec.repo) {
+            (Some(path), None) if spec.name.is_none() && spec.version.is_none() => {
+                if spec.sha256.is_some() {
+                    return Err(error::input(
+                        "spec.chart.sha256 pins a packaged chart from a repository; a chart \
+                         directory is pinned by the repository's own revision",
+                    ));
+                }
+                Origin::Directory { path: path.clone() }
+            }
+            (None, Some(url)) => {
+                let shown = crate::text::safe(url);
+                if url.starts_with("oci://") {
+                    return Err(error::input(format!(
+                        "spec.chart.repo {shown}: oci:// chart references are not supported \
+                         yet; use the chart's Helm repository or a chart directory"
+                    )));
+                }
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.len() > 2048
+                    || url.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(error::input(format!(
+                        "spec.chart.repo {shown} is not an http(s) URL"
+                    )));
+                }
+                let (Some(name), Some(version)) = (&spec.name, &spec.version) else {
+                    return Err(error::input(
+                        "spec.chart names a repository: name and version are required",
+                    ));
+                };
+                let what = format!("chart {}", crate::text::safe(name));
+                checked(name, "name", &what, is_chart_name)?;
+                checked(version, "version (exact)", &what, is_version)?;
+                let sha256 = match &spec.sha256 {
+                    None => None,
+                    Some(pin) => {
+                        let hex = pin.strip_prefix("sha256:").unwrap_or(pin);
+                        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            return Err(error::input(format!(
+                                "{what}: spec.chart.sha256 is not a sha256 (64 hex digits, \
+                                 optionally after sha256:)"
+                            )));
+                        }
+                        Some(hex.to_ascii_lowercase())
+                    }
+                };
+                Origin::Repository {
+                    url: url.clone(),
+                    name: name.clone(),
+                    version: version.clone(),
+                    sha256,
+                }
+            }
+            _ => {
+                return Err(error::input(
+                    "spec.chart names either a repository (repo, name, version) or a chart \
+                     directory (path), not both",
+                ));
+            }
+        };
+        let shown = match &origin {
+            Origin::Repository {
+                url, name, version, ..
+            } => format!(
+                "chart {} {} from {}",
+                crate::text::safe(name),
+                crate::text::safe(version),
+                crate::text::safe(url)
+            ),
+            Origin::Directory { path } => format!("chart {}", crate::text::safe(path)),
+        };
+        Ok(Chart { origin, shown })
+    }
+}
+
+/// The packaged chart, from the cache or pulled (and then cached), written into `home`.
+fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathBuf> {
+    let Origin::Repository {
+        url,
+        name,
+        version,
+        sha256,
+    } = &chart.origin
+    else {
+        unreachable!("fetch is called for repository charts only")
+    };
+    let what = &chart.shown;
+    let key = record_key(
+        "chart",
+        &[url, name, version, sha256.as_deref().unwrap_or("")],
+    );
+    let archive = home.join("chart.tgz");
+    let pinned = |bytes: &[u8]| sha256.as_deref().is_none_or(|pin| sha256_hex(bytes) == pin);
+    if let Some(bytes) = cache.recorded(&key).filter(|b| pinned(b)) {
+        tracing::debug!("{what}: from the cache");
+        std::fs::write(&archive, bytes)
+            .map_err(|e| error::input(format!("{what}: writing the archive: {e}")))?;
+        return Ok(archive);
+    }
+    let dest = home.join("pull");
+    std::fs::create_dir(&dest)
+        .map_err(|e| error::input(format!("{what}: creating a temporary directory: {e}")))?;
+    let mut destination = OsString::from("--destination=");
+    destination.push(&dest);
+    let args: Vec<OsString> = vec![
+        "pull".into(),
+        name.into(),
+        format!("--repo={url}").into(),
+        format!("--version={version}").into(),
+        destination,
+    ];
+    helm.run(&args, home, PULL_TIMEOUT, what)?;
+    let pulled: Vec<PathBuf> = std::fs::read_dir(&dest)
+        .map_err(|e| error::input(format!("{what}: reading what Helm pulled: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let [file] = pulled.as_slice() else {
+        return Err(error::input(format!(
+            "{what}: Helm pulled {} files, expected one archive",
+            pulled.len()
+        )));
+    };
+    let bytes = crate::files::read_regular(file, "the pulled archive", what, MAX_ARCHIVE)?;
+    let digest = sha256_hex(&bytes);
+    if let Some(pin) = sha256
+        && &digest != pin
+    {
+        return Err(error::input(format!(
+            "{what}: the repository serves sha256:{digest}, and the pipeline pins \
+             sha256:{pin}; refused"
+        )));
+    }
+    cache.record(&key, &bytes);
+    std::fs::write(&archive, &bytes)
+        .map_err(|e| error::input(format!("{what}: writing the archive: {e}")))?;
+    Ok(archive)
+}
+
+/// No review of its own: the values pass is an ordinary run.
+struct ValuesPass;
+impl Hooks for ValuesPass {}
+
+/// The chart's values and release name from the Application `plugin` emits when it renders
+/// its whole component alone.
+fn values_from(
+    rt: &Runtime,
+    pipeline: &PipelineFile,
+    base: &Path,
+    opts: &Options,
+    plugin: &str,
+    spec: &ChartSpec,
+) -> Result<(Value, Option<String>)> {
+    let mut o = opts.clone();
+    o.only = vec![plugin.to_string()];
+    let overrides = o.overrides.entry(plugin.to_string()).or_default();
+    overrides.push(("argocd.layout".to_string(), "whole".to_string()));
+    overrides.push(("argocd.enabled".to_string(), "true".to_string()));
+    let plan = Plan::resolve(pipeline, base, &o)?;
+    let mut rendered = run::run(rt, &plan, Input::None, &ValuesPass)?;
+    rendered.stream.finish()?;
+    let mut text = Vec::new();
+    rendered.stream.write_to(&mut text)?;
+    let text = String::from_utf8_lossy(&text);
+    let objects = crate::stream::parse(&text, plugin)?;
+    let source = objects
+        .iter()
+        .filter(|o| {
+            o.get("apiVersion").and_then(Value::as_str) == Some("argoproj.io/v1alpha1")
+                && o.get("kind").and_then(Value::as_str) == Some("Application")
+        })
+        .filter_map(|o| o.get("spec")?.get("source"))
+        .find(|s| {
+            s.get("helm").is_some()
+                && spec
+                    .name
+                    .as_deref()
+                    .is_none_or(|n| s.get("chart").and_then(Value::as_str) == Some(n))
+        })
+        .ok_or_else(|| {
+            error::input(format!(
+                "spec.chart.valuesFrom: plugin {} emits no Application installing the chart, \
+                 whose helm.valuesObject would give its values",
+                crate::text::safe(plugin)
+            ))
+        })?;
+    let values = source
+        .pointer("/helm/valuesObject")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let release = source
+        .pointer("/helm/releaseName")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    Ok((values, release))
+}
+
+/// `value` when `ok` says it fits, else an input error naming `field` of `what`.
+fn checked<'v>(value: &'v str, field: &str, what: &str, ok: fn(&str) -> bool) -> Result<&'v str> {
+    if ok(value) {
+        return Ok(value);
+    }
+    Err(error::input(format!(
+        "{what}: the {field} {} is not one flinkwasm passes to Helm (a leading `-`, or a \
+         character outside the allowed set)",
+        crate::text::safe(value)
+    )))
+}
+
+fn narrow(value: &str, max: usize, extra: &[u8]) -> bool {
+    !value.is_empty()
+        && value.len() <= max
+        && value.as_bytes()[0].is_ascii_alphanumeric()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+fn is_chart_name(v: &str) -> bool {
+    narrow(v, 250, b"._-")
+}
+
+fn is_version(v: &str) -> bool {
+    narrow(v, 128, b".+_-")
+}
+
+fn is_api_version(v: &str) -> bool {
+    narrow(v, 253, b"./-")
+}
+
+fn is_dns_label(v: &str) -> bool {
+    narrow(v, 63, b"-") && v.bytes().all(|b| !b.is_ascii_uppercase()) && !v.ends_with('-')
+}
+
+/// Helm's release names: a DNS label of at most 53 characters.
+fn is_release(v: &str) -> bool {
+    is_dns_label(v) && v.len() <= 53
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> ChartSpec {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn a_chart_is_a_repository_chart_or_a_directory_with_safe_strings() {
+        let ok = Chart::check(&spec(
+            "{repo: 'https://charts.example.com', name: cmf, version: 2.1.0, sha256: 'sha256:ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB'}",
+        ))
+        .unwrap();
+        assert!(matches!(
+            ok.origin,
+            Origin::Repository { sha256: Some(ref s), .. } if s.starts_with("abab")
+        ));
+        for (bad, needle) in [
+            (
+                "{repo: 'oci://r.example.com/c', name: c, version: '1'}",
+                "oci://",
+            ),
+            (
+                "{repo: 'file:///etc', name: c, version: '1'}",
+                "not an http(s) URL",
+            ),
+            (
+                "{repo: 'https://x', name: '--post-renderer=/bin/sh', version: '1'}",
+                "leading `-`",
+            ),
+            (
+                "{repo: 'https://x', name: c, version: '--devel'}",
+                "leading `-`",
+            ),
+            (
+                "{repo: 'https://x', name: c, version: '>=1.0'}",
+                "version (exact)",
+            ),
+            (
+                "{repo: 'https://x', name: c}",
+                "name and version are required",
+            ),
+            (
+                "{repo: 'https://x', name: c, version: '1', sha256: abc}",
+                "not a sha256",
+            ),
+            ("{path: c, repo: 'https://x'}", "not both"),
+            (
+                "{path: c, sha256: 'sha256:00'}",
+                "chart directory is pinned",
+            ),
+        ] {
+            let e = Chart::check(&spec(bad)).unwrap_err().to_string();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+        assert!(is_release("flink-kubernetes-operator"));
+        assert!(!is_release("-x") && !is_release("Upper") && !is_release(&"a".repeat(54)));
+        assert!(is_api_version("monitoring.coreos.com/v1") && !is_api_version("-v1"));
+    }
+}
