@@ -107,9 +107,8 @@ pub fn input(
         .map_err(|e| error::input(format!("{what}: creating a temporary directory: {e}")))?;
     let chart_arg = match &chart.origin {
         Origin::Directory { path } => {
-            // Every file Helm will read, confined to the pipeline directory.
-            plan.root.expand(path, "spec.chart.path")?;
-            plan.root.resolve(path, "spec.chart.path")?
+            // Every file Helm will read: confined to the pipeline directory, regular, bounded.
+            confined_chart(plan, path, what)?
         }
         Origin::Repository { .. } => fetch(rt.cache(), &helm, home.path(), &chart)?,
     };
@@ -135,10 +134,52 @@ pub fn input(
     let out = helm.run(&args, home.path(), TEMPLATE_TIMEOUT, what)?;
     let text = String::from_utf8(out)
         .map_err(|_| error::input(format!("{what}: Helm's output is not UTF-8")))?;
+    if plan.generates && matches!(chart.origin, Origin::Directory { .. }) {
+        // A chart kept in the repository is a file of the repository: a literal secret in its
+        // templates is a secret committed to Git, refused as in `spec.resources`. A pulled
+        // chart's own Secrets (CMF's generated trial license) are the chart's, as a
+        // Helm-native Application would deliver them.
+        crate::stream::visit(&text, what, |obj| {
+            crate::secrets::check_objects(what, std::slice::from_ref(&obj))
+        })?;
+    }
     Ok(Input::Text {
         text,
         origin: what.clone(),
     })
+}
+
+/// The chart directory `path`, every file in it confined to the pipeline directory, a regular
+/// file, at most [`crate::files::MAX_FILE_BYTES`] each and [`crate::files::MAX_GRANTED_BYTES`]
+/// in all: what a grant of the same directory would be held to.
+fn confined_chart(plan: &Plan<'_>, path: &str, what: &str) -> Result<PathBuf> {
+    use crate::files::{MAX_FILE_BYTES, MAX_GRANTED_BYTES};
+    let mut total = 0u64;
+    for (rel, real) in plan.root.expand(path, "spec.chart.path")? {
+        let meta = std::fs::metadata(&real)
+            .map_err(|e| error::input(format!("{what}: {}: {e}", crate::text::safe(&rel))))?;
+        if !meta.is_file() {
+            return Err(error::input(format!(
+                "{what}: {} is not a regular file",
+                crate::text::safe(&rel)
+            )));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(error::input(format!(
+                "{what}: {} is larger than {} MiB",
+                crate::text::safe(&rel),
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+        total = total.saturating_add(meta.len());
+        if total > MAX_GRANTED_BYTES {
+            return Err(error::input(format!(
+                "{what}: the chart directory holds more than {} MiB",
+                MAX_GRANTED_BYTES >> 20
+            )));
+        }
+    }
+    plan.root.resolve(path, "spec.chart.path")
 }
 
 impl Chart {
@@ -154,6 +195,14 @@ impl Chart {
                 Origin::Directory { path: path.clone() }
             }
             (None, Some(url)) => {
+                if has_userinfo(url) {
+                    // Neither on Helm's command line nor in an error message: credentials
+                    // belong in Helm's repository configuration (README), not in the URL.
+                    return Err(error::input(
+                        "spec.chart.repo holds a user name or password: give the sidecar the \
+                         repository's credentials instead (README: chart repositories)",
+                    ));
+                }
                 let shown = crate::text::safe(url);
                 if url.starts_with("oci://") {
                     return Err(error::input(format!(
@@ -360,6 +409,13 @@ fn narrow(value: &str, max: usize, extra: &[u8]) -> bool {
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+/// Whether the URL's authority holds `user[:password]@`.
+fn has_userinfo(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.contains('@')
 }
 
 fn is_chart_name(v: &str) -> bool {

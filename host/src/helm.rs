@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 pub const MAX_OUTPUT: usize = crate::integration::DEFAULT_MAX_INPUT;
 /// The most stderr kept from a Helm run.
 pub const MAX_STDERR: usize = 64 << 10;
+/// The data memory Helm may use (`RLIMIT_DATA`): the real charts render in well under 100 MiB,
+/// and a chart that loops building strings must not take the repo-server's memory with it.
+pub const MAX_MEMORY: u64 = 1 << 30;
 /// How much of Helm's stderr an error shows.
 const SHOWN_STDERR: usize = 2000;
 /// Environment variables passed to Helm: how it reaches a repository (proxies, CAs).
@@ -104,6 +107,21 @@ impl Helm {
             if let Some(v) = std::env::var_os(k) {
                 cmd.env(k, v);
             }
+        }
+        // SAFETY: between fork and exec the closure makes only two raw system calls
+        // (setrlimit, prctl), which allocate nothing and take no lock.
+        unsafe {
+            cmd.pre_exec(|| {
+                use rustix::process::{Resource, Rlimit, Signal, set_parent_process_death_signal};
+                let bound = Rlimit {
+                    current: Some(MAX_MEMORY),
+                    maximum: Some(MAX_MEMORY),
+                };
+                rustix::process::setrlimit(Resource::Data, bound)?;
+                // Helm dies with flinkwasm (killed by Argo CD's exec timeout, say).
+                set_parent_process_death_signal(Some(Signal::KILL))?;
+                Ok(())
+            });
         }
         let mut child = cmd.spawn().map_err(|e| {
             error::input(format!(

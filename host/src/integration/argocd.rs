@@ -170,6 +170,21 @@ const CHILD_SOURCES: &[&str] = &["flink-operator", "cmf", "flink-environment"];
 /// the pipeline as Application parameters, so that the children read the same repository at
 /// the same revision as the root.
 pub fn bootstrap(args: &BootstrapArgs) -> Result<String> {
+    // Argo CD takes these verbatim: a space, a quote, a control character or a leading `-` is
+    // never part of a repository URL, a path or a Git ref, only of a mistake or an attack.
+    for (flag, value) in [
+        ("--repo", &args.repo),
+        ("--path", &args.path),
+        ("--revision", &args.revision),
+    ] {
+        let odd = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`');
+        if value.is_empty() || value.starts_with('-') || value.chars().any(odd) {
+            return Err(error::input(format!(
+                "{flag} {}: no spaces, quotes or control characters, and no leading `-`",
+                crate::text::safe(value)
+            )));
+        }
+    }
     let path = args.path.trim_matches('/');
     if path.is_empty()
         || args.path.starts_with('/')

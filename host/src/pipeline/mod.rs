@@ -525,7 +525,8 @@ impl PipelineFile {
                 .chain(self.spec.clusters.keys().map(String::as_str))
                 .collect();
             return Err(error::input(format!(
-                "unknown cluster `{name}`; this pipeline knows: {}",
+                "unknown cluster `{}`; this pipeline knows: {}",
+                crate::text::safe(&name),
                 known.join(", ")
             )));
         }

@@ -864,3 +864,57 @@ fn a_chart_directory_is_confined_to_the_pipeline_directory() {
     chart_pipeline(&s, "{path: ../elsewhere}");
     with_helm(&s, &helm, &["render"]).fails(3, "spec.chart.path");
 }
+
+#[test]
+fn a_chart_directory_is_held_to_the_repositorys_rules_for_secrets_sizes_and_urls() {
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    s.write(
+        "secretive/Chart.yaml",
+        "apiVersion: v2\nname: secretive\nversion: 0.1.0\n",
+    );
+    // A literal secret in a template kept in the repository is a secret committed to Git.
+    s.write(
+        "secretive/templates/s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n",
+    );
+    chart_pipeline(&s, "{path: secretive}");
+    let r = with_helm(&s, &helm, &["render"]).fails(3, "Secret");
+    assert!(!r.stderr.contains("hunter2"), "never repeats the value");
+    // A file above the per-file bound is refused before Helm reads it.
+    std::fs::remove_file(s.path().join("secretive/templates/s.yaml")).unwrap();
+    s.write("secretive/files/big.bin", vec![b'x'; (16 << 20) + 1]);
+    with_helm(&s, &helm, &["render"]).fails(3, "larger than 16 MiB");
+    // Credentials in a repository URL never reach Helm's command line or a message.
+    chart_pipeline(
+        &s,
+        "{repo: 'https://user:hunter2@127.0.0.1:1/charts', name: op, version: 1.0.0}",
+    );
+    let r = with_helm(&s, &helm, &["render"]).fails(3, "user name or password");
+    assert!(!r.stderr.contains("hunter2"));
+}
+
+#[test]
+fn bootstrap_refuses_arguments_argo_cd_would_take_verbatim() {
+    let s = Scratch::new(BIN);
+    for (flag, value) in [
+        ("--repo", "https://example.com/r.git\nx: y"),
+        ("--revision", "-main"),
+        ("--path", "work loads"),
+        ("--repo", "https://example.com/\"r"),
+    ] {
+        let given = format!("{flag}={value}");
+        let mut args = vec!["argocd", "bootstrap", "--cluster", "default"];
+        for (f, default) in [
+            ("--repo", "https://example.com/r.git"),
+            ("--path", "workloads"),
+        ] {
+            if f != flag {
+                args.extend([f, default]);
+            }
+        }
+        args.push(&given);
+        let r = s.run(&args, None).fails(3, flag);
+        assert!(r.stdout.is_empty());
+    }
+}
