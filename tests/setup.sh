@@ -6,7 +6,8 @@
 # - the real Helm 4 engine for Python (PyPI helm-python-sdk), which renders the test charts;
 # - an OCI registry (Debian docker-registry: CNCF Distribution 2.8) and htpasswd (apache2-utils)
 #   for the `oci:` plugin tests, which start it on 127.0.0.1, and the independent OCI client
-#   PyPI oras (pinned);
+#   PyPI oras (pinned); openssl, and libssl-dev with pkg-config for sigstore-rs, the tests'
+#   reference cosign verifier;
 # - kubectl (its kustomize) and kpt must already be on the machine image: the overlay, CMP and
 #   KRM tests run them, and they are not installable from the registries this project may use.
 # Sourced by tests/run and .ci/run.
@@ -34,6 +35,9 @@ missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# sigstore-rs, the tests' reference cosign verifier, links the system OpenSSL.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

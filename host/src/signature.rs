@@ -9,8 +9,10 @@
 //! pipeline's keys (PEM SubjectPublicKeyInfo, as `cosign generate-key-pair` and
 //! `openssl pkey -pubout` write it) and its payload names the pinned digest as a cosign
 //! container image signature. The verifier is RustCrypto's `p256`: sigstore-rs's key verifiers
-//! cannot be built without a TLS crypto backend (aws-lc-rs or OpenSSL). The payload's `docker-reference` is not compared: a mirrored artifact keeps
-//! its signature, as with `cosign verify`.
+//! cannot be built without a TLS crypto backend (aws-lc-rs or OpenSSL), which the host does
+//! not link; the tests check this module's signatures with sigstore-rs itself. The payload's
+//! `docker-reference` is not compared: a mirrored artifact keeps its signature, as with
+//! `cosign verify`.
 //!
 //! Signatures are pulled with the component and kept in the cache beside it (`<hex>.sigs`), so
 //! verification works offline; an offline run whose cached signatures do not verify is refused,
@@ -377,7 +379,7 @@ mod tests {
     fn key(signer: &SigningKey, path: &str) -> Key {
         Key {
             path: path.into(),
-            key: signer.verifying_key().clone(),
+            key: *signer.verifying_key(),
         }
     }
 

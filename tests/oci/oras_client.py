@@ -19,14 +19,20 @@ import oras.client
 import oras.defaults
 
 
-def client():
-    # Basic auth, as the test registry demands (the token backend expects a Bearer realm).
-    return oras.client.OrasClient(insecure=True, auth_backend="basic")
+def client(ref=None):
+    """An oras client with basic auth, as the test registry demands (the token backend expects
+    a Bearer realm). oras-py reads only ~/.docker/config.json by itself; the Docker CLI's
+    DOCKER_CONFIG directory, which flinkwasm reads, is passed to it explicitly."""
+    c = oras.client.OrasClient(insecure=True, auth_backend="basic")
+    docker_config = os.environ.get("DOCKER_CONFIG")
+    if ref is not None and docker_config:
+        c.auth.load_configs(c.get_container(ref), [os.path.join(docker_config, "config.json")])
+    return c
 
 
 def push(ref, path, config_type="application/vnd.wasm.config.v0+json",
          layer_type="application/wasm"):
-    c = client()
+    c = client(ref)
     workdir = os.path.dirname(os.path.abspath(path))
     os.chdir(workdir)
     with open("config.json", "w") as f:
@@ -41,7 +47,7 @@ def push(ref, path, config_type="application/vnd.wasm.config.v0+json",
 
 
 def pull(ref, outdir):
-    c = client()
+    c = client(ref)
     files = c.pull(target=ref, outdir=outdir)
     manifest = c.get_manifest(ref)
     print(json.dumps({"files": files, "manifest": manifest}))
@@ -51,7 +57,7 @@ def sign(ref, digest, payload_path, signature):
     """A cosign signature made elsewhere (openssl), pushed the way cosign lays it out."""
     repo = ref.rsplit(":", 1)[0] if "@" not in ref else ref.split("@")[0]
     tag = digest.replace("sha256:", "sha256-") + ".sig"
-    c = client()
+    c = client(ref)
     workdir = os.path.dirname(os.path.abspath(payload_path))
     os.chdir(workdir)
     name = os.path.basename(payload_path)
@@ -67,7 +73,7 @@ def sign(ref, digest, payload_path, signature):
 
 
 def put_manifest(ref, media_type, path):
-    c = client()
+    c = client(ref)
     container = c.get_container(ref)
     with open(path, "rb") as f:
         body = f.read()
@@ -79,7 +85,7 @@ def put_manifest(ref, media_type, path):
 
 
 def blob(ref, digest, out):
-    c = client()
+    c = client(ref)
     container = c.get_container(ref)
     c.download_blob(container, digest, out)
 
