@@ -268,7 +268,64 @@ impl Chart {
     }
 }
 
-/// The packaged chart, from the cache or pulled (and then cached), written into `home`.
+/// `plugins pull` (the Argo CD `init` step): the pipeline's repository chart pulled into the
+/// cache, so that an offline run ([`crate::network`], Argo CD `generate`) finds it. `None` when
+/// the pipeline names no repository chart, else the chart as messages name it and whether it
+/// was pulled (`false`: it was in the cache).
+pub fn prefetch(cache: &Cache, pipeline: &PipelineFile) -> Result<Option<(String, bool)>> {
+    let Some(spec) = &pipeline.spec.chart else {
+        return Ok(None);
+    };
+    let chart = Chart::check(spec)?;
+    if !matches!(chart.origin, Origin::Repository { .. }) {
+        return Ok(None);
+    }
+    let cached = cached(cache, &chart).is_some();
+    if !cached {
+        let helm = Helm::find()?;
+        let home = tempfile::Builder::new()
+            .prefix("flinkwasm-helm-")
+            .tempdir()
+            .map_err(|e| {
+                error::input(format!(
+                    "{}: creating a temporary directory: {e}",
+                    chart.shown
+                ))
+            })?;
+        fetch(cache, &helm, home.path(), &chart)?;
+    }
+    Ok(Some((chart.shown, !cached)))
+}
+
+/// The cache's record of a repository chart: where its archive is kept (the sha256 of
+/// repository URL, name, version and pin).
+fn cache_key(chart: &Chart) -> Option<String> {
+    let Origin::Repository {
+        url,
+        name,
+        version,
+        sha256,
+    } = &chart.origin
+    else {
+        return None;
+    };
+    Some(record_key(
+        "chart",
+        &[url, name, version, sha256.as_deref().unwrap_or("")],
+    ))
+}
+
+/// The repository chart's archive from the cache, when it is there and matches its pin.
+fn cached(cache: &Cache, chart: &Chart) -> Option<Vec<u8>> {
+    let Origin::Repository { sha256, .. } = &chart.origin else {
+        return None;
+    };
+    let pinned = |bytes: &[u8]| sha256.as_deref().is_none_or(|pin| sha256_hex(bytes) == pin);
+    cache.recorded(&cache_key(chart)?).filter(|b| pinned(b))
+}
+
+/// The packaged chart, from the cache or pulled (and then cached), written into `home`. An
+/// offline run ([`crate::network`]) takes it from the cache or fails.
 fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathBuf> {
     let Origin::Repository {
         url,
@@ -280,17 +337,17 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
         unreachable!("fetch is called for repository charts only")
     };
     let what = &chart.shown;
-    let key = record_key(
-        "chart",
-        &[url, name, version, sha256.as_deref().unwrap_or("")],
-    );
     let archive = home.join("chart.tgz");
-    let pinned = |bytes: &[u8]| sha256.as_deref().is_none_or(|pin| sha256_hex(bytes) == pin);
-    if let Some(bytes) = cache.recorded(&key).filter(|b| pinned(b)) {
+    if let Some(bytes) = cached(cache, chart) {
         tracing::debug!("{what}: from the cache");
         std::fs::write(&archive, bytes)
             .map_err(|e| error::input(format!("{what}: writing the archive: {e}")))?;
         return Ok(archive);
+    }
+    if crate::network::offline() {
+        return Err(error::input(format!(
+            "{what} is not in the cache, and this run may not fetch it (Argo CD generate,              FLINKWASM_OFFLINE): `flinkwasm plugins pull` fetches it (the CMP's init step)"
+        )));
     }
     let dest = home.join("pull");
     std::fs::create_dir(&dest)
@@ -325,7 +382,9 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
              sha256:{pin}; refused"
         )));
     }
-    cache.record(&key, &bytes);
+    if let Some(key) = cache_key(chart) {
+        cache.record(&key, &bytes);
+    }
     std::fs::write(&archive, &bytes)
         .map_err(|e| error::input(format!("{what}: writing the archive: {e}")))?;
     Ok(archive)

@@ -312,13 +312,13 @@ pub fn run(command: Command) -> Result<()> {
         ),
         Command::Argocd(ArgocdCommand::Generate { dir }) => {
             // The init step pulled (`plugins pull`); generate reads only the cache.
-            crate::oci::set_offline();
+            crate::network::set_offline();
             let inputs = argocd::inputs(&|k| std::env::var(k).ok())?;
             integration::execute(runtime()?, &mut argocd::Generate { dir, inputs })
         }
         Command::Argocd(ArgocdCommand::Bootstrap(args)) => write_stdout(&argocd::bootstrap(&args)?),
         Command::Argocd(ArgocdCommand::Parameters { dir }) => {
-            crate::oci::set_offline();
+            crate::network::set_offline();
             write_stdout(&argocd::parameters(runtime()?, &dir)?)
         }
         Command::Krm(args) => {

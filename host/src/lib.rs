@@ -17,6 +17,7 @@ pub mod held;
 pub mod helm;
 pub mod integration;
 pub mod isolate;
+pub mod network;
 pub mod oci;
 pub mod pipeline;
 pub mod plan;

@@ -106,18 +106,13 @@ pub fn verify(rt: &Runtime, dir: &Path) -> Result<String> {
 }
 
 /// `plugins pull`: every `oci:` plugin of the pipeline in `dir` (and the signatures it must
-/// carry) pulled into the cache, then everything `plugins verify` checks. A run after it needs
+/// carry) and its repository chart pulled into the cache, then everything `plugins verify`
+/// checks. A run after it needs
 /// no registry (the Argo CD `init` step runs it; `generate` is offline).
 pub fn pull(rt: &Runtime, dir: &Path) -> Result<String> {
     let (pipeline, base) = PipelineFile::load(dir)?;
     rt.cache().keep_out_of_repository(&base);
-    if rt.cache().dir().is_none() {
-        tracing::warn!(
-            "no cache directory (FLINKWASM_CACHE_DIR, XDG_CACHE_HOME or HOME): what is pulled \
-             is not kept"
-        );
-    }
-    let mut out = String::new();
+    let mut oci = Vec::new();
     for (i, spec) in pipeline.spec.plugins.iter().enumerate() {
         if let Source::Oci {
             reference,
@@ -125,11 +120,32 @@ pub fn pull(rt: &Runtime, dir: &Path) -> Result<String> {
             base,
         } = spec.source(i, &base)?
         {
-            let name = spec.display_name();
-            let pulled = crate::oci::pull(rt.cache(), &name, &reference, verify.as_ref(), &base)?;
-            let what = if pulled { "pulled" } else { "cached" };
-            let _ = writeln!(out, "{what:<6} {name:<24} {reference}");
+            oci.push((spec.display_name(), reference, verify, base));
         }
+    }
+    let chart = pipeline
+        .spec
+        .chart
+        .as_ref()
+        .is_some_and(|c| c.repo.is_some());
+    if (!oci.is_empty() || chart) && !rt.cache().usable() {
+        // What is pulled would not be kept, and the offline run after (Argo CD generate)
+        // would refuse it: fail here, where the cause is, not there.
+        return Err(anyhow::anyhow!(
+            "plugins pull: no usable cache directory (see the warning above), so nothing \
+             pulled would be kept for the runs after it; set FLINKWASM_CACHE_DIR to a \
+             directory of this user's outside the repository"
+        ));
+    }
+    let mut out = String::new();
+    for (name, reference, verify, base) in oci {
+        let pulled = crate::oci::pull(rt.cache(), &name, &reference, verify.as_ref(), &base)?;
+        let what = if pulled { "pulled" } else { "cached" };
+        let _ = writeln!(out, "{what:<6} {name:<24} {reference}");
+    }
+    if let Some((chart, pulled)) = crate::chart::prefetch(rt.cache(), &pipeline)? {
+        let what = if pulled { "pulled" } else { "cached" };
+        let _ = writeln!(out, "{what:<6} {chart}");
     }
     out.push_str(&verify(rt, dir)?);
     Ok(out)

@@ -19,9 +19,10 @@
 //! an online one looks at the registry once more (a signature may have been added since).
 
 use crate::error;
+use crate::network::offline;
+use crate::oci::Pinned;
 use crate::oci::artifact::{self, Descriptor, Manifest};
 use crate::oci::registry::Registry;
-use crate::oci::{Pinned, offline};
 use crate::runtime::Cache;
 use anyhow::Result;
 use base64::Engine as _;
@@ -130,14 +131,17 @@ pub fn pull_and_keep(
         None => Vec::new(),
         Some(bytes) => {
             let manifest = Manifest::parse(&bytes).map_err(fail)?;
+            let layers = newest(manifest.layers.unwrap_or_default(), MAX_SIGNATURES);
+            if layers.skipped > 0 {
+                tracing::warn!(
+                    plugin,
+                    "{pinned}: {} signatures at {}; only the newest {MAX_SIGNATURES} are checked",
+                    layers.skipped + layers.kept.len(),
+                    tag(&pinned.digest)
+                );
+            }
             let mut sigs = Vec::new();
-            for layer in manifest
-                .layers
-                .unwrap_or_default()
-                .iter()
-                .filter(|l| l.media_type == SIGNATURE_MEDIA_TYPE)
-                .take(MAX_SIGNATURES)
-            {
+            for layer in &layers.kept {
                 let Some(signature) = layer
                     .annotations
                     .as_ref()
@@ -164,6 +168,23 @@ pub fn pull_and_keep(
         &serde_json::to_vec(&sigs).unwrap_or_default(),
     );
     Ok(sigs)
+}
+
+/// The signature layers of a signature manifest, at most `max`: the newest (cosign appends
+/// each new signature, so a rotated key's signature is last).
+struct Newest {
+    kept: Vec<Descriptor>,
+    skipped: usize,
+}
+
+fn newest(layers: Vec<Descriptor>, max: usize) -> Newest {
+    let mut kept: Vec<Descriptor> = layers
+        .into_iter()
+        .filter(|l| l.media_type == SIGNATURE_MEDIA_TYPE)
+        .collect();
+    let skipped = kept.len().saturating_sub(max);
+    kept.drain(..skipped);
+    Newest { kept, skipped }
 }
 
 /// Why `sig` is not a signature of `pinned` by `key`, if it is not.
@@ -308,17 +329,18 @@ pub fn sign_and_push(
         SIGNATURE_ANNOTATION.to_string(),
         base64::engine::general_purpose::STANDARD.encode(signature.as_bytes()),
     )]));
-    // Signatures already there stay (cosign appends too); their blobs are in the repository.
-    let mut layers: Vec<Descriptor> = registry
+    // Signatures already there stay (cosign appends too; past the bound the oldest go, as
+    // verification reads only the newest); their blobs are in the repository.
+    let existing: Vec<Descriptor> = registry
         .manifest_by_tag(repository, &sig_tag, MAX_SIGNATURE_MANIFEST)
         .map_err(|why| error::integrity(format!("reading {sig_tag}: {why}")))?
         .and_then(|bytes| Manifest::parse(&bytes).ok())
         .and_then(|m| m.layers)
         .unwrap_or_default()
         .into_iter()
-        .filter(|l| l.media_type == SIGNATURE_MEDIA_TYPE && l.digest != layer.digest)
-        .take(MAX_SIGNATURES - 1)
+        .filter(|l| l.digest != layer.digest)
         .collect();
+    let mut layers = newest(existing, MAX_SIGNATURES - 1).kept;
     layers.push(layer);
     let diff_ids: Vec<&str> = layers.iter().map(|l| l.digest.as_str()).collect();
     let config = serde_json::json!({
@@ -358,6 +380,27 @@ pub fn sign_and_push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_bound_the_newest_signatures_are_kept() {
+        let layer = |n: usize| Descriptor::of(SIGNATURE_MEDIA_TYPE, n.to_string().as_bytes());
+        let mut layers: Vec<Descriptor> = (0..40).map(layer).collect();
+        layers.insert(
+            3,
+            Descriptor::of("application/octet-stream", b"not a signature"),
+        );
+        let n = newest(layers, MAX_SIGNATURES);
+        assert_eq!(n.skipped, 8);
+        assert_eq!(n.kept.len(), MAX_SIGNATURES);
+        assert_eq!(n.kept[0].digest, layer(8).digest);
+        assert_eq!(
+            n.kept[MAX_SIGNATURES - 1].digest,
+            layer(39).digest,
+            "the newest is kept"
+        );
+        let few = newest((0..3).map(layer).collect(), MAX_SIGNATURES);
+        assert_eq!((few.kept.len(), few.skipped), (3, 0));
+    }
 
     fn pinned() -> Pinned {
         Pinned {

@@ -238,6 +238,16 @@ pub struct EndlessBodyStandIn {
 impl EndlessBodyStandIn {
     /// Starts serving; stops when dropped. Each body stops after `cap` bytes at most.
     pub fn start(content_length: Option<u64>, cap: u64) -> EndlessBodyStandIn {
+        EndlessBodyStandIn::serve(content_length, cap, false)
+    }
+
+    /// As [`EndlessBodyStandIn::start`], but `/v2/` answers 401 with a Bearer challenge whose
+    /// realm is this server's `/token`: the endless body is then the token realm's answer.
+    pub fn behind_a_token_realm(cap: u64) -> EndlessBodyStandIn {
+        EndlessBodyStandIn::serve(None, cap, true)
+    }
+
+    fn serve(content_length: Option<u64>, cap: u64, challenge: bool) -> EndlessBodyStandIn {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1");
@@ -248,6 +258,13 @@ impl EndlessBodyStandIn {
         let sent = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let (sent2, stop2) = (sent.clone(), stop.clone());
+        let v2 = if challenge {
+            format!(
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://{host}/token\",service=\"stand-in\"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            )
+        } else {
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_string()
+        };
         std::thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 let Ok((mut conn, _)) = listener.accept() else {
@@ -267,9 +284,7 @@ impl EndlessBodyStandIn {
                 }
                 let line = String::from_utf8_lossy(&request);
                 if line.starts_with("GET /v2/ ") {
-                    let _ = conn.write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-                    );
+                    let _ = conn.write_all(v2.as_bytes());
                     continue;
                 }
                 let length = content_length
@@ -317,6 +332,25 @@ mod stand_in_tests {
         let mut body = Vec::new();
         let _ = conn.read_to_end(&mut body);
         assert!(body.starts_with(b"HTTP/1.1 200 OK"));
+        assert!(body.len() > 5 << 20, "{} bytes", body.len());
+    }
+
+    #[test]
+    fn the_token_realm_stand_in_challenges_at_v2_and_streams_at_its_realm() {
+        let s = EndlessBodyStandIn::behind_a_token_realm(8 << 20);
+        assert_eq!(http_status(&s.host, "/v2/"), Some(401));
+        let mut conn = TcpStream::connect(&s.host).unwrap();
+        write!(conn, "GET /v2/ HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        let mut head = String::new();
+        let _ = conn.read_to_string(&mut head);
+        assert!(
+            head.contains(&format!("Bearer realm=\"http://{}/token\"", s.host)),
+            "{head}"
+        );
+        let mut conn = TcpStream::connect(&s.host).unwrap();
+        write!(conn, "GET /token?scope=x HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        let mut body = Vec::new();
+        let _ = conn.read_to_end(&mut body);
         assert!(body.len() > 5 << 20, "{} bytes", body.len());
     }
 }

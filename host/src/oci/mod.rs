@@ -15,7 +15,7 @@
 //! Pulled artifacts are kept in the authenticated cache ([`crate::runtime::Cache`], `oci/`)
 //! under their manifest digest alone (no name from the registry reaches a path), and the same
 //! checks run again on every read: a poisoned entry is refused and pulled again. A warm run
-//! never opens a connection; an offline run ([`set_offline`]: `argocd generate`,
+//! never opens a connection; an offline run ([`crate::network`]: `argocd generate`,
 //! `FLINKWASM_OFFLINE=1`) refuses a plugin that is not in the cache. The network side is
 //! [`registry`], credentials come from the Docker config ([`credentials`]), the artifact's
 //! format is [`artifact`].
@@ -25,29 +25,13 @@ pub mod credentials;
 pub mod registry;
 
 use crate::error;
+use crate::network::offline;
 use crate::pipeline::Verify;
 use crate::runtime::Cache;
 use anyhow::Result;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use artifact::Artifact;
-
-/// Whether this process may contact registries.
-static OFFLINE: AtomicBool = AtomicBool::new(false);
-
-/// Forbids this process to contact a registry: an `oci:` plugin must then come from the cache.
-/// The Argo CD `generate` step runs offline (its `init` step pulls).
-pub fn set_offline() {
-    OFFLINE.store(true, Ordering::Relaxed);
-}
-
-/// Whether this process may not contact registries: [`set_offline`], or `FLINKWASM_OFFLINE`
-/// set to anything but empty or `0`.
-pub fn offline() -> bool {
-    OFFLINE.load(Ordering::Relaxed)
-        || std::env::var("FLINKWASM_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0")
-}
 
 /// An `oci:` reference, checked: an explicit registry, a repository, and a sha256 digest.
 #[derive(Debug, Clone, PartialEq, Eq)]

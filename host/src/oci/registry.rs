@@ -1,23 +1,27 @@
 //! Talking to a registry: the OCI Distribution API over HTTPS (plain HTTP only to a loopback
 //! registry), on a current-thread tokio runtime that lives for one command.
 //!
-//! `oci-client` does the registry's token flow (Basic, or a Bearer token from the realm its
-//! challenge names) and pushes. The pull's reads are this module's own, because every byte
-//! read from a registry is bounded before it is held: a manifest at
+//! The token exchange (Basic, or a Bearer token from the realm the registry's challenge names)
+//! and the pull's reads are this module's own; `oci-client` pushes, given the token. Every
+//! byte read from a registry or its token realm is bounded before it is held: a token answer
+//! at [`MAX_TOKEN_BYTES`], a manifest at
 //! [`artifact::MAX_MANIFEST_BYTES`], a layer at its descriptor's size (itself capped at the
 //! component limit), a `Content-Length` over the bound refused before the body is read, and
 //! the body counted as it arrives. Every request has a connect timeout, a read timeout and a
 //! deadline for the whole exchange (`FLINKWASM_OCI_TIMEOUT`, seconds, default 120).
 //! Redirects (registries send blobs to their storage) are followed at most 5 times and never
 //! from HTTPS to HTTP; reqwest drops the `Authorization` header when one leaves the registry's
-//! host, and what comes back is held to its digest wherever it came from.
+//! host, and what comes back is held to its digest wherever it came from. A token realm must
+//! be HTTPS (plain HTTP only from a loopback registry to a loopback realm): credentials never
+//! travel in clear. Loopback registries are spoken to without a proxy, so plain HTTP stays on
+//! this machine whatever `HTTP_PROXY` says.
 
 use super::Pinned;
 use super::artifact::{self, Artifact};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Reference, RegistryOperation};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use std::time::Duration;
 
 /// How long a connection may take to open.
@@ -26,6 +30,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default deadline of one exchange with the registry.
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+/// The largest answer of a token realm read (Docker Hub's tokens are a few KiB).
+pub const MAX_TOKEN_BYTES: u64 = 64 << 10;
 
 /// A registry, its credentials and the clients that talk to it.
 pub struct Registry {
@@ -49,6 +55,41 @@ fn loopback(host: &str) -> bool {
         || name
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|a| a.is_loopback())
+}
+
+/// A header value that logs and `Debug` never show.
+fn sensitive(value: String) -> Result<HeaderValue, String> {
+    let mut header = HeaderValue::from_str(&value)
+        .map_err(|_| "the credentials hold characters a header cannot carry".to_string())?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// The realm and service of the first Bearer challenge in a `WWW-Authenticate` value.
+fn bearer_challenge(value: &str) -> Option<(String, Option<String>)> {
+    http_auth::parser::ChallengeParser::new(value)
+        .filter_map(Result::ok)
+        .find(|c| c.scheme.eq_ignore_ascii_case("Bearer"))
+        .and_then(|c| {
+            let param = |name: &str| {
+                c.params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.to_unescaped())
+            };
+            Some((param("realm")?, param("service")))
+        })
+}
+
+/// The token in a token realm's JSON answer (`token`, or OAuth 2's `access_token`).
+fn token_of(answer: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        token: Option<String>,
+        access_token: Option<String>,
+    }
+    let a: Answer = serde_json::from_slice(answer).ok()?;
+    a.token.or(a.access_token).filter(|t| !t.is_empty())
 }
 
 /// What went wrong with a request, in words: connecting, timing out, a refused redirect.
@@ -95,14 +136,24 @@ impl Registry {
         } else {
             ("https", ClientProtocol::Https)
         };
+        let local = loopback(registry);
         let oci = oci_client::Client::new(ClientConfig {
             protocol,
             connect_timeout: Some(connect),
             read_timeout: Some(read),
             user_agent: concat!("flinkwasm/", env!("CARGO_PKG_VERSION")),
+            // oci-client has no switch for "no proxy": a proxy that matches no loopback
+            // host (`*` names every domain, the CIDRs every loopback address) turns
+            // reqwest's system proxies off for a loopback registry.
+            http_proxy: local.then(|| "http://127.0.0.1:9".to_string()),
+            no_proxy: local.then(|| "*,127.0.0.0/8,::1".to_string()),
             ..ClientConfig::default()
         });
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if local {
+            http = http.no_proxy();
+        }
+        let http = http
             .connect_timeout(connect)
             .read_timeout(read)
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
@@ -170,36 +221,94 @@ impl Registry {
         )
     }
 
-    /// The `Authorization` header for `op` on `reference`, if the registry wants one.
+    /// The `Authorization` header for `op` on `reference`, if the registry wants one: what
+    /// the registry's `/v2/` challenge asks for. A Bearer challenge is answered by the realm
+    /// it names (HTTPS, see [`Registry::realm`]) with the credentials, its answer read to at
+    /// most [`MAX_TOKEN_BYTES`]; any other answer gets the Docker config's credentials as
+    /// Basic, or nothing.
     async fn authorization(
         &self,
         reference: &Reference,
         op: RegistryOperation,
     ) -> Result<Option<HeaderValue>, String> {
-        let header = |v: String| {
-            HeaderValue::from_str(&v)
-                .map(|mut h| {
-                    h.set_sensitive(true);
-                    h
-                })
-                .map_err(|_| "the credentials hold characters a header cannot carry".to_string())
-        };
-        match self.oci.auth(reference, &self.auth, op).await {
-            Ok(Some(token)) => header(format!("Bearer {token}")).map(Some),
-            Ok(None) => match &self.auth {
+        let url = format!("{}://{}/v2/", self.scheme, self.host);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| self.describe(&request_error(&e), "authenticating"))?;
+        let challenge = response
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(bearer_challenge);
+        // The body of /v2/ is not read: only its challenge matters.
+        drop(response);
+        let Some((realm, service)) = challenge else {
+            return match &self.auth {
                 RegistryAuth::Basic(user, password) => {
                     use base64::Engine as _;
                     let both = base64::engine::general_purpose::STANDARD
                         .encode(format!("{user}:{password}"));
-                    header(format!("Basic {both}")).map(Some)
+                    sensitive(format!("Basic {both}")).map(Some)
                 }
-                RegistryAuth::Bearer(token) => header(format!("Bearer {token}")).map(Some),
+                RegistryAuth::Bearer(token) => sensitive(format!("Bearer {token}")).map(Some),
                 RegistryAuth::Anonymous => Ok(None),
-            },
-            Err(oci_client::errors::OciDistributionError::RequestError(e)) => {
-                Err(self.describe(&request_error(&e), "authenticating"))
-            }
-            Err(e) => Err(self.describe(&e.to_string(), "authenticating")),
+            };
+        };
+        let realm = self.realm(&realm)?;
+        let actions = match op {
+            RegistryOperation::Pull => "pull",
+            RegistryOperation::Push => "pull,push",
+        };
+        let mut query = vec![(
+            "scope",
+            format!("repository:{}:{actions}", reference.repository()),
+        )];
+        query.extend(service.map(|s| ("service", s)));
+        let mut request = self.http.get(realm).query(&query);
+        if let RegistryAuth::Basic(user, password) = &self.auth {
+            request = request.basic_auth(user, Some(password));
+        }
+        let answer = self
+            .read(request, MAX_TOKEN_BYTES, "token answer")
+            .await?
+            .ok_or_else(|| {
+                format!(
+                    "registry {}: its token realm answered 404 Not Found",
+                    self.host
+                )
+            })?;
+        let token = token_of(&answer).ok_or_else(|| {
+            format!(
+                "registry {}: its token realm's answer holds no token",
+                self.host
+            )
+        })?;
+        sensitive(format!("Bearer {token}")).map(Some)
+    }
+
+    /// The token realm a challenge names, if credentials may go there: HTTPS, or plain HTTP
+    /// from a loopback registry to a loopback realm (the tests' registries). A registry's
+    /// challenge could otherwise send the Docker config's password in clear to any host.
+    fn realm(&self, realm: &str) -> Result<reqwest::Url, String> {
+        let url = reqwest::Url::parse(realm).map_err(|e| {
+            format!(
+                "registry {}: its token realm {} is not a URL: {e}",
+                self.host,
+                crate::text::safe(realm)
+            )
+        })?;
+        let local = |u: &reqwest::Url| u.host_str().is_some_and(loopback);
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if self.scheme == "http" && local(&url) => Ok(url),
+            _ => Err(format!(
+                "registry {}: refusing its token realm {}: credentials go only over HTTPS",
+                self.host,
+                crate::text::safe(realm)
+            )),
         }
     }
 
@@ -225,6 +334,16 @@ impl Registry {
         if let Some(a) = auth {
             request = request.header(AUTHORIZATION, a.clone());
         }
+        self.read(request, max, what).await
+    }
+
+    /// Sends `request` and reads at most `max` bytes of a successful answer; `None` on 404.
+    async fn read(
+        &self,
+        request: reqwest::RequestBuilder,
+        max: u64,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, String> {
         let mut response = request
             .send()
             .await
@@ -360,8 +479,22 @@ impl Registry {
         let digest = format!("sha256:{}", crate::runtime::sha256_hex(manifest));
         let reference = self.reference(repository, tag.unwrap_or(&digest));
         self.block(async {
+            // oci-client is handed the token this module fetched (bounded, HTTPS realm), so
+            // it makes no token exchange of its own.
+            let auth = match self
+                .authorization(&reference, RegistryOperation::Push)
+                .await?
+            {
+                Some(header) => {
+                    match header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
+                        Some(token) => RegistryAuth::Bearer(token.to_string()),
+                        None => self.auth.clone(),
+                    }
+                }
+                None => RegistryAuth::Anonymous,
+            };
             self.oci
-                .auth(&reference, &self.auth, RegistryOperation::Push)
+                .auth(&reference, &auth, RegistryOperation::Push)
                 .await
                 .map_err(|e| self.describe(&e.to_string(), "authenticating to push"))?;
             for blob in blobs {
@@ -388,6 +521,57 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_go_to_a_token_realm_only_over_https() {
+        let remote = Registry::connect("registry.example.com").unwrap();
+        assert!(remote.realm("https://auth.example.com/token").is_ok());
+        for refused in [
+            "http://auth.example.com/token",
+            "http://127.0.0.1:5000/token",
+            "ftp://auth.example.com/token",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            let e = remote.realm(refused).unwrap_err();
+            assert!(e.contains("registry registry.example.com"), "{e}");
+        }
+        // A loopback registry (the tests') may use a plain-HTTP realm on this machine only.
+        let local = Registry::connect("127.0.0.1:5000").unwrap();
+        assert!(local.realm("http://127.0.0.1:5001/token").is_ok());
+        assert!(local.realm("http://localhost:5001/token").is_ok());
+        let e = local.realm("http://auth.example.com/token").unwrap_err();
+        assert!(e.contains("only over HTTPS"), "{e}");
+    }
+
+    #[test]
+    fn a_bearer_challenge_gives_its_realm_and_service() {
+        assert_eq!(
+            bearer_challenge(
+                r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io""#
+            ),
+            Some((
+                "https://auth.docker.io/token".to_string(),
+                Some("registry.docker.io".to_string())
+            ))
+        );
+        assert_eq!(
+            bearer_challenge(r#"Basic realm="x", Bearer realm="https://a/t""#),
+            Some(("https://a/t".to_string(), None))
+        );
+        assert_eq!(bearer_challenge(r#"Basic realm="Registry""#), None);
+        assert_eq!(bearer_challenge("Bearer service=\"no-realm\""), None);
+        assert_eq!(bearer_challenge("garbage ,,, \""), None);
+    }
+
+    #[test]
+    fn a_token_answer_gives_token_or_access_token() {
+        assert_eq!(token_of(br#"{"token":"t1"}"#).as_deref(), Some("t1"));
+        assert_eq!(token_of(br#"{"access_token":"t2"}"#).as_deref(), Some("t2"));
+        assert_eq!(token_of(br#"{"token":""}"#), None);
+        assert_eq!(token_of(br#"{"token":5}"#), None);
+        assert_eq!(token_of(b"[]"), None);
+    }
 
     #[test]
     fn only_loopback_registries_are_spoken_to_in_plain_http() {

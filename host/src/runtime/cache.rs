@@ -181,6 +181,12 @@ impl Cache {
         }
     }
 
+    /// Whether the cache can keep anything: configured, private to this user, outside the
+    /// repository being rendered. When it cannot, the reason has been logged.
+    pub fn usable(&self) -> bool {
+        self.root().is_some()
+    }
+
     fn refuse_inside(&self, root: &Dir) {
         self.state.refused.store(true, Ordering::Relaxed);
         tracing::warn!(

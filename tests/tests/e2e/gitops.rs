@@ -918,3 +918,45 @@ fn bootstrap_refuses_arguments_argo_cd_would_take_verbatim() {
         assert!(r.stdout.is_empty());
     }
 }
+
+#[test]
+fn an_offline_run_takes_the_chart_from_the_cache_that_plugins_pull_filled() {
+    let charts = ChartRepo::serve(&["flink-kubernetes-operator"]);
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    chart_pipeline(
+        &s,
+        &format!(
+            "{{repo: '{}', name: flink-kubernetes-operator, version: 1.130.0, valuesFrom: flink-operator}}",
+            charts.url
+        ),
+    );
+    let helm_bin = helm.bin();
+    let env = [
+        ("FLINKWASM_OFFLINE", "1"),
+        ("FLINKWASM_HELM", helm_bin.to_str().unwrap()),
+    ];
+    let offline = |args: &[&str]| s.run_env(args, None, &env);
+    // Offline and cold: refused before Helm is asked to fetch anything, naming the way out.
+    let before = charts.requests.load(std::sync::atomic::Ordering::Relaxed);
+    offline(&["render"]).fails(3, "is not in the cache, and this run may not fetch it");
+    assert_eq!(
+        charts.requests.load(std::sync::atomic::Ordering::Relaxed),
+        before,
+        "an offline run contacted the chart repository"
+    );
+    // The Argo CD init step (`plugins pull`) fetches it; then the repository may go.
+    let pulled = with_helm(&s, &helm, &["plugins", "pull"]).ok();
+    assert!(
+        pulled
+            .stdout
+            .contains("pulled chart flink-kubernetes-operator 1.130.0 from"),
+        "{}",
+        pulled.stdout
+    );
+    let again = with_helm(&s, &helm, &["plugins", "pull"]).ok();
+    assert!(again.stdout.contains("cached chart"), "{}", again.stdout);
+    drop(charts);
+    let objects = parse_stream(&offline(&["render"]).ok().stdout);
+    assert!(objects.iter().any(|o| o["kind"] == "Deployment"));
+}

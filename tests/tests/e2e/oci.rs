@@ -55,6 +55,14 @@ fn team_overlay_variant(tag: &str) -> Vec<u8> {
     wasm
 }
 
+/// Proxy settings naming a proxy that listens nowhere: a run that used it would fail.
+const DEAD_PROXY: [(&str, &str); 4] = [
+    ("HTTP_PROXY", "http://127.0.0.1:9"),
+    ("http_proxy", "http://127.0.0.1:9"),
+    ("ALL_PROXY", "http://127.0.0.1:9"),
+    ("NO_PROXY", ""),
+];
+
 /// `flinkwasm plugins push` of team-overlay; the printed reference.
 fn flinkwasm_push(s: &Scratch, reg: &Registry, repository: &str, key: Option<&Path>) -> String {
     flinkwasm_push_bytes(s, reg, repository, key, &team_overlay())
@@ -75,7 +83,9 @@ fn flinkwasm_push_bytes(
     if let Some(k) = key {
         args.extend(["--sign-key", k.to_str().unwrap()]);
     }
-    let r = s.run(&args, None).ok();
+    // A proxy in the environment that listens nowhere: a loopback registry is not reached
+    // through it (plain HTTP stays on this machine), so the push works all the same.
+    let r = s.run_env(&args, None, &DEAD_PROXY).ok();
     r.stdout.trim().to_string()
 }
 
@@ -153,7 +163,9 @@ fn an_oras_pushed_component_is_pulled_run_and_then_rendered_without_the_registry
     let s = Scratch::new(BIN);
     let reference = oras_push(&s, &reg, "teams/team-overlay", None);
     pipeline(&s, &reference, "");
-    let cold = s.run(&["render"], None).ok();
+    // A proxy in the environment is not used for a loopback registry (plain HTTP stays on
+    // this machine): this one listens nowhere, and the pull works all the same.
+    let cold = s.run_env(&["render"], None, &DEAD_PROXY).ok();
     overlaid(&cold.stdout);
     let listed = s.run(&["plugins", "list"], None).ok();
     assert!(
@@ -499,6 +511,32 @@ fn a_huge_manifest_is_refused_before_it_is_held() {
         "the manifest is over its 4194304-byte bound; reading stopped",
     );
     let sent = endless.sent.load(Ordering::Relaxed);
+    assert!(sent < 64 << 20, "the host kept reading: {sent} bytes");
+}
+
+#[test]
+fn an_endless_token_answer_is_refused_at_its_bound_render_and_push_alike() {
+    use flinkwasm_tests::registry::EndlessBodyStandIn;
+    use std::sync::atomic::Ordering;
+    let realm = EndlessBodyStandIn::behind_a_token_realm(256 << 20);
+    let d = "a".repeat(64);
+    let r = render_refused(
+        &format!("{}/teams/x@sha256:{d}", realm.host),
+        5,
+        "the token answer is over its 65536-byte bound; reading stopped",
+    );
+    assert!(r.stderr.contains("plugin x"), "{}", r.stderr);
+    let s = Scratch::new(BIN);
+    let wasm = s.outside("team-overlay.wasm");
+    std::fs::write(&wasm, team_overlay()).unwrap();
+    let target = format!("oci://{}/teams/x:1.0", realm.host);
+    s.run_env(
+        &["plugins", "push", wasm.to_str().unwrap(), &target],
+        None,
+        &[("FLINKWASM_OCI_TIMEOUT", "5")],
+    )
+    .fails(1, "the token answer is over its 65536-byte bound");
+    let sent = realm.sent.load(Ordering::Relaxed);
     assert!(sent < 64 << 20, "the host kept reading: {sent} bytes");
 }
 
@@ -877,4 +915,25 @@ fn kpt_runs_a_pipeline_with_a_digest_pinned_plugin() {
         settings[0]["metadata"]["labels"]["example.com/cost-center"],
         "CC-4711"
     );
+}
+
+#[test]
+fn plugins_pull_fails_when_the_cache_cannot_keep_what_it_would_pull() {
+    let s = Scratch::new(BIN);
+    pipeline(
+        &s,
+        &format!("127.0.0.1:1/teams/x@sha256:{}", "a".repeat(64)),
+        "",
+    );
+    // A cache inside the repository is never used: what `init` pulled would be lost, and the
+    // offline `generate` after it would refuse the plugin. The failure is here, at once.
+    let inside = s.path().join(".cache");
+    let r = s
+        .run_env(
+            &["plugins", "pull"],
+            None,
+            &[("FLINKWASM_CACHE_DIR", inside.to_str().unwrap())],
+        )
+        .fails(1, "no usable cache directory");
+    assert!(r.stderr.contains("inside the repository"), "{}", r.stderr);
 }
