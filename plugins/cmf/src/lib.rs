@@ -107,11 +107,13 @@ impl Plugin for Cmf {
             let source = cfg
                 .argocd
                 .source(&cfg.source, "workloads/cmf", &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), cfg.values())
+                    Some(cfg.chart.source(&config::default_chart(), cfg.values()))
                 })?;
-            let mut app = cfg.argocd.application(&component, source);
-            declaration(&cfg, &namespace).declare(&mut app);
-            manifests.push(app);
+            if let Some(source) = source {
+                let mut app = cfg.argocd.application(&component, source);
+                declaration(&cfg, &namespace).declare(&mut app);
+                manifests.push(app);
+            }
         }
         if ctx.generate && cfg.argocd.layout().objects() {
             manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));

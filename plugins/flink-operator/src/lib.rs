@@ -135,16 +135,18 @@ impl Plugin for FlinkOperator {
             let source = cfg
                 .argocd
                 .source(&cfg.source, COMPONENT_PATH, &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), values)
+                    Some(cfg.chart.source(&config::default_chart(), values))
                 })?;
-            let mut app = cfg.argocd.application(&component, source);
-            declared.declare(&mut app);
             for ns in &declared.namespaces {
                 if ns != &namespace && !flinkwasm_stack::namespaces::present(&manifests, ns) {
                     manifests.push(flinkwasm_stack::namespaces::namespace(ns));
                 }
             }
-            manifests.push(app);
+            if let Some(source) = source {
+                let mut app = cfg.argocd.application(&component, source);
+                declared.declare(&mut app);
+                manifests.push(app);
+            }
         }
         if ctx.generate
             && cfg.argocd.layout().objects()
