@@ -73,7 +73,8 @@ pub enum Layout {
     /// Everything in one render, each object once: every object the component adds and, for a
     /// chart, its Helm-native Application (Argo CD installs the chart; no plugin renders or sees
     /// its output). Never an Application that renders this render's objects again: a component
-    /// with no Helm-native form (`flink-environment`) emits no Application here. For
+    /// with no Helm-native form (`flink-environment`) emits no Application here, and neither
+    /// does a chart component whose chart the pipeline renders itself (`spec.chart`). For
     /// `flinkwasm render | kubectl apply`, Helm's post-renderer and the Helm-native option.
     #[default]
     Whole,
@@ -103,6 +104,17 @@ impl Layout {
     pub fn objects(self) -> bool {
         self != Layout::Root
     }
+}
+
+/// The info a chart component gives in layout `whole` when its chart's output (its Deployment
+/// `deployment`) is already in the render, so that it emits no Helm-native Application.
+pub fn chart_in_render(deployment: &str) -> flinkwasm_sdk::Diagnostic {
+    flinkwasm_sdk::Diagnostic::info(format!(
+        "the chart's objects (Deployment {deployment}) are in this render, so no Helm-native \
+         Application is emitted: it would install the chart again, and two owners would undo \
+         each other's syncs"
+    ))
+    .at("argocd.layout")
 }
 
 /// Where Argo CD reads a component from: the Git source of an Application rendered by the

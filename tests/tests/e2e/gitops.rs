@@ -925,6 +925,50 @@ fn a_pin_mismatch_an_unfetchable_chart_and_a_helm_failure_are_input_errors_namin
 }
 
 #[test]
+fn a_whole_render_with_the_chart_in_the_pipeline_has_no_helm_native_application() {
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    flinkwasm_tests::harness::copy_dir(
+        &flinkwasm_tests::harness::repo("tests/charts/flink-kubernetes-operator"),
+        &s.path().join("charts/op"),
+    );
+    chart_pipeline(&s, "{path: charts/op, valuesFrom: flink-operator}");
+    let pipeline = std::fs::read_to_string(s.path().join("flinkwasm.yaml")).unwrap();
+    s.write(
+        "flinkwasm.yaml",
+        pipeline.replace("{argocd: {layout: component}}", "{argocd: {layout: whole}}"),
+    );
+    let r = s
+        .run_env(
+            &["render"],
+            None,
+            &[
+                ("FLINKWASM_HELM", helm.bin().to_str().unwrap()),
+                ("RUST_LOG", "info"),
+            ],
+        )
+        .ok();
+    let objects = parse_stream(&r.stdout);
+    // The chart's objects are in the render, with the values the Application would carry; an
+    // Application installing the chart again would own them twice.
+    let dep = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"],
+        "3Gi"
+    );
+    assert!(
+        objects.iter().all(|o| o["kind"] != "Application"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("no Helm-native Application is emitted"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn a_chart_directory_is_confined_to_the_pipeline_directory() {
     let helm = HelmFixture::new();
     let s = Scratch::new(BIN);
