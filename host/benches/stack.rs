@@ -19,7 +19,16 @@
 //!   file, against the same plugin pinned by digest from a registry (Debian's
 //!   `docker-registry`, started here on 127.0.0.1; the case is skipped without it), pulled
 //!   once: a warm run reads it from the cache, so the two should cost the same;
-//! - **peak memory** of every process (`wait4`'s `ru_maxrss`).
+//! - **peak memory** of every process (`wait4`'s `ru_maxrss`);
+//! - **`argocd generate` per child**: the Config Management Plugin's `generate` command (from
+//!   the shipped `charts/argocd-cmp/plugin.yaml`) for each child Application the `workloads/`
+//!   root renders, run as the repo-server runs it (environment cleared, then Argo CD's
+//!   `ARGOCD_APP_*`, the child's plugin env, `KUBE_VERSION` and `KUBE_API_VERSIONS`), warm:
+//!   `init` and one `generate` first, so the compile cache is warm and the chart is in the
+//!   cache. The charts come from a real chart repository on 127.0.0.1 started here, and Helm is
+//!   the tests' fixture (`tests/helm/helm-fixture`, the Helm 4 engine) via `FLINKWASM_HELM`;
+//!   without the fixture or helm-python-sdk those rows say why they were skipped. No baseline:
+//!   the goal is an absolute 2 s.
 //!
 //! Results go to stdout as a table and to `target/bench/stack.json` (and a line of
 //! `target/bench/history.jsonl`), with the commit, so runs on two commits can be compared; the
@@ -33,6 +42,21 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+/// The tests' chart repository on 127.0.0.1 and `helm` fixture, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../tests/src/helm.rs"]
+mod helm;
+
+/// What `helm.rs` takes from the tests' harness: a path in the repository.
+mod harness {
+    use std::path::{Path, PathBuf};
+
+    /// A path in the repository (`rel` from its root).
+    pub fn repo(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+    }
+}
 
 /// One release of the operator chart plus its team's FlinkEnvironment, then one FlinkApplication.
 const RELEASE: &str = include_str!("operator-release.yaml");
@@ -234,7 +258,7 @@ fn post_render_stream(path: &Path, megabytes: usize) -> Result<usize> {
 
 /// A case's result.
 struct Row {
-    case: &'static str,
+    case: String,
     flinkwasm: Median,
     baseline_name: &'static str,
     baseline: Option<Median>,
@@ -242,6 +266,8 @@ struct Row {
     ratio: Option<f64>,
     goal: String,
     met: bool,
+    /// Why the case was not measured.
+    skipped: Option<String>,
 }
 
 fn bench() -> Result<()> {
@@ -319,6 +345,11 @@ fn bench() -> Result<()> {
         "cold and warm renders differ"
     );
 
+    // argocd generate for each child of workloads/, warm, with the chart cached. Before the
+    // post-render case: a child forked from this process starts with its peak memory, and
+    // parsing the post-render output grows it.
+    let (generate_rows, generate_note) = argocd_children(&bin, runs, w)?;
+
     // Post-render throughput against the native floor.
     let stream = w.join("stream.yaml");
     let objects = post_render_stream(&stream, megabytes)?;
@@ -366,36 +397,39 @@ fn bench() -> Result<()> {
     let kust_ratio = kust_m.map(|k| warm_m.secs / k.secs);
     let throughput = floor_m.secs / post_m.secs;
     let mem_ratio = (post_m.rss_kib * 1024) as f64 / input_bytes as f64;
-    let rows = [
+    let mut rows = vec![
         Row {
-            case: "render, warm cache",
+            case: "render, warm cache".into(),
             flinkwasm: warm_m,
             baseline_name: "kubectl kustomize",
             baseline: kust_m,
             ratio: kust_ratio,
             goal: "time ≤ 1/8 of kustomize (0.125)".into(),
             met: kust_ratio.is_some_and(|r| r <= 0.125),
+            skipped: None,
         },
         Row {
-            case: "render, empty cache",
+            case: "render, empty cache".into(),
             flinkwasm: cold_m,
             baseline_name: "kubectl kustomize",
             baseline: kust_m,
             ratio: kust_m.map(|k| cold_m.secs / k.secs),
             goal: "time < 1 s".into(),
             met: cold_m.secs < 1.0,
+            skipped: None,
         },
         Row {
-            case: "render, peak memory",
+            case: "render, peak memory".into(),
             flinkwasm: cold_m.max_rss(warm_m),
             baseline_name: "",
             baseline: None,
             ratio: None,
             goal: "< 64 MiB".into(),
             met: cold_m.max_rss(warm_m).rss_kib < 64 * 1024,
+            skipped: None,
         },
         Row {
-            case: "render + external plugin, local file",
+            case: "render + external plugin, local file".into(),
             flinkwasm: file_m.unwrap_or(warm_m),
             baseline_name: "kubectl kustomize",
             baseline: if file_m.is_some() { kust_m } else { None },
@@ -404,9 +438,12 @@ fn bench() -> Result<()> {
             met: file_m
                 .zip(kust_m)
                 .is_some_and(|(f, k)| f.secs / k.secs <= 0.125),
+            skipped: file_m
+                .is_none()
+                .then(|| "docker-registry is not installed".to_string()),
         },
         Row {
-            case: "render + external plugin, OCI",
+            case: "render + external plugin, OCI".into(),
             flinkwasm: oci_m.unwrap_or(warm_m),
             baseline_name: "the same, local file",
             baseline: file_m,
@@ -415,26 +452,32 @@ fn bench() -> Result<()> {
             met: oci_m
                 .zip(file_m)
                 .is_some_and(|(o, f)| o.secs / f.secs <= 1.1),
+            skipped: oci_m
+                .is_none()
+                .then(|| "docker-registry is not installed".to_string()),
         },
         Row {
-            case: "post-render, throughput",
+            case: "post-render, throughput".into(),
             flinkwasm: post_m,
             baseline_name: "native parse+emit",
             baseline: Some(floor_m),
             ratio: Some(throughput),
             goal: "≥ 0.6 of native throughput".into(),
             met: throughput >= 0.6,
+            skipped: None,
         },
         Row {
-            case: "post-render, peak memory",
+            case: "post-render, peak memory".into(),
             flinkwasm: post_m,
             baseline_name: "input size",
             baseline: None,
             ratio: Some(mem_ratio),
             goal: "< 4x the input".into(),
             met: mem_ratio < 4.0,
+            skipped: None,
         },
     ];
+    rows.extend(generate_rows);
 
     let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
     let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
@@ -451,6 +494,14 @@ fn bench() -> Result<()> {
     )?;
     writeln!(table, "|---|---|---|---|---|---|---|---|---|")?;
     for r in &rows {
+        if let Some(why) = &r.skipped {
+            writeln!(
+                table,
+                "| {} | skipped: {why} | - | - | - | - | - | {} | - |",
+                r.case, r.goal
+            )?;
+            continue;
+        }
         writeln!(
             table,
             "| {} | {:.3} s | {:.1} MiB | {} | {} | {} | {} | {} | {} |",
@@ -476,6 +527,7 @@ fn bench() -> Result<()> {
         input_bytes as f64 / 1e6 / post_m.secs,
         input_bytes as f64 / 1e6 / floor_m.secs,
     )?;
+    writeln!(table, "\n{generate_note}")?;
     print!("{table}");
 
     let result = json!({
@@ -494,6 +546,7 @@ fn bench() -> Result<()> {
             "ratio": r.ratio,
             "goal": r.goal,
             "met": r.met,
+            "skipped": r.skipped,
         })).collect::<Vec<_>>(),
     });
     save(&result)
@@ -624,6 +677,275 @@ fn external_plugin(
         oci.push(measure(&mut render(&oci_dir), None, &out_oci)?);
     }
     Ok(Some((median(&file), median(&oci))))
+}
+
+/// Why the Helm fixture cannot run here, if it cannot.
+fn helm_fixture_missing() -> Option<String> {
+    let fixture = harness::repo("tests/helm/helm-fixture");
+    if !fixture.is_file() {
+        return Some(format!("the Helm fixture {} is missing", fixture.display()));
+    }
+    let import = Command::new("python3")
+        .args(["-c", "import helm_python"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match import {
+        Err(e) => Some(format!(
+            "python3 cannot be run ({e}); tests/setup.sh installs it"
+        )),
+        Ok(s) if !s.success() => Some(
+            "helm-python-sdk (the Helm 4 engine the fixture runs on) is not installed; \
+             tests/setup.sh installs it"
+                .into(),
+        ),
+        Ok(_) => None,
+    }
+}
+
+/// A string field of `v` at `path`, or an error naming it.
+fn text<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
+    v.pointer(path)
+        .and_then(Value::as_str)
+        .with_context(|| format!("{path} is not a string in {v}"))
+}
+
+/// One child Application of the root, as Argo CD would render it.
+struct Child {
+    name: String,
+    path: String,
+    env: Vec<(String, String)>,
+}
+
+/// Times a warm `argocd generate` of each child of `workloads/` (the root rendered for its
+/// default cluster), as the repo-server runs it; returns the rows and a note on how the chart
+/// is cached.
+fn argocd_children(bin: &Path, runs: usize, work: &Path) -> Result<(Vec<Row>, String)> {
+    const CHILDREN: [&str; 3] = [
+        "flink-kubernetes-operator",
+        "cmf-operator",
+        "flink-resources",
+    ];
+    let goal = "< 2 s (warm, chart cached)";
+    let skipped = |why: &str| -> Vec<Row> {
+        CHILDREN
+            .iter()
+            .map(|c| Row {
+                case: format!("argocd generate, {c}"),
+                flinkwasm: Median {
+                    secs: f64::NAN,
+                    rss_kib: 0,
+                },
+                baseline_name: "",
+                baseline: None,
+                ratio: None,
+                goal: goal.into(),
+                met: false,
+                skipped: Some(why.to_string()),
+            })
+            .collect()
+    };
+    if let Some(why) = helm_fixture_missing() {
+        eprintln!("argocd generate rows skipped: {why}");
+        return Ok((skipped(&why), format!("argocd generate: skipped ({why}).")));
+    }
+    let charts = helm::ChartRepo::serve(&[
+        "flink-kubernetes-operator",
+        "confluent-manager-for-apache-flink",
+    ]);
+    let fixture = helm::HelmFixture::new();
+
+    // The repo-server's copy of the repository, its component pipelines pointed at the
+    // repository started here, and the sidecar's PATH (flinkwasm only) and cache.
+    let root = work.join("argocd");
+    let repo = root.join("repo");
+    let sidecar_bin = root.join("bin");
+    fs::create_dir_all(&repo)?;
+    fs::create_dir_all(&sidecar_bin)?;
+    std::os::unix::fs::symlink(bin, sidecar_bin.join("flinkwasm"))?;
+    let copied = Command::new("cp")
+        .arg("-R")
+        .arg(harness::repo("workloads"))
+        .arg(&repo)
+        .status()?;
+    ensure!(copied.success(), "copying workloads/");
+    for component in ["flink-kubernetes-operator", "cmf"] {
+        let file = repo
+            .join("workloads")
+            .join(component)
+            .join("flinkwasm.yaml");
+        let pipeline = fs::read_to_string(&file)?;
+        let confluent = "https://packages.confluent.io/helm";
+        ensure!(
+            pipeline.contains(confluent),
+            "{component} no longer names Confluent's repository"
+        );
+        fs::write(&file, pipeline.replace(confluent, &charts.url))?;
+    }
+    let plugin: Value = serde_yaml::from_str(&fs::read_to_string(harness::repo(
+        "charts/argocd-cmp/plugin.yaml",
+    ))?)?;
+    let command = |which: &str| -> Result<Vec<String>> {
+        plugin["spec"][which]["command"]
+            .as_array()
+            .with_context(|| format!("plugin.yaml has no spec.{which}.command"))?
+            .iter()
+            .map(|a| {
+                a.as_str()
+                    .map(str::to_string)
+                    .context("a non-string argument")
+            })
+            .collect()
+    };
+    let (init, generate) = (command("init")?, command("generate")?);
+    let root_pipeline: Value =
+        serde_yaml::from_str(&fs::read_to_string(repo.join("workloads/flinkwasm.yaml"))?)?;
+    let api_versions = root_pipeline["spec"]["target"]["apiVersions"]
+        .as_array()
+        .context("the root pipeline names no API versions")?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(",");
+    let cluster = text(&root_pipeline, "/spec/defaultCluster")?.to_string();
+    let run = |args: &[String], child: &Child| {
+        let mut c = Command::new(&args[0]);
+        c.args(&args[1..])
+            .current_dir(repo.join(&child.path))
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", sidecar_bin.display()))
+            .env("HOME", &root)
+            .env("FLINKWASM_CACHE_DIR", root.join("cache"))
+            .env("FLINKWASM_HELM", fixture.bin())
+            .env("RUST_LOG", "error")
+            .envs(child.env.iter().map(|(k, v)| (k, v)));
+        c
+    };
+    let argocd_env = |name: &str, path: &str, destination: &str, source: &Value| {
+        let mut env: Vec<(String, String)> = [
+            ("ARGOCD_APP_NAME", name),
+            ("ARGOCD_APP_NAMESPACE", destination),
+            ("ARGOCD_APP_PROJECT_NAME", "default"),
+            (
+                "ARGOCD_APP_REVISION",
+                "0123456789abcdef0123456789abcdef01234567",
+            ),
+            ("ARGOCD_APP_SOURCE_PATH", path),
+            (
+                "ARGOCD_APP_SOURCE_REPO_URL",
+                "https://git.example.com/platform/gitops.git",
+            ),
+            ("ARGOCD_APP_SOURCE_TARGET_REVISION", "HEAD"),
+            ("KUBE_VERSION", "1.31.0"),
+            ("KUBE_API_VERSIONS", api_versions.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let parameters = &source["plugin"]["parameters"];
+        env.push((
+            "ARGOCD_APP_PARAMETERS".into(),
+            if parameters.is_null() {
+                "[]".into()
+            } else {
+                parameters.to_string()
+            },
+        ));
+        for e in source["plugin"]["env"].as_array().into_iter().flatten() {
+            if let (Some(k), Some(v)) = (e["name"].as_str(), e["value"].as_str()) {
+                env.push((format!("ARGOCD_ENV_{k}"), v.to_string()));
+            }
+        }
+        env
+    };
+
+    // The root, as the bootstrap Application renders it, names the children.
+    let root_app = Child {
+        name: "confluent-platform-flink".into(),
+        path: "workloads".into(),
+        env: argocd_env(
+            "confluent-platform-flink",
+            "workloads",
+            "confluent",
+            &json!({"plugin": {"env": [{"name": "CLUSTER", "value": cluster}]}}),
+        ),
+    };
+    let out = work.join("argocd-root.yaml");
+    measure(&mut run(&generate, &root_app), None, &out)?;
+    let mut children = Vec::new();
+    for app in flinkwasm::stream::parse(&fs::read_to_string(&out)?, "the root's render")? {
+        let app = Value::Object(app);
+        if app["kind"] != "Application" || app["spec"]["source"]["plugin"]["name"] != "flinkwasm" {
+            continue;
+        }
+        let name = text(&app, "/metadata/name")?;
+        let path = text(&app, "/spec/source/path")?;
+        let destination = text(&app, "/spec/destination/namespace")?;
+        children.push(Child {
+            name: name.to_string(),
+            path: path.to_string(),
+            env: argocd_env(name, path, destination, &app["spec"]["source"]),
+        });
+    }
+    let names: Vec<&str> = children.iter().map(|c| c.name.as_str()).collect();
+    ensure!(
+        names == CHILDREN,
+        "the root renders the children {names:?}, the benchmark expects {CHILDREN:?}"
+    );
+
+    // Warm: init (verifies and compiles the plugins), then one generate (pulls the chart once).
+    for child in &children {
+        measure(&mut run(&init, child), None, &out)
+            .with_context(|| format!("init of {}", child.name))?;
+        measure(&mut run(&generate, child), None, &out)
+            .with_context(|| format!("the first generate of {}", child.name))?;
+        ensure!(
+            !flinkwasm::stream::parse(&fs::read_to_string(&out)?, &child.name)?.is_empty(),
+            "{} rendered nothing",
+            child.name
+        );
+    }
+    let pulls = charts.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); children.len()];
+    for _ in 0..runs {
+        for (child, times) in children.iter().zip(&mut samples) {
+            times.push(measure(&mut run(&generate, child), None, &out)?);
+        }
+    }
+    let after = charts.requests.load(std::sync::atomic::Ordering::Relaxed);
+    ensure!(
+        after == pulls,
+        "the warm generates asked the chart repository {} more times: the chart was not cached",
+        after - pulls
+    );
+    let rows = children
+        .iter()
+        .zip(&samples)
+        .map(|(child, times)| {
+            let m = median(times);
+            Row {
+                case: format!("argocd generate, {}", child.name),
+                flinkwasm: m,
+                baseline_name: "",
+                baseline: None,
+                ratio: None,
+                goal: goal.into(),
+                met: m.secs < 2.0,
+                skipped: None,
+            }
+        })
+        .collect();
+    let note = format!(
+        "argocd generate: plugin.yaml's generate in each child's path ({cluster}), warm (init and \
+         one generate first). Helm is the tests' fixture (tests/helm/helm-fixture, Helm 4 engine) \
+         via FLINKWASM_HELM; the charts come from a chart repository on 127.0.0.1, which \
+         answered {pulls} requests during warm-up and none during the timed runs. A pulled chart \
+         is a record in flinkwasm's authenticated cache (FLINKWASM_CACHE_DIR), keyed by the \
+         sha256 of repository URL + chart name + version + sha256 pin (none here), checked \
+         against the pin when read back; a warm generate pulls nothing and runs only `helm \
+         template`."
+    );
+    Ok((rows, note))
 }
 
 impl Median {

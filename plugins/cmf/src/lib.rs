@@ -10,7 +10,8 @@
 //!   client authentication, which the `flink-environment` plugin and the wiring check read.
 //! - `argocd.layout` says which part this pipeline renders: all of it (`whole`), only the
 //!   Application pointing the flinkwasm CMP at `workloads/cmf` (`root`), or all but the
-//!   Application (`component`, the chart rendered in the pipeline).
+//!   Application (`component`, the chart rendered in the pipeline). In `whole`, a chart already
+//!   rendered in the pipeline (its Deployment in the stream) gets no Helm-native Application.
 //! - Transforms the chart's own output (post-render): the CMF Deployment gets the same labels
 //!   and resources (a release in another namespace is refused), and the data
 //!   `PersistentVolumeClaim` is protected from pruning and uninstall
@@ -23,7 +24,7 @@ mod security;
 
 use config::Config;
 use flinkwasm_sdk::prelude::*;
-use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::argocd::{Component, Layout};
 use flinkwasm_stack::workload::Enforce;
 use flinkwasm_stack::workloads::{Pods, Service, ServicePort, Workloads};
 
@@ -71,6 +72,8 @@ impl Plugin for Cmf {
             annotations: &no_extra,
         };
         let pod_labels = cfg.pod_labels();
+        // Whether the chart's output is in this render (a pipeline's `spec.chart`).
+        let mut chart_rendered = false;
         for m in &mut manifests {
             let carries_pod_labels = || {
                 pod_labels.iter().all(|(k, v)| {
@@ -80,6 +83,7 @@ impl Plugin for Cmf {
                 })
             };
             if m.is("apps", "Deployment") && (m.name() == DEPLOYMENT || carries_pod_labels()) {
+                chart_rendered = true;
                 enforce.apply(m, &mut diagnostics)?;
             } else if m.is("", "PersistentVolumeClaim") {
                 protect(m, &cfg);
@@ -107,11 +111,19 @@ impl Plugin for Cmf {
             let source = cfg
                 .argocd
                 .source(&cfg.source, "workloads/cmf", &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), cfg.values())
+                    // The chart's objects are already here: a Helm-native Application would
+                    // install them again, and two owners would fight over them.
+                    (!chart_rendered)
+                        .then(|| cfg.chart.source(&config::default_chart(), cfg.values()))
                 })?;
-            let mut app = cfg.argocd.application(&component, source);
-            declaration(&cfg, &namespace).declare(&mut app);
-            manifests.push(app);
+            if chart_rendered && cfg.argocd.layout() == Layout::Whole {
+                diagnostics.push(flinkwasm_stack::argocd::chart_in_render(DEPLOYMENT));
+            }
+            if let Some(source) = source {
+                let mut app = cfg.argocd.application(&component, source);
+                declaration(&cfg, &namespace).declare(&mut app);
+                manifests.push(app);
+            }
         }
         if ctx.generate && cfg.argocd.layout().objects() {
             manifests.extend(security::ingress(&cfg, &namespace, COMPONENT));

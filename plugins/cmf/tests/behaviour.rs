@@ -96,3 +96,27 @@ fn an_ingress_that_is_cmfs_trusted_client_must_verify_its_own_clients() {
         Some("confluent/users-ca")
     );
 }
+
+#[test]
+fn with_the_charts_objects_in_the_render_whole_emits_no_helm_native_application() {
+    // The chart's Deployment in the stream: a pipeline's `spec.chart` rendered it here.
+    let chart = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: confluent-manager-for-apache-flink, namespace: confluent}\nspec:\n  template:\n    spec:\n      containers: [{name: cmf, image: cmf}]\n";
+    let ctx = testing::context().with_api("argoproj.io/v1alpha1");
+    let run = testing::run::<Cmf>(&ctx, chart).unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    assert!(run.all("Application").is_empty(), "{}", run.yaml());
+    assert!(
+        run.get("Deployment", "confluent-manager-for-apache-flink")
+            .is_some()
+    );
+    assert!(
+        run.diagnostics
+            .iter()
+            .any(|d| d.message.contains("no Helm-native Application is emitted")),
+        "{:#?}",
+        run.diagnostics
+    );
+    // Without it, the Application installs the chart.
+    let run = testing::run::<Cmf>(&ctx, "").unwrap();
+    assert!(run.get("Application", "cmf-operator").is_some());
+}

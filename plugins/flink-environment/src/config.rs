@@ -15,7 +15,8 @@ pub const DEFAULT_KAFKA: &str = "kafka.confluent.svc.cluster.local:9092";
 pub const DEFAULT_SCHEMA_REGISTRY: &str = "http://schemaregistry.confluent.svc.cluster.local:8081";
 
 /// The configuration of `flink-environment`: the FlinkEnvironment and CMFRestClass, their
-/// connections and security switches, and the `flink-resources` Argo CD Application.
+/// connections and security switches, and the `flink-resources` Argo CD Application (layout
+/// `root` only).
 // `Info::schema_for` derives the plugin's JSON Schema from this type, doc comments included.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -52,10 +53,11 @@ pub struct Config {
     /// Defaults for FlinkApplications that leave fields out.
     #[serde(default)]
     pub application_defaults: ApplicationDefaults,
-    /// The `flink-resources` Argo CD Application.
+    /// The `flink-resources` Argo CD Application, emitted in layout `root` only: layout
+    /// `whole` renders this component's objects itself, so no Application renders them again.
     #[serde(default)]
     pub argocd: flinkwasm_stack::argocd::Settings,
-    /// Where that Application's Argo CD reads this component from.
+    /// Where that Application's Argo CD reads this component from (layout `root`).
     #[serde(default)]
     pub source: flinkwasm_stack::argocd::GitSource,
     /// The Flink pods' NetworkPolicy, and the namespace's default deny (opt-in).

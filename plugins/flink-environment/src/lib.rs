@@ -9,8 +9,11 @@
 //!   `spec.flinkConfiguration`) into the real shape, so nothing the user wrote is lost.
 //! - Generates (in `render` and `argocd-cmp` modes) the `Namespace` each environment's Flink
 //!   pods run in, unless it is the run's own or the stream has it.
-//! - Generates the `flink-resources` Argo CD Application (sync wave 120) that points Argo CD at
-//!   this component through the flinkwasm Config Management Plugin.
+//! - In layout `root` (the bootstrap Application's pipeline), generates only the
+//!   `flink-resources` Argo CD Application (sync wave 120) that points Argo CD at this
+//!   component through the flinkwasm Config Management Plugin, and the Flink namespace. In
+//!   layout `whole` (the default) it emits no Application: its objects are in that render, and
+//!   a child rendering them again would give them two owners.
 //! - Lowers FlinkApplications written in the seed's form (`flinkEnvironmentRef`, no image or
 //!   Flink version) to the real shape, in every mode.
 //!

@@ -129,8 +129,12 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
     }
     out.manifests.extend(policies);
     if ctx.generate && cfg.argocd.enabled() {
-        out.manifests
-            .push(crate::gitops::application(ctx, cfg, &ctx.namespace)?);
+        out.manifests.extend(crate::gitops::application(
+            ctx,
+            cfg,
+            &ctx.namespace,
+            &mut out.diagnostics,
+        )?);
     }
     Ok(out)
 }

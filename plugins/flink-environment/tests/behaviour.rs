@@ -6,14 +6,12 @@ use flinkwasm_sdk::json;
 use flinkwasm_sdk::testing;
 
 #[test]
-fn renders_the_environment_its_rest_class_and_application() {
+fn the_whole_layout_renders_the_environment_and_rest_class_and_no_application_rendering_them_again()
+{
     let ctx = testing::context()
         .with_api("argoproj.io/v1alpha1")
         .with_api("platform.confluent.io/v1beta1")
-        .with_config(json!({
-            "kubernetesNamespace": "flink",
-            "source": {"repoURL": "https://git.example.com/platform/gitops.git"}
-        }));
+        .with_config(json!({"kubernetesNamespace": "flink"}));
     let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
     assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
     let env = run
@@ -28,19 +26,68 @@ fn renders_the_environment_its_rest_class_and_application() {
         .get("CMFRestClass", "default")
         .expect("the CMFRestClass");
     assert_eq!(rest.namespace(), Some("confluent"));
+    assert!(run.get("Namespace", "flink").is_some());
+    assert!(run.all("Application").is_empty(), "{}", run.yaml());
+
+    // A repository to point at changes nothing, and says why.
+    let ctx = ctx.with_config(json!({
+        "kubernetesNamespace": "flink",
+        "source": {"repoURL": "https://git.example.com/platform/gitops.git"}
+    }));
+    let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
+    assert!(run.all("Application").is_empty(), "{}", run.yaml());
+    assert!(run.get("FlinkEnvironment", "default-flink-env").is_some());
+    assert!(
+        run.diagnostics.iter().any(|d| d
+            .message
+            .contains("no flink-resources Application is emitted")),
+        "{:#?}",
+        run.diagnostics
+    );
+}
+
+#[test]
+fn the_root_layout_renders_only_the_application_pointing_the_cmp_at_the_component() {
+    let ctx = testing::context()
+        .with_cluster("flink-demo")
+        .with_api("platform.confluent.io/v1beta1")
+        .with_config(json!({
+            "kubernetesNamespace": "flink",
+            "argocd": {"layout": "root"},
+            "source": {"repoURL": "https://git.example.com/platform/gitops.git"}
+        }));
+    let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    assert!(run.get("FlinkEnvironment", "default-flink-env").is_none());
+    assert!(run.get("CMFRestClass", "default").is_none());
+    assert!(run.get("Namespace", "flink").is_some());
     let app = run
         .get("Application", "flink-resources")
         .expect("the flink-resources Application");
     assert_eq!(app.namespace(), Some("argocd"));
     assert_eq!(
-        app.peek(&["spec", "source", "repoURL"]),
-        Some(json!("https://git.example.com/platform/gitops.git"))
+        app.peek(&["spec", "source"]),
+        Some(json!({
+            "repoURL": "https://git.example.com/platform/gitops.git",
+            "targetRevision": "HEAD",
+            "path": "workloads/flink-resources",
+            "plugin": {"name": "flinkwasm", "env": [{"name": "CLUSTER", "value": "flink-demo"}]}
+        }))
+    );
+    assert_eq!(
+        app.peek(&["metadata", "annotations", "argocd.argoproj.io/sync-wave"]),
+        Some(json!("120"))
+    );
+    assert_eq!(
+        app.peek(&["spec", "syncPolicy", "syncOptions"]),
+        Some(json!(["CreateNamespace=true"]))
     );
 }
 
 #[test]
-fn an_application_without_its_repository_is_refused_naming_the_key() {
-    let run = testing::run::<FlinkEnvironment>(&testing::context(), "").unwrap();
+fn a_root_without_its_repository_is_refused_naming_the_key() {
+    let ctx = testing::context().with_config(json!({"argocd": {"layout": "root"}}));
+    let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
     assert!(run.manifests.is_empty());
     assert!(
         run.error().message.contains("source.repoURL"),
@@ -48,12 +95,12 @@ fn an_application_without_its_repository_is_refused_naming_the_key() {
         run.error()
     );
 
-    // With the Application off, nothing is missing.
-    let ctx = testing::context().with_config(json!({"argocd": {"enabled": false}}));
+    // With the Application off, nothing is missing and nothing is rendered.
+    let ctx =
+        testing::context().with_config(json!({"argocd": {"layout": "root", "enabled": false}}));
     let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
     assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
-    assert!(run.get("Application", "flink-resources").is_none());
-    assert!(run.get("FlinkEnvironment", "default-flink-env").is_some());
+    assert!(run.manifests.is_empty(), "{}", run.yaml());
 }
 
 #[test]

@@ -16,6 +16,8 @@
 //! - `argocd.layout` says which part of that this pipeline renders: all of it (`whole`), only
 //!   the Application pointing the flinkwasm CMP at `workloads/flink-kubernetes-operator` and the
 //!   Namespaces (`root`), or all but those (`component`, the chart rendered in the pipeline).
+//!   In `whole`, a chart already rendered in the pipeline (its Deployment in the stream) gets no
+//!   Helm-native Application, which would install it a second time.
 //! - Transforms the chart's own output (post-render): the operator Deployment gets the same
 //!   labels, annotations and resources; a release installed into another namespace than the
 //!   stack's is refused (only the Deployment could move, its ServiceAccount and ConfigMap could
@@ -26,7 +28,7 @@ mod config;
 
 use config::Config;
 use flinkwasm_sdk::prelude::*;
-use flinkwasm_stack::argocd::Component;
+use flinkwasm_stack::argocd::{Component, Layout};
 use flinkwasm_stack::netpol;
 use flinkwasm_stack::workload::Enforce;
 use flinkwasm_stack::workloads::{Pods, Workloads};
@@ -94,10 +96,13 @@ impl Plugin for FlinkOperator {
             labels: &cfg.labels,
             annotations: &cfg.annotations,
         };
+        // Whether the chart's output is in this render (a pipeline's `spec.chart`).
+        let mut chart_rendered = false;
         for m in &mut manifests {
             if m.is("apps", "Deployment")
                 && (m.name() == DEPLOYMENT || m.label(NAME_LABEL) == Some(DEPLOYMENT))
             {
+                chart_rendered = true;
                 enforce.apply(m, &mut diagnostics)?;
             } else if m.group() == "cert-manager.io" && !has_cert_manager {
                 return Err(Diagnostic::error(format!(
@@ -135,16 +140,23 @@ impl Plugin for FlinkOperator {
             let source = cfg
                 .argocd
                 .source(&cfg.source, COMPONENT_PATH, &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), values)
+                    // The chart's objects are already here: a Helm-native Application would
+                    // install them again, and two owners would fight over them.
+                    (!chart_rendered).then(|| cfg.chart.source(&config::default_chart(), values))
                 })?;
-            let mut app = cfg.argocd.application(&component, source);
-            declared.declare(&mut app);
+            if chart_rendered && cfg.argocd.layout() == Layout::Whole {
+                diagnostics.push(flinkwasm_stack::argocd::chart_in_render(DEPLOYMENT));
+            }
             for ns in &declared.namespaces {
                 if ns != &namespace && !flinkwasm_stack::namespaces::present(&manifests, ns) {
                     manifests.push(flinkwasm_stack::namespaces::namespace(ns));
                 }
             }
-            manifests.push(app);
+            if let Some(source) = source {
+                let mut app = cfg.argocd.application(&component, source);
+                declared.declare(&mut app);
+                manifests.push(app);
+            }
         }
         if ctx.generate
             && cfg.argocd.layout().objects()

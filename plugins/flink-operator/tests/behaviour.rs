@@ -76,3 +76,37 @@ fn a_bad_config_is_refused_naming_the_field() {
         "{refused}"
     );
 }
+
+#[test]
+fn with_the_charts_objects_in_the_render_whole_emits_no_helm_native_application() {
+    // The chart's Deployment in the stream: a pipeline's `spec.chart` rendered it here.
+    let chart = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: flink-kubernetes-operator, namespace: confluent}\nspec:\n  template:\n    spec:\n      containers: [{name: flink-kubernetes-operator, image: op}]\n";
+    let ctx = testing::context()
+        .with_api("argoproj.io/v1alpha1")
+        .with_config(json!({"watchNamespaces": ["flink"]}));
+    let run = testing::run::<FlinkOperator>(&ctx, chart).unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    assert!(run.all("Application").is_empty(), "{}", run.yaml());
+    // The chart still gets the stack's settings, and its watched namespace still exists.
+    let dep = run
+        .get("Deployment", "flink-kubernetes-operator")
+        .expect("the chart's Deployment");
+    assert_eq!(
+        dep.label("app.kubernetes.io/part-of"),
+        Some("confluent-platform-flink")
+    );
+    assert!(run.get("Namespace", "flink").is_some(), "{}", run.yaml());
+    assert!(
+        run.diagnostics
+            .iter()
+            .any(|d| d.message.contains("no Helm-native Application is emitted")),
+        "{:#?}",
+        run.diagnostics
+    );
+    // Without it, the Application installs the chart.
+    let run = testing::run::<FlinkOperator>(&ctx, "").unwrap();
+    assert!(
+        run.get("Application", "flink-kubernetes-operator")
+            .is_some()
+    );
+}

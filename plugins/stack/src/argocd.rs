@@ -70,9 +70,12 @@ pub struct Settings {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Layout {
-    /// Everything in one render: the component's Application (for a chart, the Helm-native
-    /// one, where Argo CD installs the chart and no plugin sees its output) and every object
-    /// the component adds. For `flinkwasm render | kubectl apply` and the Helm-native option.
+    /// Everything in one render, each object once: every object the component adds and, for a
+    /// chart, its Helm-native Application (Argo CD installs the chart; no plugin renders or sees
+    /// its output). Never an Application that renders this render's objects again: a component
+    /// with no Helm-native form (`flink-environment`) emits no Application here, and neither
+    /// does a chart component whose chart the pipeline renders itself (`spec.chart`). For
+    /// `flinkwasm render | kubectl apply`, Helm's post-renderer and the Helm-native option.
     #[default]
     Whole,
     /// Only the component's Application, pointing the flinkwasm Config Management Plugin at
@@ -86,7 +89,8 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// Whether this render emits the component's Application.
+    /// Whether this render may emit the component's Application (in `whole`, only a
+    /// Helm-native one: see [`Settings::source`]).
     pub fn application(self) -> bool {
         self != Layout::Component
     }
@@ -100,6 +104,17 @@ impl Layout {
     pub fn objects(self) -> bool {
         self != Layout::Root
     }
+}
+
+/// The info a chart component gives in layout `whole` when its chart's output (its Deployment
+/// `deployment`) is already in the render, so that it emits no Helm-native Application.
+pub fn chart_in_render(deployment: &str) -> flinkwasm_sdk::Diagnostic {
+    flinkwasm_sdk::Diagnostic::info(format!(
+        "the chart's objects (Deployment {deployment}) are in this render, so no Helm-native \
+         Application is emitted: it would install the chart again, and two owners would undo \
+         each other's syncs"
+    ))
+    .at("argocd.layout")
 }
 
 /// Where Argo CD reads a component from: the Git source of an Application rendered by the
@@ -173,28 +188,34 @@ impl Settings {
         self.layout.unwrap_or_default()
     }
 
-    /// The Application's `spec.source`: in layout `root` the flinkwasm CMP on the component's
-    /// directory (`git`, default path `default_path`, the cluster passed down as `CLUSTER`),
-    /// else `whole` (a chart's Helm-native source). An error names `source.repoURL` when the
-    /// root layout has no repository to point at.
+    /// The Application's `spec.source`, or `None` for no Application.
+    ///
+    /// In layout `root`, the flinkwasm CMP on the component's directory (`git`, default path
+    /// `default_path`, the cluster passed down as `CLUSTER`); an error names `source.repoURL`
+    /// when there is no repository to point at. Otherwise `whole`: the component's Helm-native
+    /// source, whose objects no plugin renders, or `None` when the component has none. A `whole`
+    /// render never gets the CMP source: its child would render the objects this render
+    /// already holds, and two Applications would own them.
     pub fn source(
         &self,
         git: &GitSource,
         default_path: &str,
         cluster: &str,
-        whole: impl FnOnce() -> Value,
-    ) -> Result<Value, flinkwasm_sdk::Error> {
+        whole: impl FnOnce() -> Option<Value>,
+    ) -> Result<Option<Value>, flinkwasm_sdk::Error> {
         if self.layout() != Layout::Root {
             return Ok(whole());
         }
-        git.plugin_source(default_path, cluster).ok_or_else(|| {
-            flinkwasm_sdk::Diagnostic::error(
-                "layout root points the Application at the component's directory in Git: set \
+        git.plugin_source(default_path, cluster)
+            .map(Some)
+            .ok_or_else(|| {
+                flinkwasm_sdk::Diagnostic::error(
+                    "layout root points the Application at the component's directory in Git: set \
                  source.repoURL (flinkwasm argocd bootstrap passes the root's own)",
-            )
-            .at("source.repoURL")
-            .into()
-        })
+                )
+                .at("source.repoURL")
+                .into()
+            })
     }
 
     /// The Application for `component` with `source` as its `spec.source`.

@@ -11,7 +11,7 @@
 
 use crate::BIN;
 use crate::argocd::{RepoServer, argocd_env, plugin};
-use flinkwasm_tests::harness::{Scratch, parse_stream};
+use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
 use flinkwasm_tests::helm::{ChartRepo, HelmFixture};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -172,9 +172,8 @@ fn placed_ns(mut o: Value, destination: &str) -> Value {
     o
 }
 
-/// The app-of-apps rules; the first broken one, naming the objects.
-fn check(placed: &[Placed]) -> Result<(), String> {
-    // One owner per object.
+/// One owner per object: the first object two Applications render, naming both.
+fn one_owner(placed: &[Placed]) -> Result<(), String> {
     let mut owner: BTreeMap<String, &Placed> = BTreeMap::new();
     for p in placed {
         if let Some(first) = owner.insert(key(&p.object, ""), p) {
@@ -186,6 +185,12 @@ fn check(placed: &[Placed]) -> Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The app-of-apps rules; the first broken one, naming the objects.
+fn check(placed: &[Placed]) -> Result<(), String> {
+    one_owner(placed)?;
     // Where each namespace comes from, and when: a Namespace object, or an Application's
     // CreateNamespace=true (created when that Application syncs, before its objects).
     let mut created: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -614,6 +619,82 @@ fn the_builtin_default_renders_the_trees_objects_with_helm_native_applications()
     }
 }
 
+/// A render of `dir` (the built-in default without a `flinkwasm.yaml`) for `cluster`, owned by
+/// one Application named `owner`, then every Application in it that the flinkwasm CMP renders,
+/// synced as Argo CD would (its children too).
+fn render_and_children(
+    rs: &RepoServer,
+    s: &Scratch,
+    cluster: &str,
+    owner: &str,
+) -> Result<Vec<Placed>, String> {
+    let apis = api_versions(rs);
+    let r = s.run(&["render", "--cluster", cluster], None).ok();
+    let objects = parse_stream(&r.stdout);
+    let mut placed: Vec<Placed> = objects
+        .iter()
+        .map(|o| Placed {
+            app: owner.to_string(),
+            order: vec![wave(o)],
+            object: placed_ns(o.clone(), "confluent"),
+        })
+        .collect();
+    for app in objects
+        .into_iter()
+        .filter(|o| o["kind"] == "Application" && o["spec"]["source"]["plugin"].is_object())
+    {
+        placed.extend(sync(rs, app, &apis)?);
+    }
+    Ok(placed)
+}
+
+#[test]
+fn the_builtin_default_owns_every_object_once_with_the_applications_it_emits() {
+    let charts = ChartRepo::serve(&[
+        "flink-kubernetes-operator",
+        "confluent-manager-for-apache-flink",
+    ]);
+    let helm = HelmFixture::new();
+    let rs = repo_server(&charts, &helm);
+    for cluster in ["homelab", "flink-demo"] {
+        // `flinkwasm render | kubectl apply`, or one Application on the default: no object it
+        // holds is rendered again by an Application it emits.
+        let s = Scratch::new(BIN);
+        let placed = render_and_children(&rs, &s, cluster, "built-in default")
+            .unwrap_or_else(|e| panic!("{cluster}: {e}"));
+        one_owner(&placed).unwrap_or_else(|e| panic!("{cluster}: {e}"));
+        assert!(
+            placed
+                .iter()
+                .any(|p| p.object["kind"] == "FlinkEnvironment"),
+            "{cluster}: the default renders the FlinkEnvironment itself"
+        );
+    }
+
+    // The check bites: the same pipeline with flink-environment pointing the CMP at
+    // workloads/flink-resources while the metrics and dashboard stay in the render (homelab:
+    // flink-demo's overlay patches the FlinkEnvironment this render would no longer hold).
+    let default = std::fs::read_to_string(repo("host/src/pipeline/default.yaml")).unwrap();
+    let entry = "    - builtin: flink-environment\n      config:\n";
+    assert!(default.contains(entry));
+    let s = Scratch::new(BIN);
+    s.write(
+        "flinkwasm.yaml",
+        default.replace(
+            entry,
+            &format!(
+                "{entry}        argocd: {{layout: root}}\n        source: {{repoURL: {GIT}}}\n"
+            ),
+        ),
+    );
+    let placed = render_and_children(&rs, &s, "homelab", "built-in default").unwrap();
+    let e = one_owner(&placed).unwrap_err();
+    assert!(
+        e.contains("is rendered by both built-in default and flink-resources"),
+        "{e}"
+    );
+}
+
 #[test]
 fn the_helm_fixture_rejects_every_argument_flinkwasm_does_not_pass() {
     let helm = HelmFixture::new();
@@ -841,6 +922,50 @@ fn a_pin_mismatch_an_unfetchable_chart_and_a_helm_failure_are_input_errors_namin
     // No Helm at all.
     s.run_env(&["render"], None, &[("PATH", "/usr/bin:/bin")])
         .fails(3, "no Helm CLI was found");
+}
+
+#[test]
+fn a_whole_render_with_the_chart_in_the_pipeline_has_no_helm_native_application() {
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    flinkwasm_tests::harness::copy_dir(
+        &flinkwasm_tests::harness::repo("tests/charts/flink-kubernetes-operator"),
+        &s.path().join("charts/op"),
+    );
+    chart_pipeline(&s, "{path: charts/op, valuesFrom: flink-operator}");
+    let pipeline = std::fs::read_to_string(s.path().join("flinkwasm.yaml")).unwrap();
+    s.write(
+        "flinkwasm.yaml",
+        pipeline.replace("{argocd: {layout: component}}", "{argocd: {layout: whole}}"),
+    );
+    let r = s
+        .run_env(
+            &["render"],
+            None,
+            &[
+                ("FLINKWASM_HELM", helm.bin().to_str().unwrap()),
+                ("RUST_LOG", "info"),
+            ],
+        )
+        .ok();
+    let objects = parse_stream(&r.stdout);
+    // The chart's objects are in the render, with the values the Application would carry; an
+    // Application installing the chart again would own them twice.
+    let dep = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"],
+        "3Gi"
+    );
+    assert!(
+        objects.iter().all(|o| o["kind"] != "Application"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("no Helm-native Application is emitted"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -114,7 +114,6 @@ fn both_clusters_render_the_whole_stack_pinned_by_golden_files() {
             "Application/cmf-operator",
             "CMFRestClass/default",
             "FlinkEnvironment/default-flink-env",
-            "Application/flink-resources",
             "Service/flink-metrics",
             "ServiceMonitor/flink",
             "PodMonitor/flink-kubernetes-operator",
@@ -129,8 +128,6 @@ fn both_clusters_render_the_whole_stack_pinned_by_golden_files() {
         format!("{defaults}.flinkConfiguration.taskmanager.numberOfTaskSlots"),
         format!("{defaults}.jobManager.resource.memory"),
         format!("{defaults}.taskManager.resource.memory"),
-        // The Application tells the flinkwasm CMP which cluster to render.
-        "Application/flink-resources.spec.source.plugin.env[0].value".to_string(),
         // Jobs in their own namespace, watched by the operator.
         "FlinkEnvironment/default-flink-env.spec.kubernetesNamespace".to_string(),
         format!("{}.watchNamespaces", values("flink-kubernetes-operator")),
@@ -191,7 +188,15 @@ fn the_applications_carry_waves_charts_and_the_seeds_sizes() {
     };
     assert_eq!(wave("flink-kubernetes-operator"), "116");
     assert_eq!(wave("cmf-operator"), "118");
-    assert_eq!(wave("flink-resources"), "120");
+    // Layout whole: one owner per object. The CFK objects are in this render, so no
+    // Application points the flinkwasm CMP at workloads/flink-resources to render them again;
+    // the Applications are the charts' Helm-native ones.
+    let apps: Vec<&Value> = o.iter().filter(|x| x["kind"] == "Application").collect();
+    assert_eq!(apps.len(), 2, "{apps:#?}");
+    for app in apps {
+        assert!(app["spec"]["source"]["chart"].is_string(), "{app:#?}");
+        assert!(app["spec"]["source"]["plugin"].is_null(), "{app:#?}");
+    }
 
     let op = &find(&o, "Application", "flink-kubernetes-operator")["spec"];
     assert_eq!(
@@ -244,16 +249,6 @@ fn the_applications_carry_waves_charts_and_the_seeds_sizes() {
     assert_eq!(
         cmf["syncPolicy"]["automated"]["prune"], false,
         "the SQLite volume is never pruned"
-    );
-
-    let res = &find(&o, "Application", "flink-resources")["spec"];
-    assert_eq!(res["source"]["plugin"]["name"], "flinkwasm");
-    assert_eq!(res["source"]["path"], "workloads/flink-resources");
-    assert!(
-        res["syncPolicy"]["syncOptions"]
-            .as_array()
-            .unwrap()
-            .contains(&"SkipDryRunOnMissingResource=true".into())
     );
 }
 
@@ -468,14 +463,16 @@ fn the_seeds_flink_application_is_lowered_to_the_real_shape() {
     s.run(&["render"], None).fails(4, "plugin flink-environment: FlinkApplication/confluent/j spec.job.state: job.state is paused; it must be running or suspended");
 }
 
-/// The README's resource table, computed from what the default stack renders.
-fn resource_table(objects: &[Value]) -> String {
+/// The README's resource table, computed from what the default stack renders (`objects`) and
+/// the waves of the workloads tree's root (`root`), where the FlinkEnvironment has its own
+/// Application.
+fn resource_table(objects: &[Value], root: &[Value]) -> String {
     let values = |app: &str| {
         find(objects, "Application", app)["spec"]["source"]["helm"]["valuesObject"].clone()
     };
     let source = |app: &str| find(objects, "Application", app)["spec"]["source"].clone();
     let wave = |app: &str| {
-        find(objects, "Application", app)["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        find(root, "Application", app)["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
             .as_str()
             .unwrap()
             .to_string()
@@ -512,7 +509,7 @@ fn resource_table(objects: &[Value]) -> String {
          |---|---|---|---|---|---|\n\
          | Flink Kubernetes Operator | `flink-kubernetes-operator` ({}) | {} | {} | {}Gi | - |\n\
          | CMF | `cmf-operator` ({}) | {} | {} | {}Gi | {} (PVC) |\n\
-         | FlinkEnvironment defaults | `flink-resources` ({}) | flinkwasm CMP | {} per JobManager / TaskManager | {} per JobManager / TaskManager | - |\n\
+         | FlinkEnvironment defaults | `flink-resources` ({}) under `workloads/`; the default render itself | flinkwasm CMP | {} per JobManager / TaskManager | {} per JobManager / TaskManager | - |\n\
          | **Total (operators only)** | | | **{}** | **{}Gi** | **{}** |\n",
         wave("flink-kubernetes-operator"),
         chart("flink-kubernetes-operator"),
@@ -536,7 +533,8 @@ fn resource_table(objects: &[Value]) -> String {
 fn the_readme_shows_the_resource_table_as_flinkwasm_renders_it() {
     let s = Scratch::new(BIN);
     let (out, _) = render(&s, &[]);
-    let table = resource_table(&parse_stream(&out));
+    let (root, _) = render(&s, &[repo("workloads").to_str().unwrap()]);
+    let table = resource_table(&parse_stream(&out), &parse_stream(&root));
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     assert!(
         readme.contains(&table),
