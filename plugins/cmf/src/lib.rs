@@ -107,7 +107,8 @@ impl Plugin for Cmf {
             let source = cfg
                 .argocd
                 .source(&cfg.source, "workloads/cmf", &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), cfg.values())
+                    cfg.chart
+                        .source(&config::default_chart(cfg.stack), cfg.values())
                 })?;
             let mut app = cfg.argocd.application(&component, source);
             declaration(&cfg, &namespace).declare(&mut app);

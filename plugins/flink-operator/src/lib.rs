@@ -135,7 +135,7 @@ impl Plugin for FlinkOperator {
             let source = cfg
                 .argocd
                 .source(&cfg.source, COMPONENT_PATH, &ctx.cluster, || {
-                    cfg.chart.source(&config::default_chart(), values)
+                    cfg.chart.source(&config::default_chart(cfg.stack), values)
                 })?;
             let mut app = cfg.argocd.application(&component, source);
             declared.declare(&mut app);
