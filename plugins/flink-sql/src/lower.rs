@@ -205,7 +205,11 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             Statement::CreateView(_) => "view",
             _ => "insert",
         };
-        let mut key = format!("{verb}-{}", slug(&target));
+        // A name with nothing DNS can hold (`日本`) keys by the verb alone.
+        let mut key = match slug(&target) {
+            t if t.is_empty() => verb.to_string(),
+            t => format!("{verb}-{t}"),
+        };
         let n = keys.entry(key.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {

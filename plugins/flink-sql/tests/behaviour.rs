@@ -282,3 +282,32 @@ fn what_cannot_run_is_refused_naming_file_and_line() {
     );
     assert!(m.contains("no statement `insert-nope`"), "{m}");
 }
+
+#[test]
+fn names_are_dns_labels_whatever_the_tables_are_called() {
+    let sql = "CREATE TABLE `日本` (a STRING) WITH ('connector' = 'kafka', \
+               'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+               'avro-confluent.url' = 'http://sr:8081');\n\
+               INSERT INTO `日本` SELECT a FROM `日本`;\n\
+               INSERT INTO `日本` SELECT 'x' FROM `日本`;";
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/x.sql", sql);
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let names: Vec<&str> = run.all("FlinkStatement").iter().map(|m| m.name()).collect();
+    assert_eq!(names.len(), 3);
+    assert!(names[0].starts_with("create-"), "{names:?}");
+    assert!(
+        names[2].starts_with("insert-2-"),
+        "two INSERTs into one table: {names:?}"
+    );
+    for n in names {
+        assert!(n.len() <= 63, "{n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{n}"
+        );
+    }
+}
