@@ -139,3 +139,17 @@ fn what_the_sql_cannot_be_fails_with_file_line_and_exit_3() {
     );
     assert!(!run.stderr.contains("s3cr3t-value"), "{}", run.stderr);
 }
+
+#[test]
+fn deeply_nested_sql_is_refused_by_the_parser_not_by_a_trap() {
+    let seed = seed_sql();
+    let deep = format!(
+        "{seed}\nINSERT INTO order_totals SELECT product_id, {}1{}, 1 FROM orders;\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    scratch("current", &deep).run(&["render"], None).fails(
+        3,
+        "plugin flink-sql: sql/job.sql:38:1: nested deeper than 64 levels",
+    );
+}
