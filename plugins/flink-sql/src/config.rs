@@ -34,8 +34,8 @@ pub struct Config {
     /// How statements change.
     #[serde(default)]
     pub statements: Statements,
-    /// The Argo CD sync wave of the catalog, databases, pool and secrets; DDL statements run
-    /// one wave later and DML one after that (default 0).
+    /// The first Argo CD sync wave (default 0): FlinkSecrets in it, their mappings one wave
+    /// later, then catalogs, then databases and the pool, then DDL, then DML (5 waves later).
     pub sync_wave: Option<i32>,
 }
 

@@ -1,7 +1,7 @@
 //! The plan as CFK objects (`platform.confluent.io/v1beta1`): FlinkSecret and
 //! FlinkEnvironmentSecretMapping per credential Secret, FlinkKafkaCatalog per Schema Registry,
 //! FlinkKafkaDatabase per Kafka cluster, the FlinkComputePool, one FlinkStatement per statement,
-//! in sync waves: connections and pool, then DDL, then DML.
+//! in sync waves: secret, mapping, catalog, database and pool, then DDL, then DML.
 
 use crate::config::{Config, Previous, Resources};
 use crate::lower::{Phase, Plan};
@@ -11,6 +11,20 @@ use flinkwasm_stack::{SYNC_WAVE, labels};
 const API: &str = "platform.confluent.io/v1beta1";
 /// The component label of every object.
 const COMPONENT: &str = "flink-sql";
+
+/// Sync waves after the config's `syncWave`, in the order CFK's documentation applies the
+/// global SQL resources (FlinkSecret, then its mapping, the catalog, the database; Argo CD
+/// prunes in the reverse order), then DDL, then DML.
+mod wave {
+    pub const SECRET: i32 = 0;
+    pub const MAPPING: i32 = 1;
+    pub const CATALOG: i32 = 2;
+    pub const DATABASE: i32 = 3;
+    /// The pool needs only the environment: beside the database.
+    pub const POOL: i32 = 3;
+    pub const DDL: i32 = 4;
+    pub const DML: i32 = 5;
+}
 
 /// What emission needs besides the plan.
 pub struct Emit<'a> {
@@ -65,13 +79,13 @@ impl Emit<'_> {
             out.push(self.object(
                 "FlinkSecret",
                 s,
-                base,
+                base + wave::SECRET,
                 json!({"secretRef": s, "cmfRestClassRef": self.rest_class()}),
             ));
             out.push(self.object(
                 "FlinkEnvironmentSecretMapping",
                 s,
-                base,
+                base + wave::MAPPING,
                 json!({
                     "flinkEnvironment": self.environment(),
                     "secretRef": {"name": s},
@@ -87,7 +101,7 @@ impl Emit<'_> {
             out.push(self.object(
                 "FlinkKafkaCatalog",
                 &c.name,
-                base,
+                base + wave::CATALOG,
                 json!({
                     "flinkEnvironment": self.environment(),
                     "srInstance": sr,
@@ -103,7 +117,7 @@ impl Emit<'_> {
             out.push(self.object(
                 "FlinkKafkaDatabase",
                 &d.name,
-                base,
+                base + wave::DATABASE,
                 json!({
                     "catalogRef": {"name": plan.catalogs[d.catalog].name},
                     "flinkEnvironment": self.environment(),
@@ -113,9 +127,14 @@ impl Emit<'_> {
                 }),
             ));
         }
-        out.push(self.pool(base));
+        out.push(self.pool(base + wave::POOL));
         for s in &plan.statements {
-            let wave = base + if s.phase == Phase::Ddl { 1 } else { 2 };
+            let wave = base
+                + if s.phase == Phase::Ddl {
+                    wave::DDL
+                } else {
+                    wave::DML
+                };
             let mut spec = json!({
                 "flinkEnvironment": self.environment(),
                 "computePoolName": self.pool_name(),

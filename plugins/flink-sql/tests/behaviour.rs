@@ -108,7 +108,7 @@ fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
     };
     assert_eq!(
         (wave(0), wave(1), wave(2)),
-        ("1".into(), "1".into(), "2".into())
+        ("4".into(), "4".into(), "5".into())
     );
     assert!(statements[2].name().starts_with("insert-order-totals-"));
     assert_eq!(

@@ -52,7 +52,6 @@ fn the_seed_sql_renders_to_real_sql_resources_on_both_clusters() {
         }
         let expected: BTreeSet<String> = expected.into_iter().map(String::from).collect();
         assert_eq!(kinds, expected, "{cluster}");
-        // DDL a wave before DML, the connections and pool before both.
         let wave = |o: &serde_json::Value| {
             o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
                 .as_str()
@@ -62,10 +61,15 @@ fn the_seed_sql_renders_to_real_sql_resources_on_both_clusters() {
         };
         for o in &objects {
             let statement = o["spec"]["statement"].as_str().unwrap_or_default();
+            // In the order CFK's documentation applies them, then DDL, then DML.
             let expected = match o["kind"].as_str().unwrap() {
-                "FlinkStatement" if statement.starts_with("CREATE") => 1,
-                "FlinkStatement" => 2,
-                _ => 0,
+                "FlinkSecret" => 0,
+                "FlinkEnvironmentSecretMapping" => 1,
+                "FlinkKafkaCatalog" => 2,
+                "FlinkKafkaDatabase" | "FlinkComputePool" => 3,
+                "FlinkStatement" if statement.starts_with("CREATE") => 4,
+                "FlinkStatement" => 5,
+                other => panic!("{other}"),
             };
             assert_eq!(wave(o), expected, "{o}");
         }
