@@ -134,12 +134,26 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
                 out.notes.push(moved(&format!(
                     "its FlinkKafkaDatabase's spec.kafkaCluster.connectionConfig.{k}"
                 )));
+                if let Some(have) = out.connections.kafka.get(&k).filter(|h| *h != text) {
+                    out.errors.push(format!(
+                        "{at}: {what}: option '{key_text}' says '{text}' but the table already \
+                         named '{have}' for the Kafka cluster's '{k}'"
+                    ));
+                    continue;
+                }
                 out.connections.kafka.insert(k, text.clone());
             }
             Fate::Catalog(k) => {
                 out.notes.push(moved(&format!(
                     "its FlinkKafkaCatalog's spec.srInstance.connectionConfig.{k}"
                 )));
+                if let Some(have) = out.connections.registry.get(k).filter(|h| *h != text) {
+                    out.errors.push(format!(
+                        "{at}: {what}: option '{key_text}' says '{text}' but the table already \
+                         named '{have}' for the Schema Registry's '{k}'"
+                    ));
+                    continue;
+                }
                 out.connections.registry.insert(k.into(), text.clone());
             }
             Fate::Table(k, v) => {

@@ -269,6 +269,17 @@ fn what_cannot_run_is_refused_naming_file_and_line() {
     let m = refuse(&sql, cur());
     assert!(m.starts_with("sql/x.sql:11:3: CREATE TABLE orders: option 'properties.sasl.jaas.config' is a credential"), "{m}");
     assert!(!m.contains("hunter2"), "{m}");
+    // Two Schema Registries for one table: neither is dropped.
+    let sql = SEED_SQL.replacen(
+        "'format' = 'avro-confluent',",
+        "'format' = 'avro-confluent',\n  'value.avro-confluent.url' = 'http://other:8081',",
+        1,
+    );
+    let m = refuse(&sql, cur());
+    assert!(
+        m.starts_with("sql/x.sql:14:3: CREATE TABLE orders: option 'avro-confluent.url' says"),
+        "{m}"
+    );
     // A statement that is not DDL or DML.
     let m = refuse("DROP TABLE orders;", cur());
     assert!(
