@@ -171,7 +171,8 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
                 }
                 kept.push((k, v));
             }
-            Fate::Secret => unreachable_secret(&mut out, &at, &what, &key_text),
+            // Refused above, before its value was read; `fate` says so too.
+            Fate::Secret => {}
             Fate::Nowhere(why) => out.errors.push(format!(
                 "{at}: {what}: option '{key_text}' has no place in a catalog table: {why}"
             )),
@@ -186,11 +187,4 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
             .collect(),
     );
     out
-}
-
-/// [`Fate::Secret`] is decided before [`options::fate`] is asked; kept for completeness.
-fn unreachable_secret(out: &mut Lowered, at: &Place, what: &str, key: &str) {
-    out.errors.push(format!(
-        "{at}: {what}: option '{key}' is a credential (its value is not repeated here)"
-    ));
 }
