@@ -21,6 +21,8 @@ const BUILTINS: &[(&str, &str)] = &[
     ("flink-environment", "flink-environment"),
     ("monitoring", "monitoring"),
     ("cluster-overlay", "cluster-overlay"),
+    // Not in the default pipeline: Flink SQL needs the `current` stack pairing.
+    ("flink-sql", "flink-sql"),
 ];
 
 fn main() {

@@ -47,6 +47,8 @@ pub fn policy(name: &str) -> crate::policy::Policy {
         "cmf" => Policy::builtin(&["*", "Application.argoproj.io"], true, false),
         "monitoring" => Policy::builtin(&["*"], true, false),
         "cluster-overlay" => Policy::unrestricted(),
+        // The SQL resources, beside the FlinkEnvironment in the run's namespace.
+        "flink-sql" => Policy::builtin(&["*"], false, false),
         // Not a built-in: `source::fetch` refuses it before anything runs.
         _ => Policy::external_default(),
     }

@@ -83,7 +83,12 @@ pub fn run(rt: &Runtime, plan: &Plan<'_>, input: Input, hooks: &dyn Hooks) -> Re
             let (mut call, start) = Call::prepare(rt, plan, plugin, &stream)?;
             let instance = loader.instance(&call.name, start)?;
             let out = call.invoke(instance, &mut stream)?;
-            report::report(&call.name, out.diagnostics, &mut diagnostics)?;
+            report::report(
+                &call.name,
+                out.diagnostics,
+                &mut diagnostics,
+                &call.ctx.files,
+            )?;
             call.merge(plan, out.manifests, &mut stream, hooks)?;
         }
         Ok(())

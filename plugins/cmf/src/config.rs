@@ -16,6 +16,10 @@ pub struct Config {
     /// Namespace of CMF (default: the run's namespace).
     #[schemars(length(min = 1))]
     pub namespace: Option<String>,
+    /// The stack's version pairing (`seed`, the default, or `current`): the default
+    /// CMF chart version comes from it (`chart.version` overrides).
+    #[serde(default)]
+    pub stack: flinkwasm_stack::versions::Stack,
     /// The chart.
     #[serde(default)]
     pub chart: Chart,
@@ -85,12 +89,13 @@ pub struct License {
     pub secret_ref: Option<String>,
 }
 
-/// The chart this plugin installs unless configured otherwise.
-pub fn default_chart() -> Chart {
+/// The chart this plugin installs unless configured otherwise: its version is the stack
+/// pairing's (`flinkwasm_stack::versions`).
+pub fn default_chart(stack: flinkwasm_stack::versions::Stack) -> Chart {
     Chart {
         repo_url: Some(flinkwasm_stack::CONFLUENT_HELM_REPO.to_string()),
         name: Some("confluent-manager-for-apache-flink".to_string()),
-        version: Some("2.1.0".to_string()),
+        version: Some(stack.pairing().cmf.to_string()),
         release_name: Some("cmf".to_string()),
     }
 }

@@ -113,8 +113,10 @@ impl Plugin for Cmf {
                 .source(&cfg.source, "workloads/cmf", &ctx.cluster, || {
                     // The chart's objects are already here: a Helm-native Application would
                     // install them again, and two owners would fight over them.
-                    (!chart_rendered)
-                        .then(|| cfg.chart.source(&config::default_chart(), cfg.values()))
+                    (!chart_rendered).then(|| {
+                        cfg.chart
+                            .source(&config::default_chart(cfg.stack), cfg.values())
+                    })
                 })?;
             if chart_rendered && cfg.argocd.layout() == Layout::Whole {
                 diagnostics.push(flinkwasm_stack::argocd::chart_in_render(DEPLOYMENT));

@@ -120,3 +120,23 @@ fn with_the_charts_objects_in_the_render_whole_emits_no_helm_native_application(
     let run = testing::run::<Cmf>(&ctx, "").unwrap();
     assert!(run.get("Application", "cmf-operator").is_some());
 }
+
+#[test]
+fn the_chart_version_is_the_stack_pairing_s() {
+    let version = |config| {
+        let ctx = testing::context()
+            .with_api("argoproj.io/v1alpha1")
+            .with_config(config);
+        let run = testing::run::<Cmf>(&ctx, "").unwrap();
+        assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+        run.get("Application", "cmf-operator")
+            .and_then(|app| app.peek(&["spec", "source", "targetRevision"]))
+    };
+    assert_eq!(version(json!({})), Some(json!("2.1.0")));
+    assert_eq!(version(json!({"stack": "current"})), Some(json!("2.3.0")));
+    // A chart version written in config wins.
+    assert_eq!(
+        version(json!({"stack": "current", "chart": {"version": "2.3.1"}})),
+        Some(json!("2.3.1"))
+    );
+}

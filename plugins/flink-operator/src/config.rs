@@ -30,6 +30,10 @@ pub struct Config {
     /// Namespace of the operator (default: the run's namespace).
     #[schemars(length(min = 1))]
     pub namespace: Option<String>,
+    /// The stack's version pairing (`seed`, the default, or `current`): the default
+    /// operator chart version comes from it (`chart.version` overrides).
+    #[serde(default)]
+    pub stack: flinkwasm_stack::versions::Stack,
     /// The chart.
     #[serde(default)]
     pub chart: Chart,
@@ -99,12 +103,13 @@ pub struct Webhook {
     pub create: Option<bool>,
 }
 
-/// The chart this plugin installs unless configured otherwise.
-pub fn default_chart() -> Chart {
+/// The chart this plugin installs unless configured otherwise: its version is the stack
+/// pairing's (`flinkwasm_stack::versions`).
+pub fn default_chart(stack: flinkwasm_stack::versions::Stack) -> Chart {
     Chart {
         repo_url: Some(flinkwasm_stack::CONFLUENT_HELM_REPO.to_string()),
         name: Some("flink-kubernetes-operator".to_string()),
-        version: Some("1.130.0".to_string()),
+        version: Some(stack.pairing().operator_chart.to_string()),
         release_name: Some("flink-kubernetes-operator".to_string()),
     }
 }

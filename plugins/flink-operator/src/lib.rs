@@ -142,7 +142,8 @@ impl Plugin for FlinkOperator {
                 .source(&cfg.source, COMPONENT_PATH, &ctx.cluster, || {
                     // The chart's objects are already here: a Helm-native Application would
                     // install them again, and two owners would fight over them.
-                    (!chart_rendered).then(|| cfg.chart.source(&config::default_chart(), values))
+                    (!chart_rendered)
+                        .then(|| cfg.chart.source(&config::default_chart(cfg.stack), values))
                 })?;
             if chart_rendered && cfg.argocd.layout() == Layout::Whole {
                 diagnostics.push(flinkwasm_stack::argocd::chart_in_render(DEPLOYMENT));

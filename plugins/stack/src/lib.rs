@@ -8,6 +8,7 @@
 //! - [`resources`]: CPU/memory settings in Kubernetes quantities, config and schema;
 //! - [`workload`]: enforcing those settings on a chart's own Deployment when post-rendering;
 //! - [`workloads`]: what a chart runs, declared on its Application for the wiring check.
+//! - [`versions`]: the stack's version pairings (seed, current) and what each can do.
 //!
 //! Plugins written by teams do not need this crate; it is the stack's house style, not SDK.
 
@@ -20,6 +21,7 @@ pub mod netpol;
 pub mod resources;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod versions;
 pub mod workload;
 pub mod workloads;
 

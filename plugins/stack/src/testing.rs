@@ -29,6 +29,10 @@ pub const PIPELINES: &[(&str, &str)] = &[
         include_str!("../../../workloads/flink-examples/flinkwasm.yaml"),
     ),
     (
+        "workloads/flink-sql/flinkwasm.yaml",
+        include_str!("../../../workloads/flink-sql/flinkwasm.yaml"),
+    ),
+    (
         "host/src/pipeline/default.yaml",
         include_str!("../../../host/src/pipeline/default.yaml"),
     ),

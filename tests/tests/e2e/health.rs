@@ -92,7 +92,13 @@ fn the_file_checks_exactly_the_kinds_the_stack_waits_on() {
             "argoproj.io_Application",
             "platform.confluent.io_CMFRestClass",
             "platform.confluent.io_FlinkApplication",
+            "platform.confluent.io_FlinkComputePool",
             "platform.confluent.io_FlinkEnvironment",
+            "platform.confluent.io_FlinkEnvironmentSecretMapping",
+            "platform.confluent.io_FlinkKafkaCatalog",
+            "platform.confluent.io_FlinkKafkaDatabase",
+            "platform.confluent.io_FlinkSecret",
+            "platform.confluent.io_FlinkStatement",
         ]
     );
     // The stack library quotes the Application check; it is the shipped one.
@@ -281,5 +287,138 @@ fn a_flink_application_follows_its_job() {
         &app("suspended", Some(json!({"lifecycleState": "SUSPENDED"}))),
         "Suspended",
         "suspended",
+    );
+}
+
+/// A CMF sync status as CFK writes it.
+fn cmf_sync(status: &str, error: &str) -> Value {
+    json!({"status": status, "errorMessage": error, "lastSyncTime": "2026-12-02T10:00:00Z"})
+}
+
+#[test]
+fn flink_sql_connections_and_pool_are_healthy_once_created_in_cmf() {
+    for kind in [
+        "FlinkSecret",
+        "FlinkEnvironmentSecretMapping",
+        "FlinkKafkaCatalog",
+        "FlinkKafkaDatabase",
+        "FlinkComputePool",
+    ] {
+        let k = format!("platform.confluent.io_{kind}");
+        let o = |s: Option<Value>| object("platform.confluent.io/v1beta1", kind, json!({}), s);
+        expect(&k, &o(None), "Progressing", "Waiting for CFK");
+        expect(
+            &k,
+            &o(Some(json!({"cmfSync": cmf_sync("Unknown", "")}))),
+            "Progressing",
+            "Waiting for CFK",
+        );
+        expect(
+            &k,
+            &o(Some(
+                json!({"cmfSync": cmf_sync("Created", ""), "observedGeneration": 2}),
+            )),
+            "Healthy",
+            "",
+        );
+        // Created, but for an older generation: the change is not in CMF yet.
+        expect(
+            &k,
+            &o(Some(
+                json!({"cmfSync": cmf_sync("Created", ""), "observedGeneration": 1}),
+            )),
+            "Progressing",
+            "Waiting",
+        );
+        expect(
+            &k,
+            &o(Some(
+                json!({"cmfSync": cmf_sync("Failed", "catalog kafka-cat: schema registry unreachable")}),
+            )),
+            "Degraded",
+            "schema registry unreachable",
+        );
+    }
+    // A pool whose clusters failed, though CMF has it.
+    expect(
+        "platform.confluent.io_FlinkComputePool",
+        &object(
+            "platform.confluent.io/v1beta1",
+            "FlinkComputePool",
+            json!({"type": "DEDICATED"}),
+            Some(
+                json!({"cmfSync": cmf_sync("Created", ""), "phase": "FAILED", "message": "image pull failed"}),
+            ),
+        ),
+        "Degraded",
+        "image pull failed",
+    );
+}
+
+#[test]
+fn a_flink_statement_is_healthy_running_or_completed_and_suspended_when_stopped() {
+    let k = "platform.confluent.io_FlinkStatement";
+    let st = |stopped: bool, s: Option<Value>| {
+        object(
+            "platform.confluent.io/v1beta1",
+            "FlinkStatement",
+            json!({"statement": "INSERT INTO t SELECT * FROM s", "stopped": stopped}),
+            s,
+        )
+    };
+    let with = |phase: &str| json!({"cmfSync": cmf_sync("Created", ""), "phase": phase});
+    expect(
+        k,
+        &st(false, None),
+        "Progressing",
+        "Waiting for the statement",
+    );
+    expect(
+        k,
+        &st(false, Some(with("PENDING"))),
+        "Progressing",
+        "PENDING",
+    );
+    expect(k, &st(false, Some(with("RUNNING"))), "Healthy", "RUNNING");
+    expect(
+        k,
+        &st(false, Some(with("COMPLETED"))),
+        "Healthy",
+        "COMPLETED",
+    );
+    expect(
+        k,
+        &st(true, Some(with("STOPPED"))),
+        "Suspended",
+        "stopped as asked",
+    );
+    expect(
+        k,
+        &st(false, Some(with("STOPPED"))),
+        "Degraded",
+        "spec.stopped",
+    );
+    expect(
+        k,
+        &st(
+            false,
+            Some(
+                json!({"cmfSync": cmf_sync("Created", ""), "phase": "FAILED",
+                        "detail": "Table 'orders' not found"}),
+            ),
+        ),
+        "Degraded",
+        "'orders' not found",
+    );
+    expect(
+        k,
+        &st(
+            false,
+            Some(
+                json!({"cmfSync": cmf_sync("Failed", "compute pool default-pool does not exist")}),
+            ),
+        ),
+        "Degraded",
+        "does not exist",
     );
 }

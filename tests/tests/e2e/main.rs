@@ -14,6 +14,7 @@ mod contract;
 mod custom;
 mod dashboard;
 mod errors;
+mod flink_sql;
 mod gitops;
 mod goyaml;
 mod health;

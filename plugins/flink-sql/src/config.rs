@@ -1,0 +1,116 @@
+//! The plugin's configuration: its Rust type, from which the JSON Schema the host validates
+//! against is derived.
+
+use flinkwasm_sdk::JsonSchema;
+use flinkwasm_stack::versions::Stack;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The configuration of `flink-sql`: the stack pairing, the environment statements run in,
+/// their compute pool, the credentials of the Kafka clusters and Schema Registries, and how
+/// statements change.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// The stack's version pairing (default `seed`, which has no Flink SQL resources: set
+    /// `current`).
+    #[serde(default)]
+    pub stack: Stack,
+    /// The FlinkEnvironment statements run in (default `default-flink-env`).
+    #[schemars(length(min = 1))]
+    pub environment: Option<String>,
+    /// The CMFRestClass every object names (default `default`, in the run's namespace).
+    #[schemars(length(min = 1))]
+    pub cmf_rest_class: Option<String>,
+    /// The compute pool statements run on.
+    #[serde(default)]
+    pub compute_pool: ComputePool,
+    /// Every Kafka cluster the SQL names (one FlinkKafkaDatabase each).
+    #[serde(default)]
+    pub kafka: Connection,
+    /// Every Schema Registry the SQL names (one FlinkKafkaCatalog each).
+    #[serde(default)]
+    pub schema_registry: Connection,
+    /// How statements change.
+    #[serde(default)]
+    pub statements: Statements,
+    /// The first Argo CD sync wave (default 0): FlinkSecrets in it, their mappings one wave
+    /// later, then catalogs, then databases and the pool, then DDL, then DML (5 waves later).
+    pub sync_wave: Option<i32>,
+}
+
+/// The compute pool (FlinkComputePool, type DEDICATED).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ComputePool {
+    /// Its name (default `default-pool`).
+    #[schemars(length(min = 1), pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN))]
+    pub name: Option<String>,
+    /// The image (default: the stack pairing's SQL image).
+    #[schemars(length(min = 1))]
+    pub image: Option<String>,
+    /// JobManager resources (default: the FlinkEnvironment's in the stream, else 1024m, 1 CPU).
+    pub job_manager: Option<Resources>,
+    /// TaskManager resources (default: the FlinkEnvironment's in the stream, else 1024m, 1 CPU).
+    pub task_manager: Option<Resources>,
+    /// Flink configuration of the pool's clusters (values are strings).
+    #[serde(default)]
+    pub flink_configuration: BTreeMap<String, String>,
+}
+
+/// JobManager / TaskManager resources.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    /// Process memory in Flink notation (`1024m`).
+    #[schemars(pattern("^[0-9]+(\\.[0-9]+)?([kmgt]b?|[KMGT]i?)?$"))]
+    pub memory: Option<String>,
+    /// CPU cores.
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cpu: Option<f64>,
+}
+
+/// A kind of connection (Kafka or Schema Registry): its credentials and non-secret settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Connection {
+    /// The Kubernetes Secret holding the client properties that are credentials (for Kafka
+    /// `sasl.jaas.config`, for Schema Registry `basic.auth.user.info`). It becomes a
+    /// FlinkSecret, mapped into the environment under the same name (the connection's
+    /// `connectionSecretId`); its values are never read.
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN)
+    )]
+    pub secret_ref: Option<String>,
+    /// Client properties that are not secret, added to every connection's `connectionConfig`
+    /// (for example `security.protocol: SASL_SSL`).
+    #[serde(default)]
+    pub connection_config: BTreeMap<String, String>,
+}
+
+/// How statements change. `FlinkStatement.spec.statement` is immutable once running: a
+/// statement's name is derived from its text, so a changed statement is a new object.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Statements {
+    /// What Argo CD does with a statement whose text changed (the old name): `prune` deletes
+    /// it (default), `keep` leaves it running (`Prune=false`).
+    #[serde(default)]
+    pub previous: Previous,
+    /// DML statements to stop (`spec.stopped: true`), by their stable key (the statement's
+    /// name without its content hash, for example `insert-order-totals`).
+    #[serde(default)]
+    pub stopped: Vec<String>,
+}
+
+/// What happens to a statement's previous version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Previous {
+    /// Argo CD prunes it.
+    #[default]
+    Prune,
+    /// Argo CD keeps it (`argocd.argoproj.io/sync-options: Prune=false`).
+    Keep,
+}

@@ -1,0 +1,388 @@
+//! The run: granted `.sql` files parsed, tables made catalog tables, their connections
+//! grouped into catalogs (one per Schema Registry) and databases (one per Kafka cluster),
+//! statements named from their content and ordered DDL before DML; then [`crate::emit`].
+
+use crate::config::Config;
+use crate::parse::{self, Parsed, Place};
+use crate::tables::{self, Connections};
+use flinkwasm_sdk::prelude::*;
+use sha2::{Digest as _, Sha256};
+use sqlparser::ast::{Ident, ObjectNamePart, Statement, visit_relations, visit_relations_mut};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+/// Whether a statement defines (DDL) or moves data (DML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// `CREATE TABLE`, `CREATE VIEW`: run first, once.
+    Ddl,
+    /// `INSERT INTO`: runs continuously, after every DDL.
+    Dml,
+}
+
+/// One statement as it will run.
+#[derive(Debug)]
+pub struct Planned {
+    /// Where the user wrote it.
+    pub place: Place,
+    /// DDL or DML.
+    pub phase: Phase,
+    /// Its stable key (`insert-order-totals`): the name without the content hash.
+    pub key: String,
+    /// Its FlinkStatement name: the key and a hash of the text.
+    pub name: String,
+    /// The statement's text as it will run.
+    pub text: String,
+    /// The catalog and database it runs in (indexes into [`Plan`]'s lists).
+    pub home: Option<(usize, usize)>,
+}
+
+/// A Schema Registry: one FlinkKafkaCatalog.
+#[derive(Debug)]
+pub struct Catalog {
+    /// Its name.
+    pub name: String,
+    /// Its `connectionConfig`.
+    pub config: BTreeMap<String, String>,
+}
+
+/// A Kafka cluster under a catalog: one FlinkKafkaDatabase.
+#[derive(Debug)]
+pub struct Database {
+    /// Its name.
+    pub name: String,
+    /// Its catalog (index).
+    pub catalog: usize,
+    /// Its `connectionConfig`.
+    pub config: BTreeMap<String, String>,
+}
+
+/// Everything the SQL becomes.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Catalogs, in first-use order.
+    pub catalogs: Vec<Catalog>,
+    /// Databases, in first-use order.
+    pub databases: Vec<Database>,
+    /// Statements: DDL first, then DML, each in file and line order.
+    pub statements: Vec<Planned>,
+    /// Notes for the user (moves and renames).
+    pub notes: Vec<String>,
+}
+
+/// The SQL files granted to the plugin, parsed and planned; errors are every refusal found.
+pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut parsed: Vec<Parsed> = Vec::new();
+    for (at, c) in [
+        ("kafka", &cfg.kafka),
+        ("schemaRegistry", &cfg.schema_registry),
+    ] {
+        for k in c
+            .connection_config
+            .keys()
+            .filter(|k| crate::options::is_secret(k))
+        {
+            errors.push(format!(
+                "config {at}.connectionConfig.{k} is a credential: put it in the Secret named \
+                 by {at}.secretRef"
+            ));
+        }
+    }
+    let pairing = cfg.stack.pairing();
+    for (path, text) in &ctx.files {
+        if !path.ends_with(".sql") {
+            errors.push(format!(
+                "{path}: granted to flink-sql but not a `.sql` file: grant only SQL files"
+            ));
+            continue;
+        }
+        if !pairing.has_flink_sql() {
+            errors.push(format!("{path}:1:1: {}", pairing.flink_sql_refusal()));
+            continue;
+        }
+        match parse::parse(path, text) {
+            Ok(p) => parsed.extend(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() && parsed.is_empty() {
+        errors.push(
+            "no SQL statement: grant the plugin `.sql` files (`files:` in the pipeline)".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut plan = Plan::default();
+    // Tables first: their connections, their topics.
+    let mut homes: BTreeMap<String, Connections> = BTreeMap::new();
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let mut phases = Vec::new();
+    for p in &mut parsed {
+        let what = describe(&p.statement);
+        match &mut p.statement {
+            Statement::CreateTable(t) => {
+                let name = tables::table_name(&t.name);
+                let lowered = tables::lower(t, &p.place);
+                errors.extend(lowered.errors);
+                plan.notes.extend(lowered.notes);
+                let final_name = lowered.topic.clone().unwrap_or_else(|| name.clone());
+                if homes.contains_key(&final_name) {
+                    errors.push(format!(
+                        "{}: CREATE TABLE {name}: a second table on topic `{final_name}`",
+                        p.place
+                    ));
+                }
+                homes.insert(final_name.clone(), lowered.connections);
+                if final_name != name {
+                    renames.insert(name, final_name);
+                }
+                phases.push(Phase::Ddl);
+            }
+            Statement::CreateView(_) => phases.push(Phase::Ddl),
+            Statement::Insert(_) => phases.push(Phase::Dml),
+            _ => {
+                errors.push(format!(
+                    "{}: {what} is not a statement to run from Git: write CREATE TABLE, \
+                     CREATE VIEW or INSERT INTO",
+                    p.place
+                ));
+                phases.push(Phase::Dml);
+            }
+        }
+    }
+    // Statements that name a renamed table follow it.
+    for p in &mut parsed {
+        let _ = visit_relations_mut(&mut p.statement, |name| {
+            if let Some(last) = name.0.last_mut()
+                && let Some(ident) = last.as_ident()
+                && let Some(to) = renames.get(&ident.value)
+            {
+                *last = ObjectNamePart::Identifier(Ident::with_quote('`', to.clone()));
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    // Catalogs and databases, in first-use order; each table's home.
+    let mut table_home: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (table, conn) in &homes {
+        match home(&mut plan, cfg, conn) {
+            Ok(h) => {
+                table_home.insert(table.clone(), h);
+            }
+            Err(e) => errors.push(format!("table `{table}`: {e}")),
+        }
+    }
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    for (p, phase) in parsed.into_iter().zip(phases) {
+        let mut named = Vec::new();
+        let _ = visit_relations(&p.statement, |name| {
+            if let Some(ident) = name.0.last().and_then(ObjectNamePart::as_ident) {
+                named.push(ident.value.clone());
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        let target = target(&p.statement).unwrap_or_default();
+        let home = table_home.get(&target).copied().or_else(|| {
+            let homes: BTreeSet<_> = named.iter().filter_map(|n| table_home.get(n)).collect();
+            match (homes.len(), plan.databases.len()) {
+                (1, _) => homes.into_iter().next().copied(),
+                (0, 1) => Some((plan.databases[0].catalog, 0)),
+                _ => None,
+            }
+        });
+        if home.is_none() {
+            errors.push(format!(
+                "{}: {}: no catalog and database for it: none of its tables is created by the \
+                 SQL granted, and there is not exactly one Kafka cluster",
+                p.place,
+                describe(&p.statement)
+            ));
+        }
+        let verb = match &p.statement {
+            Statement::CreateTable(_) => "create",
+            Statement::CreateView(_) => "view",
+            _ => "insert",
+        };
+        // A name with nothing DNS can hold (`日本`) keys by the verb alone.
+        let mut key = match slug(&target) {
+            t if t.is_empty() => verb.to_string(),
+            t => format!("{verb}-{t}"),
+        };
+        let n = keys.entry(key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            key = format!("{key}-{n}");
+        }
+        let text = p.statement.to_string();
+        let name = format!("{key}-{}", hash(&text));
+        plan.statements.push(Planned {
+            place: p.place,
+            phase,
+            key,
+            name,
+            text,
+            home,
+        });
+    }
+    plan.statements.sort_by_key(|s| s.phase);
+    for stop in &cfg.statements.stopped {
+        match plan.statements.iter().find(|s| &s.key == stop) {
+            Some(s) if s.phase == Phase::Dml => {}
+            Some(s) => errors.push(format!(
+                "config statements.stopped: `{stop}` ({}) is DDL, which runs once; only DML \
+                 (INSERT INTO) can be stopped",
+                s.place
+            )),
+            None => errors.push(format!(
+                "config statements.stopped: no statement `{stop}`; the statements are {}",
+                plan.statements
+                    .iter()
+                    .map(|s| format!("`{}`", s.key))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The catalog and database of a table's connections, made on first use.
+fn home(plan: &mut Plan, cfg: &Config, conn: &Connections) -> Result<(usize, usize), String> {
+    let Some(url) = conn.registry.get("schema.registry.url") else {
+        return Err("no Schema Registry ('avro-confluent.url')".into());
+    };
+    let Some(servers) = conn.kafka.get("bootstrap.servers") else {
+        return Err("no Kafka cluster ('properties.bootstrap.servers')".into());
+    };
+    let mut catalog_config = conn.registry.clone();
+    merge(
+        &mut catalog_config,
+        &cfg.schema_registry.connection_config,
+        "schemaRegistry",
+    )?;
+    let mut database_config = conn.kafka.clone();
+    merge(&mut database_config, &cfg.kafka.connection_config, "kafka")?;
+    let catalog = match plan
+        .catalogs
+        .iter()
+        .position(|c| c.config == catalog_config)
+    {
+        Some(i) => i,
+        None => {
+            let name = unique(host_label(url), plan.catalogs.iter().map(|c| &c.name));
+            plan.catalogs.push(Catalog {
+                name,
+                config: catalog_config,
+            });
+            plan.catalogs.len() - 1
+        }
+    };
+    let database = match plan
+        .databases
+        .iter()
+        .position(|d| d.catalog == catalog && d.config == database_config)
+    {
+        Some(i) => i,
+        None => {
+            let name = unique(host_label(servers), plan.databases.iter().map(|d| &d.name));
+            plan.databases.push(Database {
+                name,
+                catalog,
+                config: database_config,
+            });
+            plan.databases.len() - 1
+        }
+    };
+    Ok((catalog, database))
+}
+
+/// Adds the config's non-secret client properties; one the SQL set differently is an error.
+fn merge(
+    into: &mut BTreeMap<String, String>,
+    extra: &BTreeMap<String, String>,
+    at: &str,
+) -> Result<(), String> {
+    for (k, v) in extra {
+        match into.get(k) {
+            Some(have) if have != v => {
+                return Err(format!(
+                    "the SQL sets '{k}' = '{have}' but config {at}.connectionConfig.{k} says '{v}'"
+                ));
+            }
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first DNS label of the host in a URL or `host:port[,host:port]` list, as a name.
+fn host_label(address: &str) -> String {
+    let first = address.split(',').next().unwrap_or_default();
+    let host = first.split("://").last().unwrap_or_default();
+    let label = host.split(['.', ':', '/']).next().unwrap_or_default();
+    let s = slug(label);
+    if s.is_empty() { "kafka".into() } else { s }
+}
+
+/// `base`, or `base-2`, `base-3`... when taken.
+fn unique<'a>(base: String, taken: impl Iterator<Item = &'a String> + Clone) -> String {
+    let mut n = 1;
+    let mut name = base.clone();
+    while taken.clone().any(|t| *t == name) {
+        n += 1;
+        name = format!("{base}-{n}");
+    }
+    name
+}
+
+/// Lower-case letters, digits and single dashes, at most 40 characters.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(40);
+    out.trim_end_matches('-').to_string()
+}
+
+/// The first 10 hex digits of the text's sha256.
+fn hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The table a statement creates or writes.
+fn target(s: &Statement) -> Option<String> {
+    match s {
+        Statement::CreateTable(t) => Some(tables::table_name(&t.name)),
+        Statement::CreateView(v) => Some(tables::table_name(&v.name)),
+        Statement::Insert(i) => match &i.table {
+            sqlparser::ast::TableObject::TableName(n) => Some(tables::table_name(n)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A statement's first words, for messages.
+fn describe(s: &Statement) -> String {
+    let text = s.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    words.join(" ")
+}

@@ -1,0 +1,324 @@
+//! The plugin run natively as the host runs it (`flinkwasm_sdk::testing`): what the seed's SQL
+//! becomes, and what is refused.
+
+use flink_sql::FlinkSql;
+use flinkwasm_sdk::json;
+use flinkwasm_sdk::testing;
+
+/// The seed's Flink SQL, as the seed document writes it.
+const SEED_SQL: &str = "-- Create a table from Kafka topic
+CREATE TABLE orders (
+  order_id STRING,
+  product_id STRING,
+  quantity INT,
+  price DECIMAL(10, 2),
+  order_time TIMESTAMP(3)
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'orders',
+  'properties.bootstrap.servers' = 'kafka.confluent.svc.cluster.local:9092',
+  'format' = 'avro-confluent',
+  'avro-confluent.url' = 'http://schemaregistry.confluent.svc.cluster.local:8081'
+);
+
+-- Aggregate and write to another topic
+CREATE TABLE order_totals (
+  product_id STRING,
+  total_quantity INT,
+  total_revenue DECIMAL(10, 2)
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'order-totals',
+  'properties.bootstrap.servers' = 'kafka.confluent.svc.cluster.local:9092',
+  'format' = 'avro-confluent',
+  'avro-confluent.url' = 'http://schemaregistry.confluent.svc.cluster.local:8081'
+);
+
+-- Execute streaming query
+INSERT INTO order_totals
+SELECT
+  product_id,
+  SUM(quantity) as total_quantity,
+  SUM(quantity * price) as total_revenue
+FROM orders
+GROUP BY product_id;
+";
+
+fn current() -> flinkwasm_sdk::Context {
+    testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/orders.sql", SEED_SQL)
+}
+
+#[test]
+fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
+    let run = testing::run::<FlinkSql>(&current(), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let catalog = run
+        .get("FlinkKafkaCatalog", "schemaregistry")
+        .expect("catalog");
+    assert_eq!(
+        catalog.peek(&["spec", "srInstance", "connectionConfig"]),
+        Some(
+            json!({"schema.registry.url": "http://schemaregistry.confluent.svc.cluster.local:8081"})
+        )
+    );
+    let db = run.get("FlinkKafkaDatabase", "kafka").expect("database");
+    assert_eq!(
+        db.peek(&["spec", "catalogRef", "name"]),
+        Some(json!("schemaregistry"))
+    );
+    assert_eq!(
+        db.peek(&["spec", "kafkaCluster", "connectionConfig"]),
+        Some(json!({"bootstrap.servers": "kafka.confluent.svc.cluster.local:9092"}))
+    );
+    let pool = run.get("FlinkComputePool", "default-pool").expect("pool");
+    assert_eq!(
+        pool.peek(&["spec", "clusterSpec", "image"]),
+        Some(json!("confluentinc/cp-flink-sql:1.19-cp8"))
+    );
+    let statements = run.all("FlinkStatement");
+    assert_eq!(statements.len(), 3);
+    let text = |i: usize| statements[i].peek(&["spec", "statement"]).unwrap();
+    assert_eq!(
+        text(0),
+        json!(
+            "CREATE TABLE orders (order_id STRING, product_id STRING, quantity INT, price DECIMAL(10,2), order_time TIMESTAMP(3)) WITH ('connector' = 'confluent', 'value.format' = 'avro-registry')"
+        )
+    );
+    // The topic differs from the table's name: the table takes the topic's, and the INSERT
+    // follows it.
+    assert!(
+        text(1)
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE TABLE `order-totals` (")
+    );
+    assert!(
+        text(2)
+            .as_str()
+            .unwrap()
+            .starts_with("INSERT INTO `order-totals` SELECT")
+    );
+    let wave = |i: usize| {
+        statements[i]
+            .annotation("argocd.argoproj.io/sync-wave")
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        (wave(0), wave(1), wave(2)),
+        ("4".into(), "4".into(), "5".into())
+    );
+    assert!(statements[2].name().starts_with("insert-order-totals-"));
+    assert_eq!(
+        statements[2].peek(&["spec", "properties"]),
+        Some(json!({"sql.current-catalog": "schemaregistry", "sql.current-database": "kafka"}))
+    );
+    // Every move is reported.
+    let notes: Vec<_> = run.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        notes.iter().any(|n| n.starts_with("sql/orders.sql:11:3: CREATE TABLE orders: option 'properties.bootstrap.servers' moved to its FlinkKafkaDatabase")),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn a_changed_statement_gets_a_new_name_and_stopping_keeps_it() {
+    let first = testing::run::<FlinkSql>(&current(), "").unwrap();
+    let changed = SEED_SQL.replace(
+        "SUM(quantity) as total_quantity",
+        "COUNT(*) as total_quantity",
+    );
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current", "statements": {"stopped": ["insert-order-totals"], "previous": "keep"}}))
+        .with_file("sql/orders.sql", &changed);
+    let second = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(second.errors().is_empty(), "{:#?}", second.diagnostics);
+    let (a, b) = (first.all("FlinkStatement"), second.all("FlinkStatement"));
+    assert_eq!(a[0].name(), b[0].name(), "unchanged DDL keeps its name");
+    assert_ne!(
+        a[2].name(),
+        b[2].name(),
+        "a changed statement is a new object"
+    );
+    assert_eq!(b[2].peek(&["spec", "stopped"]), Some(json!(true)));
+    assert_eq!(a[2].peek(&["spec", "stopped"]), None);
+    assert_eq!(
+        b[2].annotation("argocd.argoproj.io/sync-options"),
+        Some("Prune=false")
+    );
+    assert_eq!(a[2].annotation("argocd.argoproj.io/sync-options"), None);
+}
+
+#[test]
+fn credentials_become_secret_mappings_never_values() {
+    let ctx = testing::context()
+        .with_config(json!({
+            "stack": "current",
+            "kafka": {"secretRef": "kafka-sql-credentials",
+                      "connectionConfig": {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"}},
+            "schemaRegistry": {"secretRef": "schemaregistry-sql-credentials",
+                               "connectionConfig": {"basic.auth.credentials.source": "USER_INFO"}}
+        }))
+        .with_file("sql/orders.sql", SEED_SQL);
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let secret = run.get("FlinkSecret", "kafka-sql-credentials").unwrap();
+    assert_eq!(
+        secret.peek(&["spec", "secretRef"]),
+        Some(json!("kafka-sql-credentials"))
+    );
+    let mapping = run
+        .get(
+            "FlinkEnvironmentSecretMapping",
+            "schemaregistry-sql-credentials",
+        )
+        .unwrap();
+    assert_eq!(
+        mapping.peek(&["spec", "flinkEnvironment"]),
+        Some(json!("default-flink-env"))
+    );
+    let db = run.get("FlinkKafkaDatabase", "kafka").unwrap();
+    assert_eq!(
+        db.peek(&["spec", "kafkaCluster", "connectionSecretId"]),
+        Some(json!("kafka-sql-credentials"))
+    );
+    assert_eq!(
+        db.peek(&[
+            "spec",
+            "kafkaCluster",
+            "connectionConfig",
+            "security.protocol"
+        ]),
+        Some(json!("SASL_SSL"))
+    );
+}
+
+#[test]
+fn the_pool_takes_the_environments_resources() {
+    let env = "apiVersion: platform.confluent.io/v1beta1
+kind: FlinkEnvironment
+metadata: {name: default-flink-env, namespace: confluent}
+spec:
+  kubernetesNamespace: confluent
+  flinkApplicationDefaults:
+    spec:
+      jobManager: {resource: {memory: 2048m, cpu: 2}}
+      taskManager: {resource: {memory: 4096m, cpu: 1.5}}
+";
+    let run = testing::run::<FlinkSql>(&current(), env).unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    assert!(
+        run.get("FlinkEnvironment", "default-flink-env").is_some(),
+        "kept"
+    );
+    let pool = run.get("FlinkComputePool", "default-pool").unwrap();
+    assert_eq!(
+        pool.peek(&["spec", "clusterSpec", "taskManager", "resource"]),
+        Some(json!({"memory": "4096m", "cpu": 1.5}))
+    );
+}
+
+#[test]
+fn what_cannot_run_is_refused_naming_file_and_line() {
+    let refuse = |sql: &str, config: flinkwasm_sdk::Value| {
+        let ctx = testing::context()
+            .with_config(config)
+            .with_file("sql/x.sql", sql);
+        let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+        assert!(!run.errors().is_empty(), "not refused: {sql}");
+        // As the host prints it: the place (the diagnostic's field), then the message.
+        let e = run.error();
+        match &e.field {
+            Some(place) => format!("{place}: {}", e.message),
+            None => e.message.clone(),
+        }
+    };
+    let cur = || json!({"stack": "current"});
+    // The seed's pairing has no Flink SQL.
+    let m = refuse(SEED_SQL, json!({}));
+    assert!(
+        m.starts_with("sql/x.sql:1:1: stack `seed` (CMF 2.1.0) has no Flink SQL"),
+        "{m}"
+    );
+    assert!(m.contains("CMF 2.3.0 or later with CFK 3.3.0"), "{m}");
+    // Bad SQL.
+    let m = refuse(
+        "CREATE TABLE t (\n  a STRING,\n  b INT INT\n) WITH ('connector' = 'kafka');",
+        cur(),
+    );
+    assert!(m.starts_with("sql/x.sql:3:9: "), "{m}");
+    // An unknown connector option.
+    let sql = SEED_SQL.replace(
+        "'topic' = 'orders',",
+        "'topic' = 'orders',\n  'sink.partitioner' = 'fixed',",
+    );
+    let m = refuse(&sql, cur());
+    assert!(
+        m.starts_with(
+            "sql/x.sql:11:3: CREATE TABLE orders: option 'sink.partitioner' has no place"
+        ),
+        "{m}"
+    );
+    // A secret value: named, never repeated.
+    let sql = SEED_SQL.replace(
+        "'topic' = 'orders',",
+        "'topic' = 'orders',\n  'properties.sasl.jaas.config' = 'PlainLoginModule required password=\"hunter2\";',",
+    );
+    let m = refuse(&sql, cur());
+    assert!(m.starts_with("sql/x.sql:11:3: CREATE TABLE orders: option 'properties.sasl.jaas.config' is a credential"), "{m}");
+    assert!(!m.contains("hunter2"), "{m}");
+    // Two Schema Registries for one table: neither is dropped.
+    let sql = SEED_SQL.replacen(
+        "'format' = 'avro-confluent',",
+        "'format' = 'avro-confluent',\n  'value.avro-confluent.url' = 'http://other:8081',",
+        1,
+    );
+    let m = refuse(&sql, cur());
+    assert!(
+        m.starts_with("sql/x.sql:14:3: CREATE TABLE orders: option 'avro-confluent.url' says"),
+        "{m}"
+    );
+    // A statement that is not DDL or DML.
+    let m = refuse("DROP TABLE orders;", cur());
+    assert!(
+        m.starts_with("sql/x.sql:1:1: DROP TABLE orders is not a statement"),
+        "{m}"
+    );
+    // Stopping what is not there.
+    let m = refuse(
+        SEED_SQL,
+        json!({"stack": "current", "statements": {"stopped": ["insert-nope"]}}),
+    );
+    assert!(m.contains("no statement `insert-nope`"), "{m}");
+}
+
+#[test]
+fn names_are_dns_labels_whatever_the_tables_are_called() {
+    let sql = "CREATE TABLE `日本` (a STRING) WITH ('connector' = 'kafka', \
+               'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+               'avro-confluent.url' = 'http://sr:8081');\n\
+               INSERT INTO `日本` SELECT a FROM `日本`;\n\
+               INSERT INTO `日本` SELECT 'x' FROM `日本`;";
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/x.sql", sql);
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let names: Vec<&str> = run.all("FlinkStatement").iter().map(|m| m.name()).collect();
+    assert_eq!(names.len(), 3);
+    assert!(names[0].starts_with("create-"), "{names:?}");
+    assert!(
+        names[2].starts_with("insert-2-"),
+        "two INSERTs into one table: {names:?}"
+    );
+    for n in names {
+        assert!(n.len() <= 63, "{n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{n}"
+        );
+    }
+}
