@@ -37,6 +37,16 @@ const SECRET_KEYS: &[&str] = &[
     "keystorepassword",
     "truststorepassword",
     "encryptionkey",
+    // Flink's S3 options (`s3.secret-key`), Hadoop's (`fs.s3a.secret.key`), AWS's
+    // (`AWS_SECRET_ACCESS_KEY`).
+    "secretkey",
+    "secretaccesskey",
+    "credential",
+    "authorization",
+    // Schema Registry's `basic.auth.user.info` (`user:password`).
+    "userinfo",
+    // Kafka's PEM private key (`ssl.keystore.key`).
+    "keystorekey",
 ];
 
 /// Name fragments of environment variables that hold a secret value.
@@ -68,21 +78,13 @@ fn normalise(key: &str) -> String {
         .collect()
 }
 
-/// True for a key that names a secret value (not a reference to one: `secretRef`,
-/// `passwordKey`, `secretName` and the like are names).
+/// True for a key that names a secret value: it ends with a secret word (`password`,
+/// `s3.secret-key`, `apiKey`). A reference to a secret names it and ends otherwise
+/// (`secretRef`, `passwordKey`, `secretName`, `encryptionKeySecretRef`, `tokenPath`), so it is
+/// not one.
 fn secret_key(key: &str) -> bool {
     let k = normalise(key);
-    if [
-        "ref", "key", "name", "file", "path", "location", "source", "property",
-    ]
-    .iter()
-    .any(|suffix| k.ends_with(suffix) && !SECRET_KEYS.iter().any(|s| normalise(s) == k))
-    {
-        return false;
-    }
-    SECRET_KEYS
-        .iter()
-        .any(|s| k == normalise(s) || k.ends_with(&normalise(s)))
+    SECRET_KEYS.iter().any(|s| k.ends_with(&normalise(s)))
 }
 
 /// True for a string that is only references (`$(VAR)`, `${VAR}`) or empty.
@@ -291,8 +293,24 @@ mod tests {
             "apiKey",
             "sasl.jaas.config",
             "encryptionKey",
+            "s3.secret-key",
+            "fs.s3a.secret.key",
+            "AWS_SECRET_ACCESS_KEY",
+            "credential",
+            "authorization",
+            "ssl.keystore.key",
+            "basic.auth.user.info",
         ] {
             assert!(secret_key(k), "{k}");
+        }
+        for k in [
+            "AWS_ACCESS_KEY_ID",
+            "tokenPath",
+            "credentialsSource",
+            "basic.auth.credentials.source",
+            "passwordFile",
+        ] {
+            assert!(!secret_key(k), "{k}");
         }
     }
 

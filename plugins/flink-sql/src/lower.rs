@@ -174,7 +174,10 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             Err(e) => errors.push(format!("table `{table}`: {e}")),
         }
     }
-    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    // Where each key was first seen: a key is what a statement writes (verb and table), never
+    // its position, so that editing one statement renames no other (and `stopped` stays on
+    // the statement it names).
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for (p, phase) in parsed.into_iter().zip(phases) {
         let mut named = Vec::new();
         let _ = visit_relations(&p.statement, |name| {
@@ -206,15 +209,22 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             _ => "insert",
         };
         // A name with nothing DNS can hold (`日本`) keys by the verb alone.
-        let mut key = match slug(&target) {
+        let key = match slug(&target) {
             t if t.is_empty() => verb.to_string(),
             t => format!("{verb}-{t}"),
         };
-        let n = keys.entry(key.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            key = format!("{key}-{n}");
+        if let Some(first) = keys.get(&key) {
+            errors.push(format!(
+                "{}: {}: its key `{key}` is also the key of the statement at {first}: a \
+                 statement is keyed by what it writes, so that its name survives edits \
+                 elsewhere; write both into one statement (UNION ALL), or name the tables \
+                 apart",
+                p.place,
+                describe(&p.statement)
+            ));
+            continue;
         }
+        keys.insert(key.clone(), p.place.to_string());
         let text = p.statement.to_string();
         let name = format!("{key}-{}", hash(&text));
         plan.statements.push(Planned {

@@ -85,9 +85,21 @@ fn format(value: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether `value` is a URL with credentials in it (`http://user:password@host`).
+pub fn has_userinfo(value: &str) -> bool {
+    value.split(',').any(|part| {
+        part.split_once("://").is_some_and(|(_, rest)| {
+            rest.split(['/', '?', '#'])
+                .next()
+                .is_some_and(|authority| authority.contains('@'))
+        })
+    })
+}
+
 /// The fate of option `key` = `value`.
 pub fn fate(key: &str, value: &str) -> Fate {
-    if is_secret(key) {
+    // A password in a URL is a credential whatever the option's name.
+    if is_secret(key) || has_userinfo(value) {
         return Fate::Secret;
     }
     match key {
