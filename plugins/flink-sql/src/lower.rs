@@ -7,7 +7,10 @@ use crate::parse::{self, Parsed, Place};
 use crate::tables::{self, Connections};
 use flinkwasm_sdk::prelude::*;
 use sha2::{Digest as _, Sha256};
-use sqlparser::ast::{Ident, ObjectNamePart, Statement, visit_relations, visit_relations_mut};
+use sqlparser::ast::{
+    Expr, Ident, ObjectNamePart, Query, Statement, Visit, Visitor, visit_relations,
+    visit_relations_mut,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
@@ -152,7 +155,12 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             }
         }
     }
-    // Statements that name a renamed table follow it.
+    // Statements that name a renamed table follow it, where the rename can be made safely.
+    for p in &parsed {
+        for why in unsafe_renames(&p.statement, &renames) {
+            errors.push(format!("{}: {}: {why}", p.place, describe(&p.statement)));
+        }
+    }
     for p in &mut parsed {
         let _ = visit_relations_mut(&mut p.statement, |name| {
             if let Some(last) = name.0.last_mut()
@@ -395,4 +403,57 @@ fn describe(s: &Statement) -> String {
     let text = s.to_string();
     let words: Vec<&str> = text.split_whitespace().take(3).collect();
     words.join(" ")
+}
+
+/// Why renaming tables to their topics (`renames`) in `statement` would change what it means,
+/// if it would: a CTE named as a renamed table (its references would be taken for the table's)
+/// and a column qualified by a renamed table's name (the qualifier would not follow it). Both
+/// are refused rather than rewritten into other SQL.
+fn unsafe_renames(statement: &Statement, renames: &BTreeMap<String, String>) -> Vec<String> {
+    struct Check<'r> {
+        renames: &'r BTreeMap<String, String>,
+        found: Vec<String>,
+    }
+    impl Visitor for Check<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            for cte in query.with.iter().flat_map(|w| &w.cte_tables) {
+                let name = &cte.alias.name.value;
+                if let Some(topic) = self.renames.get(name) {
+                    self.found.push(format!(
+                        "the CTE `{name}` has the name of a table this SQL renames to its topic \
+                         `{topic}`; name the CTE otherwise"
+                    ));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = expr
+                && parts.len() >= 2
+                && let Some(topic) = self.renames.get(&parts[parts.len() - 2].value)
+            {
+                let column = parts
+                    .iter()
+                    .map(|p| p.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.found.push(format!(
+                    "the column `{column}` is qualified by a table this SQL renames to its \
+                     topic `{topic}`; qualify it by an alias (`FROM {} AS t`, `t.{}`)",
+                    parts[parts.len() - 2].value,
+                    parts[parts.len() - 1].value
+                ));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut check = Check {
+        renames,
+        found: Vec::new(),
+    };
+    let _ = statement.visit(&mut check);
+    check.found.sort();
+    check.found.dedup();
+    check.found
 }

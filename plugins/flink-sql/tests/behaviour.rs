@@ -387,3 +387,37 @@ fn refuse_with(ctx: flinkwasm_sdk::Context) -> String {
         None => e.message.clone(),
     }
 }
+
+#[test]
+fn a_rename_that_would_change_the_sql_is_refused_not_made() {
+    // `order_totals` is renamed to its topic `order-totals`.
+    let create = "CREATE TABLE order_totals (x STRING) WITH ('connector' = 'kafka', \
+                  'topic' = 'order-totals', 'properties.bootstrap.servers' = 'k:9092', \
+                  'format' = 'raw', 'avro-confluent.url' = 'http://sr:8081');\n\
+                  CREATE TABLE orders (x STRING) WITH ('connector' = 'kafka', \
+                  'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+                  'avro-confluent.url' = 'http://sr:8081');\n";
+    let refused = |insert: &str| {
+        let ctx = testing::context()
+            .with_config(json!({"stack": "current"}))
+            .with_file("sql/x.sql", &format!("{create}{insert}"));
+        refuse_with(ctx)
+    };
+    // A CTE named as the table: renaming would make it read the topic.
+    let m = refused(
+        "INSERT INTO orders WITH order_totals AS (SELECT x FROM orders) SELECT x FROM order_totals;",
+    );
+    assert!(m.contains("the CTE `order_totals`"), "{m}");
+    // A column qualified by the table's name: the qualifier would not follow.
+    let m = refused("INSERT INTO orders SELECT order_totals.x FROM order_totals;");
+    assert!(m.contains("the column `order_totals.x`"), "{m}");
+    // Through an alias it renders.
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file(
+            "sql/x.sql",
+            &format!("{create}INSERT INTO orders SELECT t.x FROM order_totals AS t;"),
+        );
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+}
