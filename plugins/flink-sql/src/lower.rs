@@ -121,6 +121,8 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     // Tables first: their connections, their topics.
     let mut homes: BTreeMap<String, Connections> = BTreeMap::new();
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    // Where each table is created: its errors name the place (the host then blames the file).
+    let mut created_at: BTreeMap<String, String> = BTreeMap::new();
     let mut phases = Vec::new();
     for p in &mut parsed {
         let what = describe(&p.statement);
@@ -138,6 +140,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                     ));
                 }
                 homes.insert(final_name.clone(), lowered.connections);
+                created_at.insert(final_name.clone(), p.place.to_string());
                 if final_name != name {
                     renames.insert(name, final_name);
                 }
@@ -179,7 +182,10 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             Ok(h) => {
                 table_home.insert(table.clone(), h);
             }
-            Err(e) => errors.push(format!("table `{table}`: {e}")),
+            Err(e) => errors.push(match created_at.get(table) {
+                Some(place) => format!("{place}: table `{table}`: {e}"),
+                None => format!("table `{table}`: {e}"),
+            }),
         }
     }
     // Where each key was first seen: a key is what a statement writes (verb and table), never
