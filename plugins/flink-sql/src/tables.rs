@@ -64,6 +64,7 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
         }
     };
     let mut kept: Vec<(String, String)> = vec![("connector".into(), "confluent".into())];
+    let mut seen = std::collections::BTreeSet::new();
     for option in options {
         let SqlOption::KeyValue { key, value } = option else {
             out.errors.push(format!(
@@ -84,6 +85,13 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
             .and_then(ObjectNamePart::as_ident)
             .map(|i| place.at(i.span.start.line, i.span.start.column))
             .unwrap_or_else(|| place.clone());
+        // Flink refuses an option given twice; taking the last would guess which was meant.
+        if !seen.insert(key_text.clone()) {
+            out.errors.push(format!(
+                "{at}: {what}: option '{key_text}' is given twice; give it once"
+            ));
+            continue;
+        }
         if options::is_secret(&key_text) {
             out.errors.push(format!(
                 "{at}: {what}: option '{key_text}' is a credential, and SQL is committed to Git: \

@@ -421,3 +421,17 @@ fn a_rename_that_would_change_the_sql_is_refused_not_made() {
     let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
     assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
 }
+
+#[test]
+fn an_option_given_twice_is_refused_not_resolved_by_the_last() {
+    let sql = "CREATE TABLE orders (a STRING) WITH ('connector' = 'kafka', \
+               'topic' = 'orders', 'topic' = 'other', \
+               'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+               'avro-confluent.url' = 'http://sr:8081');";
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/x.sql", sql);
+    let m = refuse_with(ctx);
+    assert!(m.contains("option 'topic' is given twice"), "{m}");
+    assert!(m.starts_with("sql/x.sql:1:"), "{m}");
+}
