@@ -165,6 +165,11 @@ impl Registry {
                     attempt.error("more than 5 redirects")
                 } else if from_https && attempt.url().scheme() != "https" {
                     attempt.error("a redirect from HTTPS to plain HTTP")
+                } else if attempt.url().scheme() != "https"
+                    && !attempt.url().host_str().is_some_and(loopback)
+                {
+                    // Plain HTTP stays on this machine, wherever a redirect points.
+                    attempt.error("a redirect to plain HTTP off this machine")
                 } else {
                     attempt.follow()
                 }
@@ -521,6 +526,30 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redirect_never_takes_plain_http_off_this_machine() {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(4) {
+                let Ok(mut conn) = conn else { continue };
+                let mut request = [0u8; 4096];
+                let n = conn.read(&mut request).unwrap_or(0);
+                let answer = if request[..n].starts_with(b"GET /v2/ ") {
+                    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                } else {
+                    // TEST-NET-1: never reached, the redirect is refused before.
+                    "HTTP/1.1 302 Found\r\nLocation: http://192.0.2.1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                };
+                let _ = conn.write_all(answer.as_bytes());
+            }
+        });
+        let registry = Registry::connect(&host).unwrap();
+        let e = registry.manifest_by_tag("teams/x", "t", 1024).unwrap_err();
+        assert!(e.contains("plain HTTP off this machine"), "{e}");
+    }
 
     #[test]
     fn credentials_go_to_a_token_realm_only_over_https() {
