@@ -212,3 +212,21 @@ pub fn helm_template(
     );
     String::from_utf8(out.stdout).expect("Helm writes UTF-8")
 }
+
+/// Compares `actual` with the golden file `tests/golden/NAME.yaml`, or writes it when
+/// `FLINKWASM_UPDATE_GOLDEN` is set (then review the diff).
+pub fn golden(name: &str, actual: &str) {
+    let path = repo(&format!("tests/golden/{name}.yaml"));
+    if std::env::var_os("FLINKWASM_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; set FLINKWASM_UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from {}; if the change is intended, rerun with FLINKWASM_UPDATE_GOLDEN=1 \
+         and review the diff",
+        path.display()
+    );
+}

@@ -58,17 +58,8 @@ pub struct ComputePool {
     pub flink_configuration: BTreeMap<String, String>,
 }
 
-/// JobManager / TaskManager resources.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Resources {
-    /// Process memory in Flink notation (`1024m`).
-    #[schemars(pattern("^[0-9]+(\\.[0-9]+)?([kmgt]b?|[KMGT]i?)?$"))]
-    pub memory: Option<String>,
-    /// CPU cores.
-    #[schemars(extend("exclusiveMinimum" = 0))]
-    pub cpu: Option<f64>,
-}
+/// JobManager / TaskManager resources (one definition for every plugin that sizes Flink).
+pub use flinkwasm_stack::resources::FlinkResources as Resources;
 
 /// A kind of connection (Kafka or Schema Registry): its credentials and non-secret settings.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -1,4 +1,5 @@
-//! CPU and memory as Kubernetes resource requirements: the config block and its schema.
+//! CPU and memory as Kubernetes resource requirements: the config block and its schema; and
+//! the JobManager / TaskManager resources of Flink clusters, in Flink's notation.
 
 use flinkwasm_sdk::{JsonSchema, Value, json};
 use serde::Deserialize;
@@ -70,3 +71,18 @@ impl Requirements {
 
 /// A Kubernetes quantity as a JSON Schema string pattern.
 pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
+
+/// JobManager / TaskManager resources, in Flink's notation (the FlinkEnvironment's and the
+/// FlinkComputePool's `jobManager.resource` / `taskManager.resource`). Its schema keeps the
+/// name the plugins' config schemas have always used.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Resources")]
+pub struct FlinkResources {
+    /// Process memory in Flink notation (`1024m`).
+    #[schemars(pattern("^[0-9]+(\\.[0-9]+)?([kmgt]b?|[KMGT]i?)?$"))]
+    pub memory: Option<String>,
+    /// CPU cores.
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cpu: Option<f64>,
+}

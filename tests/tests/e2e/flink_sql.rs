@@ -4,27 +4,11 @@
 //! SQL and the seed's pairing asked for SQL each fail with the file and line, exit 3, and
 //! nothing on stdout.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
+use flinkwasm_tests::harness::{Scratch, golden, parse_stream, repo};
 use flinkwasm_tests::schemas;
 use std::collections::BTreeSet;
 
 use crate::BIN;
-
-fn golden(name: &str, actual: &str) {
-    let path = repo(&format!("tests/golden/{name}.yaml"));
-    if std::env::var_os("FLINKWASM_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; set FLINKWASM_UPDATE_GOLDEN=1", path.display()));
-    assert!(
-        expected == actual,
-        "{name} differs from {}; if the change is intended, rerun with FLINKWASM_UPDATE_GOLDEN=1 \
-         and review the diff",
-        path.display()
-    );
-}
 
 #[test]
 fn the_seed_sql_renders_to_real_sql_resources_on_both_clusters() {

@@ -5,7 +5,7 @@
 //! Golden files are rewritten with `FLINKWASM_UPDATE_GOLDEN=1 cargo test -p flinkwasm-tests
 //! --test stack`; review the diff like any other change.
 
-use flinkwasm_tests::harness::{Scratch, parse_stream, repo};
+use flinkwasm_tests::harness::{Scratch, golden, parse_stream, repo};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -67,22 +67,6 @@ fn differences(a: &[Value], b: &[Value]) -> BTreeSet<String> {
         }
     }
     out
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = repo(&format!("tests/golden/{name}.yaml"));
-    if std::env::var_os("FLINKWASM_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; set FLINKWASM_UPDATE_GOLDEN=1", path.display()));
-    assert!(
-        expected == actual,
-        "{name} differs from {}; if the change is intended, rerun with FLINKWASM_UPDATE_GOLDEN=1 \
-         and review the diff",
-        path.display()
-    );
 }
 
 #[test]
