@@ -8,6 +8,10 @@
 #   for the `oci:` plugin tests, which start it on 127.0.0.1, and the independent OCI client
 #   PyPI oras (pinned); openssl, and libssl-dev with pkg-config for sigstore-rs, the tests'
 #   reference cosign verifier;
+# - the plugin toolchains for Python (PyPI componentize-py, pinned in
+#   plugins/sdk-python/requirements.txt) and JavaScript (npm componentize-js, pinned by
+#   plugins/sdk-js/package-lock.json, installed with `npm ci` into plugins/sdk-js/node_modules);
+#   the polyglot tests build the example and probe plugins with them;
 # - kubectl (its kustomize) and kpt must already be on the machine image: the overlay, CMP and
 #   KRM tests run them, and they are not installable from the registries this project may use.
 # Sourced by tests/run and .ci/run.
@@ -49,6 +53,15 @@ if [ "$(python3 -c 'import oras.version; print(oras.version.__version__)' 2>/dev
 fi
 if ! python3 -c 'import helm_python' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'helm-python-sdk==0.2.2'
+fi
+want=$(sed -n 's/^componentize-py==//p' plugins/sdk-python/requirements.txt)
+if [ "$(componentize-py --version 2>/dev/null)" != "componentize-py $want" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check -r plugins/sdk-python/requirements.txt
+fi
+want=$(node -p 'require("./plugins/sdk-js/package.json").devDependencies["@bytecodealliance/componentize-js"]')
+have=$(node -p 'try { require("./plugins/sdk-js/node_modules/@bytecodealliance/componentize-js/package.json").version } catch { "" }')
+if [ "$have" != "$want" ]; then
+    (cd plugins/sdk-js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 for tool in kubectl kpt; do
     if ! command -v "$tool" >/dev/null 2>&1; then
