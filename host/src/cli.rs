@@ -202,15 +202,19 @@ pub enum PluginsCommand {
         #[arg(long)]
         sign_key: Option<PathBuf>,
     },
-    /// Create a new plugin crate on the SDK (builds to a component for wasm32-wasip2).
+    /// Create a new plugin project (Rust, Python or JavaScript) that builds to a component with
+    /// one command.
     New {
         /// The plugin's name (lower-case, dashes).
         name: String,
+        /// The plugin's language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: crate::scaffold::Lang,
         /// Where to create the crate's directory.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
-        /// Use the SDK from this local checkout (plugins/sdk) instead of the flinkwasm Git
-        /// repository.
+        /// Rust only: use the SDK from this local checkout (plugins/sdk) instead of the
+        /// flinkwasm Git repository. (Python and JavaScript projects carry their SDK module.)
         #[arg(long)]
         sdk_path: Option<PathBuf>,
     },
@@ -344,8 +348,9 @@ fn plugins_cmd(cmd: PluginsCommand) -> Result<String> {
         PluginsCommand::New {
             name,
             dir,
+            lang,
             sdk_path,
-        } => crate::plugins::new(&name, &dir, sdk_path.as_deref()),
+        } => crate::plugins::new(&name, &dir, lang, sdk_path.as_deref()),
         PluginsCommand::List { dir } => crate::plugins::list(&dir),
         PluginsCommand::Inspect { name, dir } => crate::plugins::inspect(runtime()?, &name, &dir),
         PluginsCommand::Verify { dir } => crate::plugins::verify(runtime()?, &dir),

@@ -229,15 +229,25 @@ fn verify_configs(
     Ok(())
 }
 
-/// `plugins new`: a plugin crate on the SDK (from a local checkout at `sdk_path`, else the
-/// flinkwasm Git repository).
-pub fn new(name: &str, dir: &Path, sdk_path: Option<&Path>) -> Result<String> {
+/// `plugins new`: a plugin project in `lang` (a Rust crate takes the SDK from a local checkout
+/// at `sdk_path`, else the flinkwasm Git repository).
+pub fn new(
+    name: &str,
+    dir: &Path,
+    lang: crate::scaffold::Lang,
+    sdk_path: Option<&Path>,
+) -> Result<String> {
+    if lang != crate::scaffold::Lang::Rust && sdk_path.is_some() {
+        return Err(crate::error::input(
+            "--sdk-path names the Rust SDK; a Python or JavaScript project carries its SDK module",
+        ));
+    }
     let sdk = match sdk_path {
         Some(p) => crate::scaffold::Sdk::Path(p.to_path_buf()),
         None => crate::scaffold::Sdk::Git,
     };
     let mut out = String::new();
-    for f in crate::scaffold::new_plugin(name, dir, &sdk)? {
+    for f in crate::scaffold::new_plugin(name, dir, lang, &sdk)? {
         let _ = writeln!(out, "created {}", f.display());
     }
     Ok(out)

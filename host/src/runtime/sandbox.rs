@@ -78,16 +78,27 @@ impl State {
         for line in err.lines() {
             self.log.emit(Level::Warn, &format!("stderr: {line}"));
         }
-        err.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-            .map(|l| crate::text::safe(l).into_owned())
+        let line = python_exception(&err).or_else(|| {
+            err.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+        });
+        line.map(|l| crate::text::safe(l).into_owned())
     }
 
     /// True when stdout or stderr filled its bound (further writes trap).
     pub fn stdio_full(&self) -> bool {
         self.stdout.contents().len() >= self.log.cap || self.stderr.contents().len() >= self.log.cap
     }
+}
+
+/// The exception line of the last Python traceback in `stderr` (`RuntimeError: why`): a Python
+/// component prints it before its runtime's own, less useful, panic message.
+fn python_exception(stderr: &str) -> Option<&str> {
+    let (_, after) = stderr.rsplit_once("Traceback (most recent call last):")?;
+    after
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with(char::is_whitespace))
 }
 
 impl WasiView for State {
@@ -262,5 +273,18 @@ impl HostMonotonicClock for FrozenClock {
     }
     fn now(&self) -> u64 {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_exception;
+
+    #[test]
+    fn a_python_traceback_gives_its_exception_line() {
+        let stderr = "Traceback (most recent call last):\n  File \"/1/app.py\", line 3, in run\n    raise RuntimeError(\"why\")\nRuntimeError: why\n\nthread '<unnamed>' panicked at runtime/src/lib.rs:1:1:\nPython function threw an unexpected exception\n";
+        assert_eq!(python_exception(stderr), Some("RuntimeError: why"));
+        // Not Python: the caller falls back to the last meaningful line.
+        assert_eq!(python_exception("thread 'main' panicked: boom\n"), None);
     }
 }

@@ -1,11 +1,16 @@
-//! `flinkwasm plugins new NAME`: a new plugin crate on the SDK that builds to a component, for
-//! teams shipping their own plugins into the sandbox.
+//! `flinkwasm plugins new NAME [--lang rust|python|javascript]`: a new plugin project that
+//! builds to a component with one command, for teams shipping their own plugins into the
+//! sandbox. One module per language holds its templates; this one checks the name and writes.
+
+mod javascript;
+mod python;
+mod rust;
 
 use crate::error;
 use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
 
-/// Where the SDK comes from in the new crate's `Cargo.toml`.
+/// Where the Rust SDK comes from in the new crate's `Cargo.toml`.
 #[derive(Debug, Clone)]
 pub enum Sdk {
     /// A local checkout of `plugins/sdk`.
@@ -14,8 +19,22 @@ pub enum Sdk {
     Git,
 }
 
-/// Writes the crate `dir/name` and returns the files written.
-pub fn new_plugin(name: &str, dir: &Path, sdk: &Sdk) -> Result<Vec<PathBuf>> {
+/// The language of a new plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// A crate on the Rust SDK (`plugins/sdk`), built by `cargo build --release`.
+    Rust,
+    /// An `app.py` on the Python SDK, built by componentize-py (`sh build.sh`).
+    Python,
+    /// An `app.js` on the JavaScript SDK, built by componentize-js (`npm run build`).
+    Javascript,
+}
+
+/// The contract every project is built against: the host's own `wit/plugin.wit`.
+const WIT: &str = include_str!("../../../wit/plugin.wit");
+
+/// Writes the project `dir/name` in `lang` and returns the files written.
+pub fn new_plugin(name: &str, dir: &Path, lang: Lang, sdk: &Sdk) -> Result<Vec<PathBuf>> {
     check_name(name)?;
     let root = dir.join(name);
     if root.exists() {
@@ -24,30 +43,11 @@ pub fn new_plugin(name: &str, dir: &Path, sdk: &Sdk) -> Result<Vec<PathBuf>> {
             root.display()
         )));
     }
-    let sdk_dep = sdk_dependency(sdk)?;
-    let ident: String = name
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    let files = [
-        (
-            "Cargo.toml",
-            CARGO_TOML
-                .replace("{name}", name)
-                .replace("{sdk}", &sdk_dep),
-        ),
-        (".cargo/config.toml", CARGO_CONFIG.to_string()),
-        (
-            "src/lib.rs",
-            LIB_RS.replace("{name}", name).replace("{Ident}", &ident),
-        ),
-        ("README.md", README.replace("{name}", name)),
-    ];
+    let files = match lang {
+        Lang::Rust => rust::files(name, sdk)?,
+        Lang::Python => python::files(name),
+        Lang::Javascript => javascript::files(name),
+    };
     let mut written = Vec::new();
     for (rel, content) in files {
         let path = root.join(rel);
@@ -76,117 +76,3 @@ fn check_name(name: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// The `flinkwasm-sdk` dependency line of the new crate.
-fn sdk_dependency(sdk: &Sdk) -> Result<String> {
-    Ok(match sdk {
-        Sdk::Path(p) => {
-            let abs = p
-                .canonicalize()
-                .map_err(|e| error::input(format!("--sdk-path {}: {e}", p.display())))?;
-            format!("{{ path = {:?} }}", abs.display().to_string())
-        }
-        Sdk::Git => format!(
-            "{{ git = \"https://github.com/flinkwasm/flinkwasm\", tag = \"v{}\" }}",
-            env!("CARGO_PKG_VERSION")
-        ),
-    })
-}
-
-const CARGO_TOML: &str = r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2024"
-publish = false
-
-[lib]
-crate-type = ["cdylib"]
-
-[dependencies]
-flinkwasm-sdk = {sdk}
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-
-# Small components that compile fast in the host.
-[profile.release]
-opt-level = "s"
-strip = "debuginfo"
-panic = "abort"
-
-# A crate of its own, not a member of an enclosing workspace.
-[workspace]
-"#;
-
-const CARGO_CONFIG: &str = r#"# flinkwasm plugins are WebAssembly components for WASI 0.2.
-[build]
-target = "wasm32-wasip2"
-"#;
-
-const LIB_RS: &str = r#"//! `{name}`: a flinkwasm plugin. It runs in flinkwasm's sandbox: no files, network,
-//! environment or clock; it sees only the manifests, its config and the files the pipeline
-//! grants it.
-
-use flinkwasm_sdk::prelude::*;
-use serde::Deserialize;
-
-/// The plugin.
-pub struct {Ident};
-
-/// The plugin's configuration (its JSON Schema is in `info()`; the host checks it).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Config {
-    /// Labels to add to every object.
-    #[serde(default)]
-    labels: std::collections::BTreeMap<String, String>,
-}
-
-impl Plugin for {Ident} {
-    fn info() -> Info {
-        Info::new("{name}", env!("CARGO_PKG_VERSION"), "Adds labels to every object", Role::Transformer)
-            .schema(json!({
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                    "labels": {"type": "object", "additionalProperties": {"type": "string"}}
-                }
-            }))
-    }
-
-    fn run(ctx: &Context, mut manifests: Vec<Manifest>) -> Result<Output, Error> {
-        let cfg: Config = ctx.config()?;
-        for m in &mut manifests {
-            for (k, v) in &cfg.labels {
-                m.set_label(k, v);
-            }
-        }
-        Ok(Output::new(manifests))
-    }
-}
-
-flinkwasm_sdk::export_plugin!({Ident});
-"#;
-
-const README: &str = r#"# {name}
-
-A flinkwasm plugin.
-
-```sh
-rustup target add wasm32-wasip2
-cargo build --release                      # .cargo/config.toml selects wasm32-wasip2
-sha256sum target/wasm32-wasip2/release/*.wasm
-```
-
-Copy the `.wasm` next to your `flinkwasm.yaml` and pin it:
-
-```yaml
-  plugins:
-    - name: {name}
-      path: plugins/{name}.wasm
-      sha256: sha256:<the digest sha256sum printed>
-      config:
-        labels: {example.com/team: my-team}
-```
-
-`flinkwasm plugins verify` checks the pin and the config; `flinkwasm render` runs it.
-"#;

@@ -24,6 +24,7 @@ mod krm;
 mod large;
 mod oci;
 mod overlay;
+mod polyglot;
 mod sandbox;
 mod schemas;
 mod security;
