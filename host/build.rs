@@ -25,6 +25,9 @@ const BUILTINS: &[(&str, &str)] = &[
     ("flink-sql", "flink-sql"),
 ];
 
+/// The example team plugin's crate (`plugins/examples/team-overlay`), built for the benchmark.
+const TEAM_OVERLAY: &str = "team-overlay";
+
 fn main() {
     if let Err(e) = run() {
         println!("cargo:warning={e}");
@@ -35,11 +38,21 @@ fn main() {
 fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let workspace = manifest_dir.parent().ok_or("host/ has no parent")?;
-    let crates: Vec<&str> = BUILTINS.iter().map(|(_, c)| *c).collect();
+    let mut crates: Vec<&str> = BUILTINS.iter().map(|(_, c)| *c).collect();
     let mut watch = vec!["wit", "plugins/sdk", "plugins/stack", "Cargo.lock"];
     let dirs: Vec<String> = crates.iter().map(|c| format!("plugins/{c}")).collect();
     watch.extend(dirs.iter().map(String::as_str));
+    // Not embedded: the benchmark runs the example team plugin (in Rust beside its Python and
+    // JavaScript versions), and one cargo run builds it with the built-ins.
+    crates.push(TEAM_OVERLAY);
+    watch.push("plugins/examples/team-overlay");
     let files = flinkwasm_guest_build::build(workspace, &crates, &watch)?;
+    if let Some(team_overlay) = files.last() {
+        println!(
+            "cargo:rustc-env=FLINKWASM_BENCH_TEAM_OVERLAY_WASM={}",
+            path_str(team_overlay)?
+        );
+    }
 
     let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
     // Machine code is only embedded for the machine kind the build runs on; a cross build

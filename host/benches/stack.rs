@@ -48,7 +48,12 @@ use std::time::Instant;
 #[path = "../../tests/src/helm.rs"]
 mod helm;
 
-/// What `helm.rs` takes from the tests' harness: a path in the repository.
+/// The tests' builds of Python and JavaScript plugins (componentize-py, componentize-js).
+#[allow(dead_code)]
+#[path = "../../tests/src/polyglot.rs"]
+mod polyglot;
+
+/// What `helm.rs` and `polyglot.rs` take from the tests' harness: a path in the repository.
 mod harness {
     use std::path::{Path, PathBuf};
 
@@ -332,6 +337,7 @@ fn bench() -> Result<()> {
     );
 
     let (file_m, oci_m) = external_plugin(&bin, w, &warm_cache, runs)?.unzip();
+    let language_rows = languages(&bin, w, runs)?;
 
     // Cold render: an empty cache every run.
     let mut cold = Vec::new();
@@ -477,6 +483,7 @@ fn bench() -> Result<()> {
             skipped: None,
         },
     ];
+    rows.extend(language_rows);
     rows.extend(generate_rows);
 
     let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
@@ -677,6 +684,116 @@ fn external_plugin(
         oci.push(measure(&mut render(&oci_dir), None, &out_oci)?);
     }
     Ok(Some((median(&file), median(&oci))))
+}
+
+/// Cold runs (an empty compile cache each) of a plugin per language: a Python or JavaScript
+/// component takes seconds to compile.
+const COLD_RUNS: usize = 3;
+
+/// The team-overlay example as an external plugin in Rust, Python and JavaScript, rendering
+/// flink-examples: warm (compiled code cached: instantiate and run) and cold (first compile),
+/// each language beside Rust. The three renders must agree byte for byte.
+fn languages(bin: &Path, w: &Path, runs: usize) -> Result<Vec<Row>> {
+    let store = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("bench/polyglot");
+    let rust = PathBuf::from(env!("FLINKWASM_BENCH_TEAM_OVERLAY_WASM"));
+    let mut components = vec![("Rust", rust)];
+    for lang in polyglot::Lang::ALL {
+        let name = match lang {
+            polyglot::Lang::Python => "Python",
+            polyglot::Lang::JavaScript => "JavaScript",
+        };
+        eprintln!("building team-overlay in {name} (cached by source digest)");
+        components.push((name, polyglot::team_overlay(lang, &store)));
+    }
+    let mut measured = Vec::new();
+    let mut first: Option<Vec<u8>> = None;
+    for (name, wasm) in &components {
+        let dir = w.join(format!("lang-{name}"));
+        fs::create_dir_all(&dir)?;
+        for f in ["state-machine.yaml", "flink-sql.yaml"] {
+            fs::copy(
+                harness::repo(&format!("workloads/flink-examples/{f}")),
+                dir.join(f),
+            )?;
+        }
+        let bytes = fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+        fs::write(dir.join("team-overlay.wasm"), &bytes)?;
+        fs::write(
+            dir.join("flinkwasm.yaml"),
+            format!(
+                "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n    - name: team-overlay\n      path: team-overlay.wasm\n      sha256: sha256:{}\n      config: {{team: payments, costCenter: CC-4711}}\n      limits: {}\n",
+                flinkwasm::runtime::sha256_hex(&bytes),
+                polyglot::LIMITS
+            ),
+        )?;
+        let out = w.join(format!("lang-{name}.yaml"));
+        let render = |cache: &Path| {
+            let mut c = Command::new(bin);
+            c.arg("render")
+                .current_dir(&dir)
+                .env("FLINKWASM_CACHE_DIR", cache)
+                .env("RUST_LOG", "error");
+            c
+        };
+        let mut cold = Vec::new();
+        for i in 0..COLD_RUNS {
+            let cache = w.join(format!("lang-{name}-cold-{i}"));
+            cold.push(measure(&mut render(&cache), None, &out)?);
+            fs::remove_dir_all(&cache).ok();
+        }
+        let cache = w.join(format!("lang-{name}-cache"));
+        measure(&mut render(&cache), None, &out)?;
+        let mut warm = Vec::new();
+        for _ in 0..runs {
+            warm.push(measure(&mut render(&cache), None, &out)?);
+        }
+        let rendered = fs::read(&out)?;
+        match &first {
+            None => first = Some(rendered),
+            Some(rust) => ensure!(
+                rust == &rendered,
+                "team-overlay in {name} renders other bytes than in Rust"
+            ),
+        }
+        measured.push((*name, median(&warm), median(&cold), bytes.len()));
+    }
+    let (_, rust_warm, rust_cold, _) = measured[0];
+    let mut rows = Vec::new();
+    for (name, warm, cold, size) in measured {
+        let beside_rust = name != "Rust";
+        rows.push(Row {
+            case: format!("team plugin in {name}, warm ({:.1} MB)", size as f64 / 1e6),
+            flinkwasm: warm,
+            baseline_name: if beside_rust {
+                "the same plugin in Rust"
+            } else {
+                ""
+            },
+            baseline: beside_rust.then_some(rust_warm),
+            ratio: beside_rust.then(|| warm.secs / rust_warm.secs),
+            goal: "< 0.5 s (instantiate and run)".into(),
+            met: warm.secs < 0.5,
+            skipped: None,
+        });
+        rows.push(Row {
+            case: format!("team plugin in {name}, cold (first compile)"),
+            flinkwasm: cold,
+            baseline_name: if beside_rust {
+                "the same plugin in Rust"
+            } else {
+                ""
+            },
+            baseline: beside_rust.then_some(rust_cold),
+            ratio: beside_rust.then(|| cold.secs / rust_cold.secs),
+            goal: "< 30 s, once (then cached)".into(),
+            met: cold.secs < 30.0,
+            skipped: None,
+        });
+    }
+    Ok(rows)
 }
 
 /// Why the Helm fixture cannot run here, if it cannot.

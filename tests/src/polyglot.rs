@@ -3,15 +3,15 @@
 //!
 //! A build takes 10 to 20 seconds and its output is not reproducible byte for byte, so each
 //! component is built once and kept in the test target directory under the sha256 of everything
-//! that goes into it (toolchain version, WIT, SDK, sources). Tests share the components and
-//! their compiled code: [`warm`] fills one compile cache per component.
+//! that goes into it (toolchain version, WIT, SDK, sources). The e2e tests and the benchmark
+//! share this file; it needs only `crate::harness::repo`.
 
 use crate::harness::repo;
 use flinkwasm::runtime::sha256_hex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// A language a plugin is written in, besides Rust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,35 +149,3 @@ pub fn team_overlay(lang: Lang, store: &Path) -> PathBuf {
 /// The compile limits a Python or JavaScript component needs on a slow machine: such a
 /// component is tens of MB of interpreter, which takes seconds to compile, once.
 pub const LIMITS: &str = "{compileTimeout: 300s, compileMemory: 2Gi}";
-
-/// One compile cache per component, filled once per test process by `plugins verify` with
-/// `bin` (`config` is a valid config of the plugin, a YAML flow mapping): later runs given it
-/// start warm.
-pub fn warm(bin: &str, wasm: &Path, config: &str) -> PathBuf {
-    static WARM: OnceLock<Mutex<BTreeMap<PathBuf, PathBuf>>> = OnceLock::new();
-    let warmed = WARM.get_or_init(Default::default);
-    let mut warmed = warmed.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(cache) = warmed.get(wasm) {
-        return cache.clone();
-    }
-    let cache = wasm.with_extension("cache");
-    let s = crate::harness::Scratch::new(bin);
-    let bytes = std::fs::read(wasm).expect("a built component");
-    s.write("plugin.wasm", &bytes);
-    s.write(
-        "flinkwasm.yaml",
-        format!(
-            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: warm}}\nspec:\n  plugins:\n  - name: warm\n    path: plugin.wasm\n    sha256: sha256:{}\n    config: {config}\n    limits: {LIMITS}\n",
-            sha256_hex(&bytes)
-        ),
-    );
-    // `plugins verify` compiles and describes the component: the cache is warm after it.
-    s.run_env(
-        &["plugins", "verify"],
-        None,
-        &[("FLINKWASM_CACHE_DIR", cache.to_str().expect("a UTF-8 path"))],
-    )
-    .ok();
-    warmed.insert(wasm.to_path_buf(), cache.clone());
-    cache
-}

@@ -5,15 +5,50 @@
 
 use crate::BIN;
 use crate::argocd::{RepoServer, argocd_env, plugin};
+use flinkwasm::runtime::sha256_hex;
 use flinkwasm_tests::harness::{INPUT, Scratch, golden, parse_stream, repo};
 use flinkwasm_tests::polyglot::{self, LIMITS, Lang};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Where built components and their compile caches are kept between test runs.
 fn store() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("polyglot")
+}
+
+/// One compile cache per component, filled once per test process by `plugins verify` with
+/// `bin` (`config` is a valid config of the plugin, a YAML flow mapping): later runs given it
+/// start warm.
+fn warm(bin: &str, wasm: &Path, config: &str) -> PathBuf {
+    static WARM: OnceLock<Mutex<BTreeMap<PathBuf, PathBuf>>> = OnceLock::new();
+    let warmed = WARM.get_or_init(Default::default);
+    let mut warmed = warmed.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(cache) = warmed.get(wasm) {
+        return cache.clone();
+    }
+    let cache = wasm.with_extension("cache");
+    let s = Scratch::new(bin);
+    let bytes = std::fs::read(wasm).expect("a built component");
+    s.write("plugin.wasm", &bytes);
+    s.write(
+        "flinkwasm.yaml",
+        format!(
+            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: warm}}\nspec:\n  plugins:\n  - name: warm\n    path: plugin.wasm\n    sha256: sha256:{}\n    config: {config}\n    limits: {LIMITS}\n",
+            sha256_hex(&bytes)
+        ),
+    );
+    // `plugins verify` compiles and describes the component: the cache is warm after it.
+    s.run_env(
+        &["plugins", "verify"],
+        None,
+        &[("FLINKWASM_CACHE_DIR", cache.to_str().expect("a UTF-8 path"))],
+    )
+    .ok();
+    warmed.insert(wasm.to_path_buf(), cache.clone());
+    cache
 }
 
 const TEAM: &str = "{team: payments, costCenter: CC-4711}";
@@ -27,7 +62,7 @@ fn team_overlay(lang: Option<Lang>) -> (Vec<u8>, Vec<(&'static str, String)>) {
         ),
         Some(lang) => {
             let wasm = polyglot::team_overlay(lang, &store());
-            let cache = polyglot::warm(BIN, &wasm, TEAM);
+            let cache = warm(BIN, &wasm, TEAM);
             (
                 std::fs::read(&wasm).expect("a built component"),
                 vec![("FLINKWASM_CACHE_DIR", cache.display().to_string())],
@@ -143,7 +178,7 @@ fn the_team_overlay_gives_the_same_bytes_in_rust_python_and_javascript() {
 /// A pipeline running the Python probe with `config` and `limits`, its compile cache warm.
 fn python_probe(config: &str, limits: &str) -> (Scratch, Vec<(&'static str, String)>) {
     let wasm = polyglot::build(Lang::Python, &repo("tests/plugins/probe-python"), &store());
-    let cache = polyglot::warm(BIN, &wasm, "{action: echo}");
+    let cache = warm(BIN, &wasm, "{action: echo}");
     let bytes = std::fs::read(&wasm).unwrap();
     let s = Scratch::new(BIN);
     s.write("probe.wasm", &bytes);
