@@ -78,7 +78,7 @@ impl State {
         for line in err.lines() {
             self.log.emit(Level::Warn, &format!("stderr: {line}"));
         }
-        let line = python_exception(&err).or_else(|| {
+        let line = exception_line(&err).or_else(|| {
             err.lines()
                 .rev()
                 .find(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
@@ -92,13 +92,23 @@ impl State {
     }
 }
 
-/// The exception line of the last Python traceback in `stderr` (`RuntimeError: why`): a Python
-/// component prints it before its runtime's own, less useful, panic message.
-fn python_exception(stderr: &str) -> Option<&str> {
-    let (_, after) = stderr.rsplit_once("Traceback (most recent call last):")?;
-    after
-        .lines()
-        .find(|l| !l.trim().is_empty() && !l.starts_with(char::is_whitespace))
+/// The line that names an interpreter's uncaught exception, which it prints before its
+/// runtime's own, less useful, abort message: the exception line after the last Python
+/// traceback (`RuntimeError: why`), or the message before the last JavaScript `Stack:`
+/// (componentize-js's engine prints the message, then `Stack:` and the frames).
+fn exception_line(stderr: &str) -> Option<&str> {
+    if let Some((_, after)) = stderr.rsplit_once("Traceback (most recent call last):") {
+        return after
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.starts_with(char::is_whitespace));
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    let stack = lines.iter().rposition(|l| l.trim_end() == "Stack:")?;
+    lines[..stack]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .copied()
 }
 
 impl WasiView for State {
@@ -278,13 +288,18 @@ impl HostMonotonicClock for FrozenClock {
 
 #[cfg(test)]
 mod tests {
-    use super::python_exception;
+    use super::exception_line;
 
     #[test]
-    fn a_python_traceback_gives_its_exception_line() {
+    fn an_interpreters_exception_gives_its_own_line() {
         let stderr = "Traceback (most recent call last):\n  File \"/1/app.py\", line 3, in run\n    raise RuntimeError(\"why\")\nRuntimeError: why\n\nthread '<unnamed>' panicked at runtime/src/lib.rs:1:1:\nPython function threw an unexpected exception\n";
-        assert_eq!(python_exception(stderr), Some("RuntimeError: why"));
-        // Not Python: the caller falls back to the last meaningful line.
-        assert_eq!(python_exception("thread 'main' panicked: boom\n"), None);
+        assert_eq!(exception_line(stderr), Some("RuntimeError: why"));
+        let js = "can't access property \"boom\", x is undefined\nStack:\n  run@app.js:6:59\n  run@flinkwasm.js:258:22\n\nRedirecting call to abort() to mozalloc_abort\n";
+        assert_eq!(
+            exception_line(js),
+            Some("can't access property \"boom\", x is undefined")
+        );
+        // Neither: the caller falls back to the last meaningful line (a Rust panic's message).
+        assert_eq!(exception_line("thread 'main' panicked: boom\n"), None);
     }
 }
