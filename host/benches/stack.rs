@@ -788,8 +788,9 @@ fn languages(bin: &Path, w: &Path, runs: usize) -> Result<Vec<Row>> {
             },
             baseline: beside_rust.then_some(rust_cold),
             ratio: beside_rust.then(|| cold.secs / rust_cold.secs),
-            goal: "< 30 s, once (then cached)".into(),
-            met: cold.secs < 30.0,
+            // Half the compileTimeout README recommends for these components (120 s).
+            goal: "< 60 s, once (then cached)".into(),
+            met: cold.secs < 60.0,
             skipped: None,
         });
     }
