@@ -69,7 +69,7 @@ fn flinkwasm_push(s: &Scratch, reg: &Registry, repository: &str, key: Option<&Pa
 }
 
 /// `flinkwasm plugins push` of `component`; the printed reference.
-fn flinkwasm_push_bytes(
+pub(crate) fn flinkwasm_push_bytes(
     s: &Scratch,
     reg: &Registry,
     repository: &str,
@@ -125,7 +125,7 @@ fn overlaid(stdout: &str) {
 }
 
 /// An EC P-256 key pair made by the openssl CLI: (PKCS#8 private key, SPKI public key).
-fn openssl_keys(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn openssl_keys(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("{name}.key"));
     let public = dir.join(format!("{name}.pub"));
     let ok = Command::new("openssl")

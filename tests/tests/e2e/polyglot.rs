@@ -410,3 +410,49 @@ fn plugins_new_scaffolds_python_and_javascript_projects_that_build_and_run() {
         .run(&["plugins", "new", "x", "--lang", "cobol"], None)
         .fails(2, "cobol");
 }
+
+#[test]
+fn a_python_plugin_is_pushed_signed_pulled_and_run_like_any_other() {
+    let wasm = polyglot::team_overlay(Lang::Python, &store());
+    let cache = warm(BIN, &wasm, TEAM);
+    let env = [("FLINKWASM_CACHE_DIR", cache.to_str().expect("a UTF-8 path"))];
+    let mut reg = flinkwasm_tests::registry::Registry::start();
+    let s = Scratch::new(BIN);
+    let keys = s.outside("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let (key, public) = crate::oci::openssl_keys(&keys, "platform");
+    std::fs::copy(&public, s.path().join("platform.pub")).unwrap();
+    let component = std::fs::read(&wasm).unwrap();
+    let reference = crate::oci::flinkwasm_push_bytes(
+        &s,
+        &reg,
+        "teams/team-overlay-python",
+        Some(&key),
+        &component,
+    );
+    for f in ["state-machine.yaml", "flink-sql.yaml"] {
+        std::fs::copy(
+            repo(&format!("workloads/flink-examples/{f}")),
+            s.path().join(f),
+        )
+        .unwrap();
+    }
+    s.write(
+        "flinkwasm.yaml",
+        format!(
+            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n    - name: team-overlay\n      oci: {reference}\n      config: {TEAM}\n      limits: {LIMITS}\n  verify: {{keys: [platform.pub]}}\n"
+        ),
+    );
+    let pulled = s.run_env(&["plugins", "pull"], None, &env).ok();
+    assert!(
+        pulled.stdout.contains("ok  team-overlay"),
+        "{}",
+        pulled.stdout
+    );
+    reg.stop();
+    // Offline now: the pulled, verified Python component gives the Rust plugin's bytes.
+    golden(
+        "team-overlay",
+        &s.run_env(&["render"], None, &env).ok().stdout,
+    );
+}
