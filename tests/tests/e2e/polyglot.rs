@@ -456,3 +456,44 @@ fn a_python_plugin_is_pushed_signed_pulled_and_run_like_any_other() {
         &s.run_env(&["render"], None, &env).ok().stdout,
     );
 }
+
+/// Runs `cmd` and panics with its output unless it succeeds.
+fn succeeds(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_python_and_javascript_sdks_pass_their_own_tests() {
+    // Python: natively under CPython, against the bindings componentize-py generates.
+    let bindings = tempfile::tempdir().unwrap();
+    succeeds(
+        Command::new("componentize-py")
+            .arg("-d")
+            .arg(repo("wit/plugin.wit"))
+            .args(["-w", "plugin", "bindings"])
+            .arg(bindings.path()),
+    );
+    let sdk = repo("plugins/sdk-python");
+    succeeds(
+        Command::new("python3")
+            .args(["-m", "unittest", "test_flinkwasm"])
+            .current_dir(&sdk)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env(
+                "PYTHONPATH",
+                format!("{}:{}", bindings.path().display(), sdk.display()),
+            ),
+    );
+    // JavaScript: natively under Node, the host's `log` import stubbed.
+    succeeds(
+        Command::new("npm")
+            .args(["test", "--silent"])
+            .current_dir(repo("plugins/sdk-js")),
+    );
+}
