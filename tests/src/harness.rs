@@ -147,6 +147,31 @@ impl Scratch {
             ),
         );
     }
+    /// Writes the team-plugin pipeline over the seed's FlinkApplications (flink-examples'
+    /// two files): flink-environment lowers them without generating, then `entries`, YAML plugin
+    /// entries indented four spaces (and any `spec` keys after them, indented two).
+    pub fn team_pipeline(&self, entries: &str) {
+        for f in ["state-machine.yaml", "flink-sql.yaml"] {
+            let from = repo(&format!("workloads/flink-examples/{f}"));
+            std::fs::copy(&from, self.path().join(f))
+                .unwrap_or_else(|e| panic!("copying {}: {e}", from.display()));
+        }
+        self.write(
+            "flinkwasm.yaml",
+            format!(
+                "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n{entries}"
+            ),
+        );
+    }
+}
+
+/// The `probe-report` ConfigMap's data in a probe's output (the Rust and the Python probe).
+pub fn probe_report(stdout: &str) -> serde_json::Map<String, serde_json::Value> {
+    parse_stream(stdout)
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "probe-report")
+        .and_then(|o| o["data"].as_object().cloned())
+        .expect("a probe-report ConfigMap")
 }
 
 /// A small valid input stream.

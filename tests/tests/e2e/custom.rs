@@ -12,19 +12,9 @@ fn pinned_pipeline(s: &Scratch, wasm: &Path, name: &str, config: &str) {
     let bytes = std::fs::read(wasm).unwrap();
     let digest = flinkwasm::runtime::sha256_hex(&bytes);
     s.write(&format!("plugins/{name}.wasm"), &bytes);
-    for f in ["state-machine.yaml", "flink-sql.yaml"] {
-        std::fs::copy(
-            repo(&format!("workloads/flink-examples/{f}")),
-            s.path().join(f),
-        )
-        .unwrap();
-    }
-    s.write(
-        "flinkwasm.yaml",
-        format!(
-            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n    - name: {name}\n      path: plugins/{name}.wasm\n      sha256: sha256:{digest}\n      config: {config}\n"
-        ),
-    );
+    s.team_pipeline(&format!(
+        "    - name: {name}\n      path: plugins/{name}.wasm\n      sha256: sha256:{digest}\n      config: {config}\n"
+    ));
 }
 
 #[test]

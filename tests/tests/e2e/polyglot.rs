@@ -6,7 +6,7 @@
 use crate::BIN;
 use crate::argocd::{RepoServer, argocd_env, plugin};
 use flinkwasm::runtime::sha256_hex;
-use flinkwasm_tests::harness::{INPUT, Scratch, golden, parse_stream, repo};
+use flinkwasm_tests::harness::{INPUT, Scratch, golden, parse_stream, probe_report, repo};
 use flinkwasm_tests::polyglot::{self, LIMITS, Lang};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -81,21 +81,8 @@ fn entry(path: &str, wasm: &[u8]) -> String {
 
 /// The flink-examples pipeline with team-overlay after flink-environment.
 fn examples_pipeline(s: &Scratch, wasm: &[u8]) {
-    for f in ["state-machine.yaml", "flink-sql.yaml"] {
-        std::fs::copy(
-            repo(&format!("workloads/flink-examples/{f}")),
-            s.path().join(f),
-        )
-        .expect("copying an example");
-    }
     s.write("plugins/team-overlay.wasm", wasm);
-    s.write(
-        "flinkwasm.yaml",
-        format!(
-            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n{}",
-            entry("plugins/team-overlay.wasm", wasm)
-        ),
-    );
+    s.team_pipeline(&entry("plugins/team-overlay.wasm", wasm));
 }
 
 /// What team-overlay in `lang` gives under render, post-render and Argo CD's `generate`.
@@ -206,15 +193,6 @@ fn post_render(config: &str, limits: &str) -> flinkwasm_tests::harness::Run {
     s.run_env(&["post-render"], Some(INPUT), &env)
 }
 
-/// The `probe-report` ConfigMap's data.
-fn report(stdout: &str) -> serde_json::Map<String, serde_json::Value> {
-    parse_stream(stdout)
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == "probe-report")
-        .and_then(|o| o["data"].as_object().cloned())
-        .expect("a probe-report ConfigMap")
-}
-
 #[test]
 fn a_python_plugin_hits_the_same_limits_with_the_same_messages() {
     post_render("{action: echo}", "{}").ok();
@@ -259,7 +237,7 @@ fn a_python_plugins_failures_name_the_plugin_the_object_and_the_field() {
 
 #[test]
 fn a_python_plugin_sees_no_files_network_environment_or_clock() {
-    let data = report(
+    let data = probe_report(
         &post_render("{action: read-file, path: /etc/passwd}", "{}")
             .ok()
             .stdout,
@@ -271,7 +249,7 @@ fn a_python_plugin_sees_no_files_network_environment_or_clock() {
         );
     }
     let target = std::env::temp_dir().join(format!("flinkwasm-pyprobe-{}", std::process::id()));
-    let data = report(
+    let data = probe_report(
         &post_render(
             &format!("{{action: write-file, path: '{}'}}", target.display()),
             "{}",
@@ -289,14 +267,14 @@ fn a_python_plugin_sees_no_files_network_environment_or_clock() {
     env.push(("SECRET_TOKEN", "hunter2".into()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = s.run_env(&["post-render"], Some(INPUT), &env).ok();
-    let data = report(&r.stdout);
+    let data = probe_report(&r.stdout);
     assert_eq!(
         (data["vars"].as_str(), data["args"].as_str()),
         (Some("0"), Some("0"))
     );
     assert!(!r.stdout.contains("hunter2"));
 
-    let data = report(&post_render("{action: net}", "{}").ok().stdout);
+    let data = probe_report(&post_render("{action: net}", "{}").ok().stdout);
     for key in ["tcp", "dns", "udp"] {
         let v = data[key].as_str().unwrap();
         assert!(v.starts_with("denied"), "{key}: {data:?}");
@@ -309,7 +287,7 @@ fn a_python_plugin_sees_no_files_network_environment_or_clock() {
     let a = post_render("{action: nondeterminism}", "{}").ok().stdout;
     let b = post_render("{action: nondeterminism}", "{}").ok().stdout;
     assert_eq!(a, b, "clocks and randomness cannot make output differ");
-    let data = report(&a);
+    let data = probe_report(&a);
     assert_eq!(data["wallClock"], "0");
     assert_eq!(data["monotonic"], "0");
 }
@@ -340,8 +318,8 @@ fn scaffold(s: &Scratch, name: &str, lang: Lang) -> PathBuf {
 
 /// Runs the scaffold's one build command in `dir`.
 fn build_scaffold(dir: &Path, lang: Lang) {
-    let out = match lang {
-        Lang::Python => Command::new("sh").arg("build.sh").current_dir(dir).output(),
+    match lang {
+        Lang::Python => succeeds(Command::new("sh").arg("build.sh").current_dir(dir)),
         Lang::JavaScript => {
             // `npm install` once per project, as its README says: here the tests' own install
             // of the same pinned packages.
@@ -350,19 +328,13 @@ fn build_scaffold(dir: &Path, lang: Lang) {
                 dir.join("node_modules"),
             )
             .unwrap();
-            Command::new("npm")
-                .args(["run", "--silent", "build"])
-                .current_dir(dir)
-                .output()
+            succeeds(
+                Command::new("npm")
+                    .args(["run", "--silent", "build"])
+                    .current_dir(dir),
+            );
         }
     }
-    .expect("running the build");
-    assert!(
-        out.status.success(),
-        "the {lang:?} scaffold must build:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -430,19 +402,9 @@ fn a_python_plugin_is_pushed_signed_pulled_and_run_like_any_other() {
         Some(&key),
         &component,
     );
-    for f in ["state-machine.yaml", "flink-sql.yaml"] {
-        std::fs::copy(
-            repo(&format!("workloads/flink-examples/{f}")),
-            s.path().join(f),
-        )
-        .unwrap();
-    }
-    s.write(
-        "flinkwasm.yaml",
-        format!(
-            "apiVersion: flinkwasm.io/v1alpha1\nkind: Pipeline\nmetadata: {{name: team}}\nspec:\n  target: {{namespace: confluent}}\n  resources: [state-machine.yaml, flink-sql.yaml]\n  plugins:\n    - builtin: flink-environment\n      config: {{generate: false, argocd: {{enabled: false}}}}\n    - name: team-overlay\n      oci: {reference}\n      config: {TEAM}\n      limits: {LIMITS}\n  verify: {{keys: [platform.pub]}}\n"
-        ),
-    );
+    s.team_pipeline(&format!(
+        "    - name: team-overlay\n      oci: {reference}\n      config: {TEAM}\n      limits: {LIMITS}\n  verify: {{keys: [platform.pub]}}\n"
+    ));
     let pulled = s.run_env(&["plugins", "pull"], None, &env).ok();
     assert!(
         pulled.stdout.contains("ok  team-overlay"),

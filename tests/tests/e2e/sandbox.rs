@@ -1,7 +1,7 @@
 //! The sandbox and the limits, proven with the probe plugin: every escape attempt gets nothing,
 //! every limit fires with an error naming the plugin and the cause, exit code 4, empty stdout.
 
-use flinkwasm_tests::harness::{INPUT, Scratch, parse_stream};
+use flinkwasm_tests::harness::{INPUT, Scratch, probe_report};
 use std::time::Duration;
 
 use crate::BIN;
@@ -10,15 +10,6 @@ fn probe(config: &str, limits: &str) -> Scratch {
     let s = Scratch::new(BIN);
     s.probe_pipeline(config, limits);
     s
-}
-
-/// The `probe-report` ConfigMap's data from a successful run.
-fn report(stdout: &str) -> serde_json::Map<String, serde_json::Value> {
-    parse_stream(stdout)
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == "probe-report")
-        .and_then(|o| o["data"].as_object().cloned())
-        .expect("a probe-report ConfigMap")
 }
 
 #[test]
@@ -106,7 +97,7 @@ fn stdout_floods_fail_the_plugin() {
 #[test]
 fn the_filesystem_is_invisible() {
     let s = probe("{action: read-file, path: /etc/passwd}", "{}");
-    let data = report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
+    let data = probe_report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
     assert!(
         data["read"].as_str().unwrap().starts_with("denied"),
         "{data:?}"
@@ -116,7 +107,7 @@ fn the_filesystem_is_invisible() {
         "{data:?}"
     );
     let s = probe("{action: read-file, path: flinkwasm.yaml}", "{}");
-    let data = report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
+    let data = probe_report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
     assert!(
         data["read"].as_str().unwrap().starts_with("denied"),
         "{data:?}"
@@ -130,7 +121,7 @@ fn files_cannot_be_written() {
         &format!("{{action: write-file, path: '{}'}}", target.display()),
         "{}",
     );
-    let data = report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
+    let data = probe_report(&s.run(&["post-render"], Some(INPUT)).ok().stdout);
     assert!(
         data["write"].as_str().unwrap().starts_with("denied"),
         "{data:?}"
@@ -148,7 +139,7 @@ fn environment_and_arguments_are_empty() {
             &[("SECRET_TOKEN", "hunter2")],
         )
         .ok();
-    let data = report(&r.stdout);
+    let data = probe_report(&r.stdout);
     assert_eq!(data["vars"], "0");
     assert_eq!(data["args"], "0");
     assert!(
@@ -160,7 +151,7 @@ fn environment_and_arguments_are_empty() {
 
 #[test]
 fn the_network_is_closed() {
-    let data = report(
+    let data = probe_report(
         &probe("{action: net}", "{}")
             .run(&["post-render"], Some(INPUT))
             .ok()
@@ -181,7 +172,7 @@ fn clocks_and_randomness_cannot_make_output_differ() {
     std::thread::sleep(Duration::from_millis(20));
     let b = s.run(&["post-render"], Some(INPUT)).ok().stdout;
     assert_eq!(a, b);
-    let data = report(&a);
+    let data = probe_report(&a);
     assert_eq!(data["wallClock"], "0");
     assert_eq!(data["elapsed"], "0ns");
 }
