@@ -14,18 +14,42 @@ use std::fmt::Write as _;
 pub const MAX_CHARS: usize = 4096;
 
 /// Whether `c` must not reach a terminal raw: C0 and C1 controls (newline and tab included),
-/// DEL, the Unicode line and paragraph separators, the byte-order mark, zero-width and
-/// bidirectional formatting characters.
+/// DEL, the Unicode line and paragraph separators, and every character that shows as nothing
+/// or changes how its neighbours show: Unicode's default-ignorable code points (zero-width
+/// and bidirectional formatting characters, the byte-order mark, soft hyphen, fillers,
+/// variation selectors, tags) and the other format characters (prepended marks, interlinear
+/// annotation), so two names that read the same are the same.
 fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
             '\u{2028}'
                 | '\u{2029}'
-                | '\u{feff}'
+                | '\u{00ad}'
+                | '\u{034f}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061c}'
+                | '\u{06dd}'
+                | '\u{070f}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08e2}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
                 | '\u{200b}'..='\u{200f}'
                 | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
         )
 }
 
@@ -90,6 +114,19 @@ mod tests {
         assert_eq!(safe("a\rb\u{1b}[2Jc"), "a\\rb\\u{1b}[2Jc");
         assert_eq!(safe("x\u{85}y\u{2028}z"), "x\\u{85}y\\u{2028}z");
         assert_eq!(safe("abc\u{202e}def"), "abc\\u{202e}def");
+        // Invisible characters that would make two names read the same.
+        for c in [
+            '\u{61c}',
+            '\u{ad}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{3164}',
+            '\u{e0041}',
+            '\u{fe0f}',
+        ] {
+            assert_eq!(safe(&format!("a{c}b")), format!("a\\u{{{:x}}}b", c as u32));
+        }
+        assert_eq!(safe("naïve café ü"), "naïve café ü");
     }
 
     #[test]

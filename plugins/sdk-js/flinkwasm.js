@@ -62,9 +62,17 @@ export class ResourceRef {
 
 /** A finding for the user; `error` fails the render after this plugin. */
 export class Diagnostic {
-  constructor(severity, message, { on = null, at = null } = {}) {
+  constructor(severity, message, where = {}) {
+    // `where` is { on, at }, or the Manifest the diagnostic is on.
+    const { on = null, at = null } = where instanceof Manifest ? { on: where } : (where ?? {});
+    if (on !== null && !(on instanceof Manifest) && !(on instanceof ResourceRef)) {
+      throw new TypeError(`a diagnostic is on a Manifest or a ResourceRef, not ${typeof on}`);
+    }
+    if (at !== null && typeof at !== "string") {
+      throw new TypeError(`a diagnostic's field is a dotted path (string), not ${typeof at}`);
+    }
     this.severity = severity;
-    this.message = message;
+    this.message = String(message);
     // The object (a Manifest or ResourceRef) and the dotted field it is about.
     this.on = on instanceof Manifest ? on.reference() : on;
     this.at = at;
@@ -170,10 +178,16 @@ export class Manifest {
   /** True for objects of this group ("" for core) and kind. */
   isA(group, kind) { return this.group === group && this.kind === kind; }
   label(key) { return this.get(["metadata", "labels", key]); }
-  setLabel(key, value) { this.set(["metadata", "labels", key], value); }
+  setLabel(key, value) { this.set(["metadata", "labels", key], text("label", key, value)); }
   annotation(key) { return this.get(["metadata", "annotations", key]); }
-  setAnnotation(key, value) { this.set(["metadata", "annotations", key], value); }
+  setAnnotation(key, value) { this.set(["metadata", "annotations", key], text("annotation", key, value)); }
   reference() { return new ResourceRef(this.apiVersion, this.kind, this.name, this.namespace); }
+}
+
+/** Label and annotation values are strings in Kubernetes: anything else is a bug. */
+function text(what, key, value) {
+  if (typeof value !== "string") throw new TypeError(`${what} ${key}: the value is a string in Kubernetes, not ${typeof value}`);
+  return value;
 }
 
 /** Picks manifests by group, kind, name and labels (every given criterion must match). */
@@ -258,7 +272,12 @@ export function definePlugin(plugin) {
         out = plugin.run(new Context(ctx), manifests.map((t) => new Manifest(null, t)));
       } catch (e) {
         if (e instanceof PluginError) return { manifests: [], diagnostics: [e.diagnostic.toWit()] };
+        // A thrown string or object has no message the engine prints: give it one.
+        if (!(e instanceof Error)) throw new Error(`the plugin threw ${typeof e} ${String(e)}`);
         throw e;
+      }
+      if (out !== null && typeof out === "object" && typeof out.then === "function") {
+        throw new TypeError("run returned a Promise: a plugin's run is synchronous (no async)");
       }
       if (!(out instanceof Output)) out = new Output(out);
       return {

@@ -76,8 +76,12 @@ class Diagnostic:
     """A finding for the user; `error` fails the render after this plugin."""
 
     def __init__(self, severity, message, on=None, at=None):
+        if on is not None and not isinstance(on, (Manifest, ResourceRef)):
+            raise TypeError(f"a diagnostic is on a Manifest or a ResourceRef, not {type(on).__name__}")
+        if at is not None and not isinstance(at, str):
+            raise TypeError(f"a diagnostic's field is a dotted path (str), not {type(at).__name__}")
         self.severity = severity
-        self.message = message
+        self.message = str(message)
         # The object (a Manifest or ResourceRef) and the dotted field it is about.
         self.on = on.reference() if isinstance(on, Manifest) else on
         self.at = at
@@ -199,16 +203,23 @@ class Manifest:
         return self.get("metadata", "labels", key)
 
     def set_label(self, key, value):
-        self.set(["metadata", "labels", key], value)
+        self.set(["metadata", "labels", key], _text("label", key, value))
 
     def annotation(self, key):
         return self.get("metadata", "annotations", key)
 
     def set_annotation(self, key, value):
-        self.set(["metadata", "annotations", key], value)
+        self.set(["metadata", "annotations", key], _text("annotation", key, value))
 
     def reference(self):
         return ResourceRef(self.api_version, self.kind, self.name, self.namespace)
+
+
+def _text(what, key, value):
+    """Label and annotation values are strings in Kubernetes: anything else is a bug."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} {key}: the value is a string in Kubernetes, not {type(value).__name__}")
+    return value
 
 
 class Selector:
@@ -310,6 +321,9 @@ def export(plugin):
                 out = plugin.run(Context(ctx), [Manifest(text=t) for t in manifests])
             except Error as e:
                 return _wit.RunOutput(manifests=[], diagnostics=[e.diagnostic._to_wit()])
+            except SystemExit as e:
+                raise RuntimeError(f"the plugin called sys.exit({e.code!r}): return the stream, "
+                                   "or raise fw.Error to refuse it") from None
             if not isinstance(out, Output):
                 out = Output(out)
             return _wit.RunOutput(

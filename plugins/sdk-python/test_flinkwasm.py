@@ -144,6 +144,27 @@ class DiagnosticTest(unittest.TestCase):
         self.assertEqual(logged, [(host.Level.DEBUG, "d"), (host.Level.INFO, "i"), (host.Level.WARN, "w")])
 
 
+class MisuseTest(unittest.TestCase):
+    def test_label_and_annotation_values_are_strings(self):
+        m = fw.Manifest(text=DEPLOYMENT)
+        with self.assertRaisesRegex(TypeError, "label replicas: the value is a string"):
+            m.set_label("replicas", 3)
+        with self.assertRaisesRegex(TypeError, "annotation note"):
+            m.set_annotation("note", None)
+
+    def test_a_diagnostic_on_something_else_is_refused_at_once(self):
+        with self.assertRaisesRegex(TypeError, "on a Manifest or a ResourceRef, not int"):
+            fw.Error("x", on=5)
+        with self.assertRaisesRegex(TypeError, "dotted path"):
+            fw.Diagnostic.warning("x", at=["spec"])
+
+    def test_sys_exit_is_a_bug_named_as_such(self):
+        import sys
+
+        with self.assertRaisesRegex(RuntimeError, r"called sys.exit\(3\)"):
+            call(lambda ctx, ms: sys.exit(3))
+
+
 class DescribeTest(unittest.TestCase):
     def test_describe_carries_schema_role_and_selection(self):
         info = fw.Info("t", "1.2.3", "d", fw.BOTH, schema={"type": "object", "b": 1, "a": 2},

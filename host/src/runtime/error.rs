@@ -3,6 +3,7 @@
 //! code each cause means is decided by `error::exit_code`: the runtime knows nothing of exit
 //! codes.
 
+use super::Limits;
 use super::mib;
 use std::fmt;
 use std::time::Duration;
@@ -73,7 +74,8 @@ impl fmt::Display for Cause {
             Cause::Import(why) => write!(
                 f,
                 "needs an import flinkwasm does not provide (plugins may import only \
-                 flinkwasm:plugin/host and WASI): {why}"
+                 flinkwasm:plugin/host and WASI 0.2 without wasi:http; build a JavaScript \
+                 component with http disabled, as plugins/sdk-js/build.mjs does): {why}"
             ),
             Cause::World(why) => write!(
                 f,
@@ -83,13 +85,18 @@ impl fmt::Display for Cause {
             Cause::CompileTime(limit) => write!(
                 f,
                 "compiling it took longer than its compile time limit of {limit:?} \
-                 (limits.compileTimeout); nothing was cached"
+                 (limits.compileTimeout); nothing was cached. A Python or JavaScript component \
+                 (an interpreter, tens of MB) needs about 120s once; a pipeline may grant up \
+                 to {:?}",
+                Limits::MAX_COMPILE_TIMEOUT
             ),
             Cause::CompileMemory(limit) => write!(
                 f,
                 "compiling it needed more than its compile memory limit of {} MiB \
-                 (limits.compileMemory); nothing was cached",
-                limit >> 20
+                 (limits.compileMemory); nothing was cached. A Python or JavaScript component \
+                 needs about 1Gi; a pipeline may grant up to {} MiB",
+                limit >> 20,
+                Limits::MAX_COMPILE_MEMORY >> 20
             ),
             Cause::CompileBroken(why) => write!(f, "the isolated compile failed: {why}"),
             Cause::Call { during, fault } => fault.fmt_during(f, during),

@@ -241,13 +241,15 @@ impl LogSink {
         self.used += message.len();
         // One line, no control characters: a plugin cannot forge the host's lines.
         let message = crate::text::safe(message);
+        // The plugin's name comes first: a plugin's text cannot pass for another plugin's line
+        // by pushing the name off the screen, nor start like one of the host's own messages.
         let plugin = self.plugin.as_str();
         match level {
-            Level::Trace => tracing::trace!(plugin, "{message}"),
-            Level::Debug => tracing::debug!(plugin, "{message}"),
-            Level::Info => tracing::info!(plugin, "{message}"),
-            Level::Warn => tracing::warn!(plugin, "{message}"),
-            Level::Error => tracing::error!(plugin, "{message}"),
+            Level::Trace => tracing::trace!(plugin, "[plugin {plugin} log] {message}"),
+            Level::Debug => tracing::debug!(plugin, "[plugin {plugin} log] {message}"),
+            Level::Info => tracing::info!(plugin, "[plugin {plugin} log] {message}"),
+            Level::Warn => tracing::warn!(plugin, "[plugin {plugin} log] {message}"),
+            Level::Error => tracing::error!(plugin, "[plugin {plugin} log] {message}"),
         }
     }
 

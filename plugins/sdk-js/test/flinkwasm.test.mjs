@@ -117,3 +117,18 @@ test("describe carries the schema (keys sorted), role and selection", () => {
 test("an unknown role is refused", () => {
   assert.throws(() => new fw.Info("t", "1", "d", "mutator"), TypeError);
 });
+
+test("misuse is named: non-string labels, a diagnostic on something else, async run, thrown strings", () => {
+  const m = new fw.Manifest(null, DEPLOYMENT);
+  assert.throws(() => m.setLabel("replicas", 3), /label replicas: the value is a string/);
+  assert.throws(() => m.setAnnotation("note", null), /annotation note/);
+  assert.throws(() => new fw.PluginError("x", { on: 5 }), /on a Manifest or a ResourceRef, not number/);
+  assert.throws(() => fw.Diagnostic.warning("x", { at: ["spec"] }), /dotted path/);
+  assert.throws(() => call(async (ctx, ms) => ms), /run returned a Promise/);
+  assert.throws(() => call(() => { throw "boom"; }), /the plugin threw string boom/);
+});
+
+test("a PluginError given the Manifest itself is on that object", () => {
+  const out = call((ctx, ms) => { throw new fw.PluginError("no", ms[0]); });
+  assert.equal(out.diagnostics[0].object.name, "web");
+});
