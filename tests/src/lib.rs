@@ -8,5 +8,6 @@ pub mod components;
 pub mod grafana;
 pub mod harness;
 pub mod helm;
+pub mod oci_chart;
 pub mod registry;
 pub mod schemas;
