@@ -222,10 +222,22 @@ fn an_oci_chart_gets_the_docker_configs_entry_for_its_registry_and_no_helper() {
             || e.contains("401"),
         "{e}"
     );
+    let dir = s.outside("docker");
+    // A malformed entry for the registry is refused before Helm runs, quoting no secret.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({"auths": {&registry.host: {"auth": "not base64 s3cret"}}}).to_string(),
+    )
+    .unwrap();
+    let e = refused(
+        run(&s, &helm, &dir, &["render"], &[]),
+        "registry credentials",
+    );
+    assert!(!e.contains("s3cret"), "{e}");
     // The Docker config's entry (as `docker login` writes it), beside a credential helper
     // (Helm, given it, would run `docker-credential-flinkwasm-test` for every registry and
     // fail: there is none) and another registry's secret.
-    let dir = s.outside("docker");
     write_docker_config(&dir, &registry.host, "charts", "s3cret-pw");
     let mut config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
@@ -238,17 +250,6 @@ fn an_oci_chart_gets_the_docker_configs_entry_for_its_registry_and_no_helper() {
             .iter()
             .any(|o| o["kind"] == "Deployment")
     );
-    // A malformed entry for the registry is refused before Helm runs, quoting no secret.
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::json!({"auths": {&registry.host: {"auth": "not base64 s3cret"}}}).to_string(),
-    )
-    .unwrap();
-    let e = refused(
-        run(&s, &helm, &dir, &["render"], &[]),
-        "registry credentials",
-    );
-    assert!(!e.contains("s3cret"), "{e}");
 }
 
 #[test]
