@@ -148,7 +148,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Read as _, Write as _};
+    use std::io::Read as _;
 
     #[test]
     fn the_oversized_chart_stand_in_serves_a_helm_manifest_and_an_endless_layer() {
