@@ -2,13 +2,19 @@
 //! (`helm.rs`), whose output starts the stream of a `render` or Argo CD run, so that the
 //! component's plugins, team plugins and the emission policy see what the chart deploys.
 //!
-//! - **Where from.** A Helm repository (`repo`, `name`, exact `version`; `helm pull`), or a
-//!   directory inside the pipeline directory (`path`; every file below it resolved and
-//!   confined as `files.rs` confines a grant, so a symlink cannot hand Helm a file outside).
-//!   `oci://` references are refused for now.
+//! - **Where from.** A Helm repository (`repo`, `name`, exact `version`; `helm pull NAME
+//!   --repo=URL`), an OCI registry (`repo: oci://registry/path`, `name`, `version`; `helm pull
+//!   oci://registry/path/NAME`, `--plain-http` for a loopback registry only, credentials from
+//!   the Docker config as for `oci:` plugins: only that registry's entry, in a registry config
+//!   of the run), or a directory inside the pipeline directory (`path`; every file below it
+//!   resolved and confined as `files.rs` confines a grant, so a symlink cannot hand Helm a
+//!   file outside).
 //! - **Pinned and cached.** A pulled archive is checked against `sha256` when the pipeline pins
-//!   one, and kept in flinkwasm's authenticated cache under the sha256 of repository URL, name,
-//!   version and pin (`runtime/cache.rs` records): a warm run pulls nothing.
+//!   one, and kept in flinkwasm's authenticated cache under the sha256 of repository URL (or
+//!   `oci://` reference), name, version and pin (`runtime/cache.rs` records): a warm run pulls
+//!   nothing. Helm bounds what a registry sends (a manifest at 4 MiB, a layer at the size its
+//!   descriptor states); flinkwasm bounds Helm (memory, time, output, `helm.rs`) and keeps an
+//!   archive of at most [`MAX_ARCHIVE`].
 //! - **Values.** The `valuesFrom` plugin is run alone first, as the whole component
 //!   (`argocd.layout: whole`): the `helm.valuesObject` of the Application it emits for the chart
 //!   (what Argo CD would have given Helm) and its `releaseName`; then the pipeline's `values`
@@ -43,7 +49,7 @@ const MAX_ARCHIVE: u64 = 4 << 20;
 /// Where a chart comes from, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Origin {
-    /// A Helm repository.
+    /// A Helm repository, or an OCI registry when `url` starts with `oci://`.
     Repository {
         url: String,
         name: String,
@@ -205,12 +211,15 @@ impl Chart {
                 }
                 let shown = crate::text::safe(url);
                 if url.starts_with("oci://") {
-                    return Err(error::input(format!(
-                        "spec.chart.repo {shown}: oci:// chart references are not supported \
-                         yet; use the chart's Helm repository or a chart directory"
-                    )));
-                }
-                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    if registry_of(url).is_none() {
+                        return Err(error::input(format!(
+                            "spec.chart.repo {shown} is not an oci:// reference flinkwasm \
+                             passes to Helm: oci://REGISTRY[:PORT][/PATH], the path in the OCI \
+                             grammar (lowercase, no tag or digest: the version is \
+                             spec.chart.version)"
+                        )));
+                    }
+                } else if !(url.starts_with("https://") || url.starts_with("http://"))
                     || url.len() > 2048
                     || url.chars().any(|c| c.is_whitespace() || c.is_control())
                 {
@@ -225,6 +234,15 @@ impl Chart {
                 };
                 let what = format!("chart {}", crate::text::safe(name));
                 checked(name, "name", &what, is_chart_name)?;
+                if url.starts_with("oci://") {
+                    // The chart is a repository of the registry: the OCI grammar holds for it.
+                    checked(
+                        name,
+                        "name (an OCI repository path component)",
+                        &what,
+                        |n| crate::oci::valid_repository(n) && !n.contains('/'),
+                    )?;
+                }
                 checked(version, "version (exact)", &what, is_version)?;
                 let sha256 = match &spec.sha256 {
                     None => None,
@@ -354,13 +372,38 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
         .map_err(|e| error::input(format!("{what}: creating a temporary directory: {e}")))?;
     let mut destination = OsString::from("--destination=");
     destination.push(&dest);
-    let args: Vec<OsString> = vec![
-        "pull".into(),
-        name.into(),
-        format!("--repo={url}").into(),
-        format!("--version={version}").into(),
-        destination,
-    ];
+    let args: Vec<OsString> = match registry_of(url) {
+        None => vec![
+            "pull".into(),
+            name.into(),
+            format!("--repo={url}").into(),
+            format!("--version={version}").into(),
+            destination,
+        ],
+        Some(registry) => {
+            // Helm's own registry config lives in the run's private home: it gets the Docker
+            // config's entry for this registry alone (README: chart registries).
+            let config = crate::oci::credentials::helm_registry_config(registry)
+                .map_err(|e| error::input(format!("{what}: registry credentials: {e}")))?;
+            let config_file = home.join("registry-config.json");
+            std::fs::write(&config_file, config)
+                .map_err(|e| error::input(format!("{what}: writing its registry config: {e}")))?;
+            let mut registry_config = OsString::from("--registry-config=");
+            registry_config.push(&config_file);
+            let mut args: Vec<OsString> = vec![
+                "pull".into(),
+                format!("{url}/{name}").into(),
+                format!("--version={version}").into(),
+                destination,
+                registry_config,
+            ];
+            if crate::oci::registry::loopback(registry) {
+                // Plain HTTP to this machine only, as for `oci:` plugins; HTTPS elsewhere.
+                args.push("--plain-http".into());
+            }
+            args
+        }
+    };
     helm.run(&args, home, PULL_TIMEOUT, what)?;
     let pulled: Vec<PathBuf> = std::fs::read_dir(&dest)
         .map_err(|e| error::input(format!("{what}: reading what Helm pulled: {e}")))?
@@ -470,6 +513,18 @@ fn narrow(value: &str, max: usize, extra: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
 }
 
+/// The registry (`host[:port]`) of `oci://REGISTRY[/PATH]`, when the reference is one flinkwasm
+/// passes to Helm: a registry as `oci:` plugins name them, a path in the OCI grammar (so no
+/// tag, digest, query, `..` or empty component), at most 1024 bytes.
+fn registry_of(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("oci://")?;
+    let (registry, path) = rest.split_once('/').unwrap_or((rest, ""));
+    (url.len() <= 1024
+        && crate::oci::valid_registry(registry)
+        && (path.is_empty() || crate::oci::valid_repository(path)))
+    .then_some(registry)
+}
+
 /// Whether the URL's authority holds `user[:password]@`.
 fn has_userinfo(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -518,8 +573,28 @@ mod tests {
         ));
         for (bad, needle) in [
             (
-                "{repo: 'oci://r.example.com/c', name: c, version: '1'}",
-                "oci://",
+                "{repo: 'oci://r.example.com/Charts', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://r.example.com/c:1.0', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://r.example.com/c/', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://r.example.com/../c', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://r.example.com/c', name: Chart, version: '1'}",
+                "OCI repository path component",
+            ),
+            (
+                "{repo: 'oci://-r.example.com/c', name: c, version: '1'}",
+                "not an oci:// reference",
             ),
             (
                 "{repo: 'file:///etc', name: c, version: '1'}",
@@ -554,6 +629,19 @@ mod tests {
             let e = Chart::check(&spec(bad)).unwrap_err().to_string();
             assert!(e.contains(needle), "{bad}: {e}");
         }
+        let oci = Chart::check(&spec(
+            "{repo: 'oci://127.0.0.1:5000/charts/confluent', name: cmf, version: 2.1.0+build.1}",
+        ))
+        .unwrap();
+        assert_eq!(
+            oci.shown,
+            "chart cmf 2.1.0+build.1 from oci://127.0.0.1:5000/charts/confluent"
+        );
+        assert_eq!(registry_of("oci://ghcr.io"), Some("ghcr.io"));
+        assert_eq!(
+            registry_of("oci://127.0.0.1:5000/charts/confluent"),
+            Some("127.0.0.1:5000")
+        );
         assert!(is_release("flink-kubernetes-operator"));
         assert!(!is_release("-x") && !is_release("Upper") && !is_release(&"a".repeat(54)));
         assert!(is_api_version("monitoring.coreos.com/v1") && !is_api_version("-v1"));

@@ -8,6 +8,7 @@ pub mod components;
 pub mod grafana;
 pub mod harness;
 pub mod helm;
+pub mod oci_chart;
 pub mod polyglot;
 pub mod registry;
 pub mod schemas;

@@ -4,11 +4,12 @@
 //! scheme and path (`https://ghcr.io`, `https://index.docker.io/v1/`); its `auth` (base64
 //! `user:password`) or `username`/`password` are used, or `identitytoken` and
 //! `registrytoken`. Credential helpers (`credsStore`, `credHelpers`) are not run: the host
-//! starts no programs named by a file.
+//! starts no programs named by a file. The same entry, alone, is what Helm gets for an
+//! `oci://` chart ([`helm_registry_config`]), so Helm runs no helper either.
 
 use base64::Engine as _;
 use oci_client::secrets::RegistryAuth;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -21,12 +22,17 @@ struct Config {
     auths: BTreeMap<String, Entry>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 struct Entry {
+    #[serde(skip_serializing_if = "Option::is_none")]
     auth: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     identitytoken: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     registrytoken: Option<String>,
 }
 
@@ -50,13 +56,44 @@ pub fn source() -> String {
 /// entry; an error when the config exists but cannot be read or parsed, or the entry is
 /// malformed (never quoting a secret).
 pub fn for_registry(registry: &str) -> Result<RegistryAuth, String> {
-    let Some(path) = path(&|k| std::env::var(k).ok()) else {
+    let Some((path, config)) = read()? else {
         return Ok(RegistryAuth::Anonymous);
     };
-    let text = match std::fs::metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(RegistryAuth::Anonymous);
+    lookup(&config, registry).map_err(|why| format!("{}: {why}", path.display()))
+}
+
+/// A registry config for Helm (`helm pull --registry-config`, the Docker config format) that
+/// holds only the entry of the Docker config for `registry`, under `registry` (`{"auths":{}}`
+/// when there is none): Helm sees no other registry's credentials, and no credential helper
+/// (`credsStore`, `credHelpers`) to run. Errors as [`for_registry`]'s.
+pub fn helm_registry_config(registry: &str) -> Result<String, String> {
+    match read()? {
+        None => helm_config(&Config::default(), registry),
+        Some((path, config)) => {
+            helm_config(&config, registry).map_err(|why| format!("{}: {why}", path.display()))
         }
+    }
+}
+
+/// [`helm_registry_config`] of `config`.
+fn helm_config(config: &Config, registry: &str) -> Result<String, String> {
+    // The same checks as for a plugin's pull: a malformed entry is refused here too.
+    lookup(config, registry)?;
+    let mut auths = serde_json::Map::new();
+    if let Some((_, entry)) = entry(config, registry) {
+        let entry = serde_json::to_value(entry).map_err(|e| e.to_string())?;
+        auths.insert(registry.to_string(), entry);
+    }
+    Ok(serde_json::json!({ "auths": auths }).to_string())
+}
+
+/// The Docker config and its path, `None` when there is none; bounded, never quoting content.
+fn read() -> Result<Option<(PathBuf, Config)>, String> {
+    let Some(path) = path(&|k| std::env::var(k).ok()) else {
+        return Ok(None);
+    };
+    let text = match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         Ok(meta) if !meta.is_file() || meta.len() > MAX_CONFIG_BYTES => {
             return Err(format!(
@@ -72,30 +109,34 @@ pub fn for_registry(registry: &str) -> Result<RegistryAuth, String> {
         // serde_json's message names a position, never the content.
         format!("{} is not a Docker config: {e}", path.display())
     })?;
-    lookup(&config, registry).map_err(|why| format!("{}: {why}", path.display()))
+    Ok(Some((path, config)))
 }
 
-/// The entry of `config` for `registry`.
-fn lookup(config: &Config, registry: &str) -> Result<RegistryAuth, String> {
+/// The key and entry of `config.auths` for `registry`: its `host[:port]` with or without a
+/// scheme and path; Docker Hub under any of its names.
+fn entry<'c>(config: &'c Config, registry: &str) -> Option<(&'c String, &'c Entry)> {
     let docker_hub = matches!(
         registry,
         "docker.io" | "index.docker.io" | "registry-1.docker.io"
     );
-    let entry = config.auths.iter().find_map(|(key, entry)| {
+    config.auths.iter().find(|(key, _)| {
         let host = key
             .strip_prefix("https://")
             .or_else(|| key.strip_prefix("http://"))
             .unwrap_or(key);
         let host = host.split('/').next().unwrap_or(host);
-        let same = host == registry
+        host == registry
             || (docker_hub
                 && matches!(
                     host,
                     "docker.io" | "index.docker.io" | "registry-1.docker.io"
-                ));
-        same.then_some((key, entry))
-    });
-    let Some((key, entry)) = entry else {
+                ))
+    })
+}
+
+/// The entry of `config` for `registry`.
+fn lookup(config: &Config, registry: &str) -> Result<RegistryAuth, String> {
+    let Some((key, entry)) = entry(config, registry) else {
         return Ok(RegistryAuth::Anonymous);
     };
     let key = crate::text::safe(key);
@@ -153,6 +194,22 @@ mod tests {
         assert!(!err.contains("SECRET"), "{err}");
         let c = parse(r#"{"auths":{"r.io":{"auth":"bm9jb2xvbg=="}}}"#);
         assert!(lookup(&c, "r.io").unwrap_err().contains("user:password"));
+    }
+
+    #[test]
+    fn helm_gets_the_registrys_entry_alone_and_no_helper() {
+        let c = parse(
+            r#"{"auths":{"https://reg.example:5000/v1/":{"auth":"dTpw","identitytoken":"t"},"other.io":{"auth":"b3RoZXI6c2VjcmV0"}},"credsStore":"desktop","credHelpers":{"reg.example:5000":"evil"}}"#,
+        );
+        let helm: serde_json::Value =
+            serde_json::from_str(&helm_config(&c, "reg.example:5000").unwrap()).unwrap();
+        assert_eq!(
+            helm,
+            serde_json::json!({"auths": {"reg.example:5000": {"auth": "dTpw", "identitytoken": "t"}}})
+        );
+        assert_eq!(helm_config(&c, "none.example").unwrap(), r#"{"auths":{}}"#);
+        let bad = parse(r#"{"auths":{"r.io":{"auth":"not base64 SECRET!"}}}"#);
+        assert!(!helm_config(&bad, "r.io").unwrap_err().contains("SECRET"));
     }
 
     #[test]

@@ -178,7 +178,7 @@ impl Target {
 }
 
 /// `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address, and a port.
-fn valid_registry(registry: &str) -> bool {
+pub(crate) fn valid_registry(registry: &str) -> bool {
     let (host, port) = match registry.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (h, Some(p)),
         _ => (registry, None),
@@ -203,7 +203,7 @@ fn valid_registry(registry: &str) -> bool {
 
 /// The OCI distribution grammar for repositories: path components of `[a-z0-9]+` joined by
 /// `.`, `_`, `__` or dashes; no empty component, so no `..` and no leading or trailing `/`.
-fn valid_repository(repository: &str) -> bool {
+pub(crate) fn valid_repository(repository: &str) -> bool {
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     repository.len() <= 255
         && repository.split('/').all(|component| {

@@ -45,7 +45,7 @@ pub struct Registry {
 }
 
 /// Whether `host` (`host[:port]`) is this machine: spoken to over plain HTTP, as Docker does.
-fn loopback(host: &str) -> bool {
+pub(crate) fn loopback(host: &str) -> bool {
     let name = match host.rsplit_once(':') {
         Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => h,
         _ => host,

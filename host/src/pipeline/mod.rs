@@ -79,12 +79,13 @@ pub struct Verify {
     pub keys: Vec<String>,
 }
 
-/// A chart named by the pipeline: from a Helm repository (`repo`, `name`, `version`) or a
-/// directory inside the pipeline directory (`path`).
+/// A chart named by the pipeline: from a Helm repository or an OCI registry (`repo`, `name`,
+/// `version`) or a directory inside the pipeline directory (`path`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChartSpec {
-    /// Helm repository URL (`https://`, or `http://`).
+    /// Helm repository URL (`https://`, or `http://`), or an OCI registry and repository
+    /// path the chart is below (`oci://registry[:port]/path`: the chart is `oci://…/path/NAME`).
     pub repo: Option<String>,
     /// The chart's name in the repository.
     pub name: Option<String>,
@@ -92,7 +93,8 @@ pub struct ChartSpec {
     pub version: Option<String>,
     /// A chart directory, relative to the pipeline directory.
     pub path: Option<String>,
-    /// `sha256:` of the packaged chart (`.tgz`) the repository serves.
+    /// `sha256:` of the packaged chart (`.tgz`) the repository serves (for an OCI registry, the
+    /// digest of the chart's layer).
     pub sha256: Option<String>,
     /// The Helm release name (default: the `releaseName` of the `valuesFrom` plugin's
     /// Application, else the run's release).

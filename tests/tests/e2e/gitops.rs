@@ -792,6 +792,71 @@ fn the_helm_fixture_rejects_every_argument_flinkwasm_does_not_pass() {
             vec!["pull", "c", "--repo=http://127.0.0.1:9/"],
             "--version is required",
         ),
+        // `helm pull oci://…` exactly as flinkwasm passes it, nothing else.
+        (
+            vec![
+                "pull",
+                "c",
+                "--repo=http://127.0.0.1:9/",
+                "--version=1",
+                "--destination=/tmp",
+                "--plain-http",
+            ],
+            "unsupported flag --plain-http",
+        ),
+        (
+            vec![
+                "pull",
+                "oci://127.0.0.1:9/charts/c",
+                "--version=1",
+                "--destination=/tmp",
+            ],
+            "--registry-config is required",
+        ),
+        (
+            vec![
+                "pull",
+                "oci://127.0.0.1:9/charts/c",
+                "--repo=http://127.0.0.1:9/",
+                "--version=1",
+                "--destination=/tmp",
+                "--registry-config=/tmp/r.json",
+            ],
+            "unsupported flag --repo",
+        ),
+        (
+            vec![
+                "pull",
+                "oci://127.0.0.1:9/charts/c",
+                "--version=1",
+                "--destination=/tmp",
+                "--registry-config=/tmp/r.json",
+                "--plain-http=true",
+            ],
+            "--plain-http is passed as",
+        ),
+        (
+            vec![
+                "pull",
+                "oci://127.0.0.1:9/charts/c",
+                "--version=1",
+                "--destination=/tmp",
+                "--registry-config=/tmp/r.json",
+                "--insecure-skip-tls-verify",
+            ],
+            "unsupported flag --insecure-skip-tls-verify",
+        ),
+        (
+            vec![
+                "pull",
+                "oci://127.0.0.1:9/charts/c",
+                "--version=1",
+                "--destination=/tmp",
+                "--registry-config=/tmp/r.json",
+                "--username=u",
+            ],
+            "unsupported flag --username",
+        ),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -23,6 +23,7 @@ mod hostile;
 mod krm;
 mod large;
 mod oci;
+mod oci_charts;
 mod overlay;
 mod polyglot;
 mod sandbox;
