@@ -27,6 +27,7 @@ mod config;
 mod gitops;
 mod lower;
 mod security;
+mod waves;
 
 /// Flink's Prometheus reporter port, which the `monitoring` plugin scrapes.
 pub const METRICS_PORT: u16 = 9249;

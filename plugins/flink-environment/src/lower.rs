@@ -128,6 +128,12 @@ pub fn run(ctx: &Context, cfg: &Config, manifests: Vec<Manifest>) -> Result<Outp
         }
     }
     out.manifests.extend(policies);
+    if ctx.generate
+        && layout == flinkwasm_stack::argocd::Layout::Whole
+        && crate::waves::helm_native(&out.manifests)
+    {
+        crate::waves::gate(&mut out.manifests);
+    }
     if ctx.generate && cfg.argocd.enabled() {
         out.manifests.extend(crate::gitops::application(
             ctx,

@@ -115,3 +115,61 @@ fn a_bad_config_is_refused_naming_the_field() {
     let refused = testing::run::<FlinkEnvironment>(&ctx, "").unwrap_err();
     assert!(refused.contains("config.jobManager.cpu: "), "{refused}");
 }
+
+#[test]
+fn beside_helm_native_applications_the_cfk_objects_wait_for_the_operators() {
+    let ctx = testing::context()
+        .with_api("argoproj.io/v1alpha1")
+        .with_api("platform.confluent.io/v1beta1");
+    let helm_native = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: cmf-operator
+  namespace: argocd
+  annotations: {argocd.argoproj.io/sync-wave: "118"}
+spec:
+  source: {repoURL: "https://packages.confluent.io/helm", chart: confluent-manager-for-apache-flink, targetRevision: 2.1.0}
+---
+apiVersion: platform.confluent.io/v1beta1
+kind: FlinkApplication
+metadata:
+  name: job
+  namespace: confluent
+  annotations: {argocd.argoproj.io/sync-wave: "130", argocd.argoproj.io/sync-options: "Prune=false"}
+spec: {flinkEnvironment: default-flink-env, image: "confluentinc/cp-flink:1.19.1-cp1", flinkVersion: v1_19, serviceAccount: flink, job: {jarURI: "local:///x.jar", state: running, parallelism: 1, upgradeMode: stateless}, jobManager: {resource: {cpu: 1, memory: 1024m}}, taskManager: {resource: {cpu: 1, memory: 1024m}}}
+"#;
+    let run = testing::run::<FlinkEnvironment>(&ctx, helm_native).unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    for (kind, name) in [
+        ("FlinkEnvironment", "default-flink-env"),
+        ("CMFRestClass", "default"),
+    ] {
+        let m = run.get(kind, name).expect(kind);
+        assert_eq!(
+            m.annotation("argocd.argoproj.io/sync-wave"),
+            Some("120"),
+            "{kind}"
+        );
+        assert_eq!(
+            m.annotation("argocd.argoproj.io/sync-options"),
+            Some("SkipDryRunOnMissingResource=true"),
+            "{kind}: its CRD arrives with an earlier wave of the same sync"
+        );
+    }
+    // A wave the user set is kept; the sync option is added to theirs.
+    let job = run.get("FlinkApplication", "job").expect("the application");
+    assert_eq!(job.annotation("argocd.argoproj.io/sync-wave"), Some("130"));
+    assert_eq!(
+        job.annotation("argocd.argoproj.io/sync-options"),
+        Some("Prune=false,SkipDryRunOnMissingResource=true")
+    );
+    // Without a Helm-native Application (the charts rendered in the pipeline, or a root's
+    // children), nothing is added.
+    let run = testing::run::<FlinkEnvironment>(&ctx, "").unwrap();
+    let env = run
+        .get("FlinkEnvironment", "default-flink-env")
+        .expect("the FlinkEnvironment");
+    assert_eq!(env.annotation("argocd.argoproj.io/sync-wave"), None);
+    assert_eq!(env.annotation("argocd.argoproj.io/sync-options"), None);
+}
