@@ -1,16 +1,11 @@
 //! Waves for the Helm-native option: a `whole` render under Argo CD that installs the operator
 //! and CMF charts through Helm-native Applications (sync waves 116 and 118) holds the CFK
 //! objects in the same sync. Without a wave of their own they would be applied in wave 0,
-//! before the Applications that bring their operators, and their dry run would fail while
-//! those charts' CRDs do not exist yet.
+//! before the Applications that bring the operator and CMF, which reconcile them. (Their CRDs
+//! are CFK's, installed before this stack, so their dry run needs no skipping.)
 
 use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::SYNC_WAVE;
-
-/// The annotation that lets a resource sync before its CRD exists.
-const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
-/// What the CFK objects need here: their CRDs arrive with an earlier wave of the same sync.
-const SKIP_DRY_RUN: &str = "SkipDryRunOnMissingResource=true";
 
 /// The CFK objects' waves: after the CMF Application (118), the applications after their
 /// environment.
@@ -29,8 +24,8 @@ pub fn helm_native(manifests: &[Manifest]) -> bool {
     })
 }
 
-/// Gives every CFK object without a wave its wave after the operators, and the sync option
-/// that lets its dry run pass before the CRD exists. A wave the user set is kept.
+/// Gives every CFK object without a wave its wave after the operators. A wave the user set is
+/// kept.
 pub fn gate(manifests: &mut [Manifest]) {
     for m in manifests
         .iter_mut()
@@ -44,11 +39,5 @@ pub fn gate(manifests: &mut [Manifest]) {
             };
             m.set_annotation(SYNC_WAVE, wave);
         }
-        let options = match m.annotation(SYNC_OPTIONS) {
-            Some(o) if o.split(',').any(|x| x.trim() == SKIP_DRY_RUN) => continue,
-            Some(o) if !o.trim().is_empty() => format!("{o},{SKIP_DRY_RUN}"),
-            _ => SKIP_DRY_RUN.to_string(),
-        };
-        m.set_annotation(SYNC_OPTIONS, &options);
     }
 }

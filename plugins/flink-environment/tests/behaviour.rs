@@ -151,18 +151,14 @@ spec: {flinkEnvironment: default-flink-env, image: "confluentinc/cp-flink:1.19.1
             Some("120"),
             "{kind}"
         );
-        assert_eq!(
-            m.annotation("argocd.argoproj.io/sync-options"),
-            Some("SkipDryRunOnMissingResource=true"),
-            "{kind}: its CRD arrives with an earlier wave of the same sync"
-        );
     }
-    // A wave the user set is kept; the sync option is added to theirs.
+    // A wave the user set is kept, and nothing else is added: the CRDs are CFK's, installed
+    // before this stack, so the dry run needs no skipping.
     let job = run.get("FlinkApplication", "job").expect("the application");
     assert_eq!(job.annotation("argocd.argoproj.io/sync-wave"), Some("130"));
     assert_eq!(
         job.annotation("argocd.argoproj.io/sync-options"),
-        Some("Prune=false,SkipDryRunOnMissingResource=true")
+        Some("Prune=false")
     );
     // Without a Helm-native Application (the charts rendered in the pipeline, or a root's
     // children), nothing is added.
@@ -171,5 +167,4 @@ spec: {flinkEnvironment: default-flink-env, image: "confluentinc/cp-flink:1.19.1
         .get("FlinkEnvironment", "default-flink-env")
         .expect("the FlinkEnvironment");
     assert_eq!(env.annotation("argocd.argoproj.io/sync-wave"), None);
-    assert_eq!(env.annotation("argocd.argoproj.io/sync-options"), None);
 }
