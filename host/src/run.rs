@@ -87,7 +87,11 @@ pub fn run(rt: &Runtime, plan: &Plan<'_>, input: Input, hooks: &dyn Hooks) -> Re
                 &call.name,
                 out.diagnostics,
                 &mut diagnostics,
-                &call.ctx.files,
+                &report::Given {
+                    granted: &call.ctx.files,
+                    config: &call.config,
+                    entry: &call.entry,
+                },
             )?;
             call.merge(plan, out.manifests, &mut stream, hooks)?;
         }
@@ -141,6 +145,10 @@ fn read(plan: &Plan<'_>, plugins: &[Ready<'_>], input: Input, stream: &mut Held)
 /// One plugin's turn: what it is given and may write.
 struct Call {
     name: String,
+    /// The config it runs with (its errors may blame a field of it).
+    config: serde_json::Value,
+    /// Its pipeline entry, for messages: `flinkwasm.yaml spec.plugins[N]`.
+    entry: String,
     /// The objects of the stream it is given.
     given: Vec<bool>,
     /// Whether it sees only some objects (its output is then merged into the rest).
@@ -193,6 +201,8 @@ impl Call {
             selects: plugin.select.is_some(),
             given,
             taken: None,
+            entry: format!("{} {at}", crate::pipeline::FILE_NAME),
+            config,
             name,
         };
         Ok((call, plugin.start))

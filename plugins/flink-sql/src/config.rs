@@ -16,11 +16,19 @@ pub struct Config {
     /// `current`).
     #[serde(default)]
     pub stack: Stack,
-    /// The FlinkEnvironment statements run in (default `default-flink-env`).
-    #[schemars(length(min = 1))]
+    /// The FlinkEnvironment statements run in (default `default-flink-env`): a Kubernetes
+    /// name.
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN)
+    )]
     pub environment: Option<String>,
-    /// The CMFRestClass every object names (default `default`, in the run's namespace).
-    #[schemars(length(min = 1))]
+    /// The CMFRestClass every object names (default `default`, in the run's namespace): a
+    /// Kubernetes name.
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN)
+    )]
     pub cmf_rest_class: Option<String>,
     /// The compute pool statements run on.
     #[serde(default)]
@@ -36,6 +44,8 @@ pub struct Config {
     pub statements: Statements,
     /// The first Argo CD sync wave (default 0): FlinkSecrets in it, their mappings one wave
     /// later, then catalogs, then databases and the pool, then DDL, then DML (5 waves later).
+    /// Bounded so that every later wave is still a number Argo CD orders after it.
+    #[schemars(range(min = -1000000, max = 1000000))]
     pub sync_wave: Option<i32>,
 }
 

@@ -69,7 +69,9 @@ impl Emit<'_> {
 
     /// Every object, in sync-wave order.
     pub fn objects(&self, plan: &Plan) -> Vec<Manifest> {
-        let base = self.cfg.sync_wave.unwrap_or(0);
+        // The schema bounds `syncWave` (±1,000,000), so no wave here wraps; clamped as well,
+        // in case the host's check were ever bypassed.
+        let base = self.cfg.sync_wave.unwrap_or(0).clamp(-1_000_000, 1_000_000);
         let mut out = Vec::new();
         let kafka_secret = self.cfg.kafka.secret_ref.as_deref();
         let registry_secret = self.cfg.schema_registry.secret_ref.as_deref();
@@ -93,7 +95,12 @@ impl Emit<'_> {
                 }),
             ));
         }
-        for c in &plan.catalogs {
+        // By name: the order tables came in changes nothing.
+        let mut catalogs: Vec<_> = plan.catalogs.iter().collect();
+        catalogs.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut databases: Vec<_> = plan.databases.iter().collect();
+        databases.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in catalogs {
             let mut sr = json!({"connectionConfig": c.config});
             if let Some(s) = registry_secret {
                 sr["connectionSecretId"] = json!(s);
@@ -109,7 +116,7 @@ impl Emit<'_> {
                 }),
             ));
         }
-        for d in &plan.databases {
+        for d in databases {
             let mut kafka = json!({"connectionConfig": d.config});
             if let Some(s) = kafka_secret {
                 kafka["connectionSecretId"] = json!(s);

@@ -82,16 +82,34 @@ impl Plugin for FlinkSql {
         };
         let mut out = Output::new(manifests);
         out.manifests.extend(emit.objects(&plan));
-        for note in plan.notes {
+        // Notes are capped: the host bounds a plugin's diagnostics, and notes must not crowd
+        // out the run (thousands of tables each move several options).
+        let more = plan.notes.len().saturating_sub(MAX_NOTES);
+        for note in plan.notes.into_iter().take(MAX_NOTES) {
             out.push(Diagnostic::info(note));
+        }
+        if more > 0 {
+            out.push(Diagnostic::info(format!(
+                "{more} more notes like these (options moved or renamed) not shown"
+            )));
         }
         Ok(out)
     }
 }
 
+/// The most notes one run reports (then one saying how many more there were).
+const MAX_NOTES: usize = 200;
+
 /// An error whose message starts with a granted file's `path:line:column: ` names that place
-/// as its field (the host then blames the file: exit 3); the message keeps the rest.
+/// as its field (the host then blames the file: exit 3); one starting `config.<field>: ` or
+/// `files: ` names that field of the plugin's pipeline entry (an input error too, when the
+/// field is one the pipeline set). The message keeps the rest.
 fn located(ctx: &Context, message: String) -> Diagnostic {
+    if (message.starts_with("config.") || message.starts_with("files: "))
+        && let Some((field, text)) = message.split_once(": ")
+    {
+        return Diagnostic::error(text).at(field.to_string());
+    }
     for (path, _) in &ctx.files {
         if let Some(rest) = message.strip_prefix(path.as_str()) {
             let mut parts = rest.splitn(4, ':');

@@ -87,8 +87,8 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             .filter(|k| crate::options::is_secret(k))
         {
             errors.push(format!(
-                "config {at}.connectionConfig.{k} is a credential: put it in the Secret named \
-                 by {at}.secretRef"
+                "config.{at}.connectionConfig.{k}: a credential: put it in the Secret named by \
+                 {at}.secretRef"
             ));
         }
     }
@@ -110,9 +110,17 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
         }
     }
     if errors.is_empty() && parsed.is_empty() {
-        errors.push(
-            "no SQL statement: grant the plugin `.sql` files (`files:` in the pipeline)".into(),
-        );
+        if ctx.files.is_empty() {
+            errors.push(
+                "files: no file granted: grant the plugin `.sql` files (`files:` in the pipeline)"
+                    .into(),
+            );
+        }
+        for (path, _) in &ctx.files {
+            errors.push(format!(
+                "{path}: no SQL statement in it, nor in any file granted with it"
+            ));
+        }
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -133,6 +141,12 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 errors.extend(lowered.errors);
                 plan.notes.extend(lowered.notes);
                 let final_name = lowered.topic.clone().unwrap_or_else(|| name.clone());
+                if let Some(why) = bad_topic(&final_name) {
+                    errors.push(format!(
+                        "{}: CREATE TABLE {name}: the topic `{final_name}` {why}",
+                        p.place
+                    ));
+                }
                 if homes.contains_key(&final_name) {
                     errors.push(format!(
                         "{}: CREATE TABLE {name}: a second table on topic `{final_name}`",
@@ -147,6 +161,14 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 phases.push(Phase::Ddl);
             }
             Statement::CreateView(_) => phases.push(Phase::Ddl),
+            Statement::Insert(i) if i.overwrite => {
+                errors.push(format!(
+                    "{}: INSERT OVERWRITE: a Kafka topic is appended to, never overwritten: \
+                     write INSERT INTO",
+                    p.place
+                ));
+                phases.push(Phase::Dml);
+            }
             Statement::Insert(_) => phases.push(Phase::Dml),
             _ => {
                 errors.push(format!(
@@ -240,7 +262,21 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
         }
         keys.insert(key.clone(), p.place.to_string());
         let text = p.statement.to_string();
-        let name = format!("{key}-{}", hash(&text));
+        // What the statement runs as: its text, and where it resolves its names and runs.
+        // A change to any of them is a new statement (`spec` is immutable once running).
+        let (catalog, database) = home
+            .map(|(c, d)| {
+                (
+                    plan.catalogs[c].name.as_str(),
+                    plan.databases[d].name.as_str(),
+                )
+            })
+            .unwrap_or_default();
+        let pool = cfg.compute_pool.name.as_deref().unwrap_or("default-pool");
+        let name = format!(
+            "{key}-{}",
+            hash(&format!("{text}\n{catalog}\n{database}\n{pool}"))
+        );
         plan.statements.push(Planned {
             place: p.place,
             phase,
@@ -251,16 +287,16 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
         });
     }
     plan.statements.sort_by_key(|s| s.phase);
-    for stop in &cfg.statements.stopped {
+    for (i, stop) in cfg.statements.stopped.iter().enumerate() {
         match plan.statements.iter().find(|s| &s.key == stop) {
             Some(s) if s.phase == Phase::Dml => {}
             Some(s) => errors.push(format!(
-                "config statements.stopped: `{stop}` ({}) is DDL, which runs once; only DML \
+                "config.statements.stopped[{i}]: `{stop}` ({}) is DDL, which runs once; only DML \
                  (INSERT INTO) can be stopped",
                 s.place
             )),
             None => errors.push(format!(
-                "config statements.stopped: no statement `{stop}`; the statements are {}",
+                "config.statements.stopped[{i}]: no statement `{stop}`; the statements are {}",
                 plan.statements
                     .iter()
                     .map(|s| format!("`{}`", s.key))
@@ -276,7 +312,9 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     }
 }
 
-/// The catalog and database of a table's connections, made on first use.
+/// The catalog and database of a table's connections, made on first use. Each is named from
+/// what it connects to (the Schema Registry's URL; the catalog's and the Kafka cluster's
+/// bootstrap servers), never from the order tables come in: adding a file renames nothing.
 fn home(plan: &mut Plan, cfg: &Config, conn: &Connections) -> Result<(usize, usize), String> {
     let Some(url) = conn.registry.get("schema.registry.url") else {
         return Err("no Schema Registry ('avro-confluent.url')".into());
@@ -284,6 +322,8 @@ fn home(plan: &mut Plan, cfg: &Config, conn: &Connections) -> Result<(usize, usi
     let Some(servers) = conn.kafka.get("bootstrap.servers") else {
         return Err("no Kafka cluster ('properties.bootstrap.servers')".into());
     };
+    let url_id = url.trim().trim_end_matches('/').to_ascii_lowercase();
+    let servers_id = server_set(servers);
     let mut catalog_config = conn.registry.clone();
     merge(
         &mut catalog_config,
@@ -291,32 +331,44 @@ fn home(plan: &mut Plan, cfg: &Config, conn: &Connections) -> Result<(usize, usi
         "schemaRegistry",
     )?;
     let mut database_config = conn.kafka.clone();
+    // One cluster however its servers are listed.
+    database_config.insert("bootstrap.servers".into(), servers_id.clone());
     merge(&mut database_config, &cfg.kafka.connection_config, "kafka")?;
-    let catalog = match plan
-        .catalogs
-        .iter()
-        .position(|c| c.config == catalog_config)
-    {
+    let catalog_name = format!("{}-{}", host_label(url), hash(&url_id));
+    let catalog = match plan.catalogs.iter().position(|c| c.name == catalog_name) {
+        Some(i) if plan.catalogs[i].config != catalog_config => {
+            return Err(format!(
+                "its Schema Registry ({catalog_name}) is named by another table with other \
+                 settings ({}); give every table on one Schema Registry the same options",
+                differing(&plan.catalogs[i].config, &catalog_config)
+            ));
+        }
         Some(i) => i,
         None => {
-            let name = unique(host_label(url), plan.catalogs.iter().map(|c| &c.name));
             plan.catalogs.push(Catalog {
-                name,
+                name: catalog_name,
                 config: catalog_config,
             });
             plan.catalogs.len() - 1
         }
     };
-    let database = match plan
-        .databases
-        .iter()
-        .position(|d| d.catalog == catalog && d.config == database_config)
-    {
+    let database_name = format!(
+        "{}-{}",
+        host_label(&servers_id),
+        hash(&format!("{url_id}\n{servers_id}"))
+    );
+    let database = match plan.databases.iter().position(|d| d.name == database_name) {
+        Some(i) if plan.databases[i].config != database_config => {
+            return Err(format!(
+                "its Kafka cluster ({database_name}) is named by another table with other \
+                 settings ({}); give every table on one Kafka cluster the same options",
+                differing(&plan.databases[i].config, &database_config)
+            ));
+        }
         Some(i) => i,
         None => {
-            let name = unique(host_label(servers), plan.databases.iter().map(|d| &d.name));
             plan.databases.push(Database {
-                name,
+                name: database_name,
                 catalog,
                 config: database_config,
             });
@@ -324,6 +376,49 @@ fn home(plan: &mut Plan, cfg: &Config, conn: &Connections) -> Result<(usize, usi
         }
     };
     Ok((catalog, database))
+}
+
+/// A bootstrap server list as a set: trimmed, lower-cased, sorted, each once.
+fn server_set(servers: &str) -> String {
+    let set: BTreeSet<String> = servers
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    set.into_iter().collect::<Vec<_>>().join(",")
+}
+
+/// The keys two connection configs set differently (never their values: they may be URLs
+/// with more in them than a message should repeat).
+fn differing(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> String {
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why `topic` is not a name Kafka takes for a topic, if it is not: ASCII letters, digits,
+/// `.`, `_` and `-`, at most 249, not `.` or `..`. (This also keeps look-alike names, with
+/// accents or invisible characters, from being two tables.)
+fn bad_topic(topic: &str) -> Option<&'static str> {
+    if topic.is_empty() || topic.len() > 249 {
+        return Some("is not 1 to 249 characters long, as Kafka topic names are");
+    }
+    if topic == "." || topic == ".." {
+        return Some("is not a name Kafka takes for a topic");
+    }
+    if !topic
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Some(
+            "has a character Kafka does not take in a topic name (ASCII letters, digits, \
+             `.`, `_` and `-` only)",
+        );
+    }
+    None
 }
 
 /// Adds the config's non-secret client properties; one the SQL set differently is an error.
@@ -336,7 +431,8 @@ fn merge(
         match into.get(k) {
             Some(have) if have != v => {
                 return Err(format!(
-                    "the SQL sets '{k}' = '{have}' but config {at}.connectionConfig.{k} says '{v}'"
+                    "the SQL sets '{k}' to one value and config {at}.connectionConfig.{k} to \
+                     another (values not repeated); set it in one place"
                 ));
             }
             _ => {
@@ -354,17 +450,6 @@ fn host_label(address: &str) -> String {
     let label = host.split(['.', ':', '/']).next().unwrap_or_default();
     let s = slug(label);
     if s.is_empty() { "kafka".into() } else { s }
-}
-
-/// `base`, or `base-2`, `base-3`... when taken.
-fn unique<'a>(base: String, taken: impl Iterator<Item = &'a String> + Clone) -> String {
-    let mut n = 1;
-    let mut name = base.clone();
-    while taken.clone().any(|t| *t == name) {
-        n += 1;
-        name = format!("{base}-{n}");
-    }
-    name
 }
 
 /// Lower-case letters, digits and single dashes, at most 40 characters.

@@ -9,11 +9,16 @@
 use sqlparser::ast::Statement;
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 /// How deep an expression or query may nest: the parser refuses deeper input with an error
 /// (its own counter; the guest has no stack growth to fall back on).
 const RECURSION_LIMIT: usize = 64;
+
+/// How many operators an expression may chain (`a + b + ... `, `NOT NOT ...`, nested levels
+/// adding up): the parser builds such a chain as a tree as deep as it is long, which printing,
+/// visiting and dropping then walk recursively, and the guest's stack is fixed.
+const OPERATOR_LIMIT: usize = 500;
 
 /// A place in a granted file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,10 +69,16 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         column: 1,
     };
     let dialect = GenericDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
+            let at = start.at(e.location.line, e.location.column);
+            format!("{at}: {}", e.message)
+        })?;
+    scan(&start, &tokens)?;
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(text)
-        .map_err(|e| located(&start, &e))?;
+        .with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
@@ -88,6 +99,164 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         out.push(Parsed { place, statement });
     }
     Ok(out)
+}
+
+/// Refuses, before the parser reads them, what it would take but not keep faithfully or
+/// could not bound: a character the host cannot return (DEL, C1 controls, U+FFFE/U+FFFF)
+/// or an invisible one (zero-width, bidirectional controls) outside comments, a control
+/// character in an identifier, an optimizer hint where the parser drops it (a table hint
+/// `/*+ OPTIONS(...) */`: only hints right after SELECT or INSERT are kept), and a chain of
+/// more than [`OPERATOR_LIMIT`] operators. Each error names the file, line and column.
+fn scan(start: &Place, tokens: &[TokenWithSpan]) -> Result<(), String> {
+    // Operators chained at each parenthesis level; their sum is how deep the tree gets.
+    let mut levels: Vec<usize> = vec![0];
+    let mut chained = 0usize;
+    // The last token that is not whitespace or a comment.
+    let mut previous: Option<&Token> = None;
+    for t in tokens {
+        let at = || start.at(t.span.start.line, t.span.start.column);
+        match &t.token {
+            Token::Whitespace(Whitespace::MultiLineComment(c))
+            | Token::Whitespace(Whitespace::SingleLineComment { comment: c, .. }) => {
+                if is_hint(c) && !keeps_hints(previous) {
+                    return Err(format!(
+                        "{}: an optimizer hint here (a table hint such as `/*+ OPTIONS(...) */`) \
+                         would be dropped by the parser: set table options in the table's \
+                         `WITH (...)`; hints are kept only right after SELECT or INSERT",
+                        at()
+                    ));
+                }
+                continue;
+            }
+            Token::Whitespace(_) => continue,
+            _ => {}
+        }
+        let text = match &t.token {
+            Token::Word(w) => w.value.clone(),
+            other => other.to_string(),
+        };
+        if let Some(c) = text.chars().find(|&c| unreturnable(c) || invisible(c)) {
+            return Err(format!(
+                "{}: the character U+{:04X} (invisible, or one the YAML readers cannot take \
+                 back) is not taken in SQL outside comments; remove it",
+                at(),
+                c as u32
+            ));
+        }
+        if let Token::Word(w) = &t.token
+            && let Some(c) = w.value.chars().find(|c| c.is_control())
+        {
+            return Err(format!(
+                "{}: the identifier holds the control character U+{:04X}; remove it",
+                at(),
+                c as u32
+            ));
+        }
+        match &t.token {
+            Token::LParen => levels.push(0),
+            Token::RParen => {
+                chained = chained.saturating_sub(levels.pop().unwrap_or(0));
+                if levels.is_empty() {
+                    levels.push(0);
+                }
+            }
+            Token::Comma => {
+                if let Some(top) = levels.last_mut() {
+                    chained = chained.saturating_sub(*top);
+                    *top = 0;
+                }
+            }
+            Token::SemiColon => {
+                levels = vec![0];
+                chained = 0;
+            }
+            token if is_operator(token) => {
+                if let Some(top) = levels.last_mut() {
+                    *top += 1;
+                }
+                chained += 1;
+                if chained > OPERATOR_LIMIT {
+                    return Err(format!(
+                        "{}: an expression chains more than {OPERATOR_LIMIT} operators; split \
+                         it (for example into a view)",
+                        at()
+                    ));
+                }
+            }
+            _ => {}
+        }
+        previous = Some(&t.token);
+    }
+    Ok(())
+}
+
+/// Whether a comment is an optimizer hint to the parser (`/*+ ... */`, `--+ ...`): its text
+/// up to a `+` is letters and digits only (the parser's own test).
+fn is_hint(comment: &str) -> bool {
+    comment
+        .split_once('+')
+        .is_some_and(|(before, _)| before.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Whether the parser keeps a hint that follows `previous` (it reads hints only there).
+fn keeps_hints(previous: Option<&Token>) -> bool {
+    matches!(previous, Some(Token::Word(w))
+        if w.quote_style.is_none()
+            && (w.value.eq_ignore_ascii_case("select") || w.value.eq_ignore_ascii_case("insert")))
+}
+
+/// An operator that makes the expression tree one level deeper.
+fn is_operator(token: &Token) -> bool {
+    match token {
+        Token::Plus
+        | Token::Minus
+        | Token::Mul
+        | Token::Div
+        | Token::Mod
+        | Token::StringConcat
+        | Token::Eq
+        | Token::DoubleEq
+        | Token::Neq
+        | Token::Lt
+        | Token::Gt
+        | Token::LtEq
+        | Token::GtEq
+        | Token::Caret
+        | Token::Ampersand
+        | Token::Pipe
+        | Token::Tilde
+        | Token::ExclamationMark => true,
+        Token::Word(w) => {
+            w.quote_style.is_none()
+                && ["and", "or", "not", "is", "like", "between", "in"]
+                    .iter()
+                    .any(|k| w.value.eq_ignore_ascii_case(k))
+        }
+        _ => false,
+    }
+}
+
+/// A character the host refuses in what a plugin returns: the Go YAML readers cannot read it
+/// back (DEL, the C1 controls, U+FFFE, U+FFFF).
+fn unreturnable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// An invisible formatting character: zero-width and bidirectional controls, which make two
+/// names look the same or text read other than it runs.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{61c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
 }
 
 /// The parser's error as `file:line:column: message`, the position taken from the message's
@@ -182,5 +351,95 @@ mod tests {
         );
         let err = parse("deep.sql", &deep).unwrap_err();
         assert!(err.contains("nested deeper than 64 levels"), "{err}");
+    }
+
+    #[test]
+    fn a_long_operator_chain_is_a_located_error_not_a_stack_overflow() {
+        let chain = |n: usize| {
+            format!(
+                "INSERT INTO a\nSELECT q{} FROM b;",
+                " + q".repeat(n.saturating_sub(1))
+            )
+        };
+        // 5,000 terms once overflowed the guest's stack; now refused where the chain passes
+        // the bound, before the parser builds the tree.
+        let err = parse("sum.sql", &chain(5000)).unwrap_err();
+        assert!(err.starts_with("sum.sql:2:"), "{err}");
+        assert!(err.contains("chains more than 500 operators"), "{err}");
+        // Within the bound, and chains split by commas or across statements, parse.
+        assert!(parse("sum.sql", &chain(500)).is_ok());
+        let columns = format!(
+            "INSERT INTO a SELECT {} FROM b;",
+            vec!["q + q"; 2000].join(", ")
+        );
+        assert!(parse("cols.sql", &columns).is_ok());
+        // Unary chains and parenthesised chains count too.
+        let neg = format!("INSERT INTO a SELECT {}q FROM b;", "- ".repeat(5000));
+        assert!(
+            parse("neg.sql", &neg)
+                .unwrap_err()
+                .contains("chains more than")
+        );
+        // Groups side by side add only their own depth to the chain they are in...
+        let side = format!(
+            "INSERT INTO a SELECT {} FROM b;",
+            vec![format!("({})", vec!["q"; 100].join(" + ")); 60].join(" + ")
+        );
+        assert!(parse("n.sql", &side).is_ok());
+        // ...while groups inside groups add up: 60 levels of 10 operators each.
+        let inside = format!(
+            "INSERT INTO a SELECT {}q{} FROM b;",
+            "q + q + q + q + q + q + q + q + q + q + (".repeat(60),
+            ")".repeat(60)
+        );
+        let err = parse("n.sql", &inside).unwrap_err();
+        assert!(err.contains("chains more than"), "{err}");
+    }
+
+    #[test]
+    fn a_hint_the_parser_would_drop_is_refused_where_it_stands() {
+        let hinted = "INSERT INTO orders\nSELECT id FROM orders /*+ OPTIONS('scan.startup.mode'='earliest-offset') */;";
+        let err = parse("h.sql", hinted).unwrap_err();
+        assert!(err.starts_with("h.sql:2:23: "), "{err}");
+        assert!(err.contains("would be dropped"), "{err}");
+        let err = parse(
+            "h.sql",
+            "INSERT INTO t /*+ OPTIONS('a'='b') */ SELECT id FROM o;",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("h.sql:1:15: "), "{err}");
+        // A hint right after SELECT is kept in the statement's text; plain comments are not hints.
+        let kept = parse(
+            "k.sql",
+            "INSERT INTO t SELECT /*+ BROADCAST(o) */ id /* + note */ FROM o;",
+        )
+        .unwrap();
+        let text = kept[0].statement.to_string();
+        assert!(text.contains("/*+ BROADCAST(o) */"), "{text}");
+    }
+
+    #[test]
+    fn invisible_and_unreturnable_characters_are_located_errors() {
+        for (sql, column) in [
+            ("INSERT INTO t SELECT 'a\u{85}b' FROM o;", 22),
+            ("INSERT INTO t SELECT '\u{7f}' FROM o;", 22),
+            ("INSERT INTO `t\u{200b}` SELECT 1 FROM o;", 13),
+            ("INSERT INTO `ord\u{202e}ers` SELECT 1 FROM o;", 13),
+            ("INSERT INTO `a\nb` SELECT 1 FROM o;", 13),
+        ] {
+            let err = parse("c.sql", sql).unwrap_err();
+            assert!(
+                err.starts_with(&format!("c.sql:1:{column}: ")),
+                "{sql:?}: {err}"
+            );
+        }
+        // In a comment they are dropped with it, and harmless.
+        assert!(
+            parse(
+                "c.sql",
+                "-- a\u{85}\u{200b}\nINSERT INTO t SELECT 1 FROM o;"
+            )
+            .is_ok()
+        );
     }
 }

@@ -55,7 +55,7 @@ fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
     let run = testing::run::<FlinkSql>(&current(), "").unwrap();
     assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
     let catalog = run
-        .get("FlinkKafkaCatalog", "schemaregistry")
+        .get("FlinkKafkaCatalog", "schemaregistry-e9d7b9d1bf")
         .expect("catalog");
     assert_eq!(
         catalog.peek(&["spec", "srInstance", "connectionConfig"]),
@@ -63,10 +63,12 @@ fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
             json!({"schema.registry.url": "http://schemaregistry.confluent.svc.cluster.local:8081"})
         )
     );
-    let db = run.get("FlinkKafkaDatabase", "kafka").expect("database");
+    let db = run
+        .get("FlinkKafkaDatabase", "kafka-3368427b79")
+        .expect("database");
     assert_eq!(
         db.peek(&["spec", "catalogRef", "name"]),
-        Some(json!("schemaregistry"))
+        Some(json!("schemaregistry-e9d7b9d1bf"))
     );
     assert_eq!(
         db.peek(&["spec", "kafkaCluster", "connectionConfig"]),
@@ -113,7 +115,9 @@ fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
     assert!(statements[2].name().starts_with("insert-order-totals-"));
     assert_eq!(
         statements[2].peek(&["spec", "properties"]),
-        Some(json!({"sql.current-catalog": "schemaregistry", "sql.current-database": "kafka"}))
+        Some(
+            json!({"sql.current-catalog": "schemaregistry-e9d7b9d1bf", "sql.current-database": "kafka-3368427b79"})
+        )
     );
     // Every move is reported.
     let notes: Vec<_> = run.diagnostics.iter().map(|d| d.message.as_str()).collect();
@@ -179,7 +183,7 @@ fn credentials_become_secret_mappings_never_values() {
         mapping.peek(&["spec", "flinkEnvironment"]),
         Some(json!("default-flink-env"))
     );
-    let db = run.get("FlinkKafkaDatabase", "kafka").unwrap();
+    let db = run.get("FlinkKafkaDatabase", "kafka-3368427b79").unwrap();
     assert_eq!(
         db.peek(&["spec", "kafkaCluster", "connectionSecretId"]),
         Some(json!("kafka-sql-credentials"))
@@ -296,10 +300,11 @@ fn what_cannot_run_is_refused_naming_file_and_line() {
 
 #[test]
 fn names_are_dns_labels_whatever_the_tables_are_called() {
-    let sql = "CREATE TABLE `日本` (a STRING) WITH ('connector' = 'kafka', \
+    // A topic name Kafka takes but Kubernetes does not (upper case, `_`, `.`, leading marks).
+    let sql = "CREATE TABLE `__Orders..V1_` (a STRING) WITH ('connector' = 'kafka', \
                'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
                'avro-confluent.url' = 'http://sr:8081');\n\
-               INSERT INTO `日本` SELECT a FROM `日本`;";
+               INSERT INTO `__Orders..V1_` SELECT a FROM `__Orders..V1_`;";
     let ctx = testing::context()
         .with_config(json!({"stack": "current"}))
         .with_file("sql/x.sql", sql);
@@ -316,6 +321,27 @@ fn names_are_dns_labels_whatever_the_tables_are_called() {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "{n}"
         );
+    }
+}
+
+#[test]
+fn a_table_whose_topic_kafka_would_refuse_is_refused() {
+    for (name, topic) in [
+        ("`日本`", ""),
+        ("orders", "'topic' = 'ördérs', "),
+        ("t", "'topic' = '..', "),
+    ] {
+        let sql = format!(
+            "CREATE TABLE {name} (a STRING) WITH ('connector' = 'kafka', {topic}\
+             'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+             'avro-confluent.url' = 'http://sr:8081');"
+        );
+        let m = refuse_with(
+            testing::context()
+                .with_config(json!({"stack": "current"}))
+                .with_file("sql/x.sql", &sql),
+        );
+        assert!(m.contains("the topic"), "{sql}: {m}");
     }
 }
 

@@ -47,6 +47,13 @@ fn samples() -> Vec<(Value, bool)> {
         (json!({"statements": {"previous": "delete"}}), false),
         (json!({"syncWave": 3}), true),
         (json!({"syncWave": "3"}), false),
+        // Bounded, so that no later wave wraps around i32.
+        (json!({"syncWave": -1000000}), true),
+        (json!({"syncWave": 2147483645}), false),
+        (json!({"syncWave": -2147483648}), false),
+        // Kubernetes names, as the objects naming them need.
+        (json!({"environment": "Bad_Env"}), false),
+        (json!({"cmfRestClass": "Bad Class"}), false),
         (json!({"unknown": 1}), false),
     ]
 }
