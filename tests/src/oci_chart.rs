@@ -50,7 +50,6 @@ pub struct OversizedChartStandIn {
 impl OversizedChartStandIn {
     /// Starts serving; stops when dropped.
     pub fn start(claimed: u64, cap: u64) -> OversizedChartStandIn {
-        use std::io::Read as _;
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1");
         listener.set_nonblocking(true).expect("non-blocking");
         let host = listener.local_addr().expect("its address").to_string();
@@ -76,17 +75,7 @@ impl OversizedChartStandIn {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 };
-                let _ = conn.set_nonblocking(false);
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-                let _ = conn.set_write_timeout(Some(Duration::from_secs(2)));
-                let mut request = Vec::new();
-                let mut byte = [0u8; 1];
-                while !request.ends_with(b"\r\n\r\n") && request.len() < 16384 {
-                    match conn.read(&mut byte) {
-                        Ok(1) => request.push(byte[0]),
-                        _ => break,
-                    }
-                }
+                let request = crate::registry::read_head(&mut conn);
                 let line = String::from_utf8_lossy(&request);
                 let line = line.lines().next().unwrap_or("");
                 let head = line.starts_with("HEAD ");

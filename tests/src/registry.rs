@@ -20,6 +20,23 @@ pub struct Registry {
     pub credentials: Option<(String, String)>,
 }
 
+/// Reads an HTTP request's head (up to the blank line, at most 16 KiB) from a stand-in's
+/// accepted connection, with 2 s timeouts set on it.
+pub fn read_head(conn: &mut TcpStream) -> Vec<u8> {
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = conn.set_write_timeout(Some(Duration::from_secs(2)));
+    let mut request = Vec::new();
+    let mut byte = [0u8; 1];
+    while !request.ends_with(b"\r\n\r\n") && request.len() < 16384 {
+        match conn.read(&mut byte) {
+            Ok(1) => request.push(byte[0]),
+            _ => break,
+        }
+    }
+    request
+}
+
 /// A port nobody listens on right now (bound and released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -271,17 +288,7 @@ impl EndlessBodyStandIn {
                     std::thread::sleep(Duration::from_millis(10));
                     continue;
                 };
-                let _ = conn.set_nonblocking(false);
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-                let _ = conn.set_write_timeout(Some(Duration::from_secs(2)));
-                let mut request = Vec::new();
-                let mut byte = [0u8; 1];
-                while !request.ends_with(b"\r\n\r\n") && request.len() < 16384 {
-                    match conn.read(&mut byte) {
-                        Ok(1) => request.push(byte[0]),
-                        _ => break,
-                    }
-                }
+                let request = read_head(&mut conn);
                 let line = String::from_utf8_lossy(&request);
                 if line.starts_with("GET /v2/ ") {
                     let _ = conn.write_all(v2.as_bytes());
