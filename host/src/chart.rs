@@ -36,6 +36,7 @@ use crate::runtime::{Cache, record_key, sha256_hex};
 use anyhow::Result;
 use serde_json::{Value, json};
 use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -109,6 +110,7 @@ pub fn input(
     let helm = Helm::find()?;
     let home = tempfile::Builder::new()
         .prefix("flinkwasm-helm-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .map_err(|e| error::input(format!("{what}: creating a temporary directory: {e}")))?;
     let chart_arg = match &chart.origin {
@@ -303,6 +305,7 @@ pub fn prefetch(cache: &Cache, pipeline: &PipelineFile) -> Result<Option<(String
         let helm = Helm::find()?;
         let home = tempfile::Builder::new()
             .prefix("flinkwasm-helm-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
             .map_err(|e| {
                 error::input(format!(
@@ -364,7 +367,8 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
     }
     if crate::network::offline() {
         return Err(error::input(format!(
-            "{what} is not in the cache, and this run may not fetch it (Argo CD generate,              FLINKWASM_OFFLINE): `flinkwasm plugins pull` fetches it (the CMP's init step)"
+            "{what} is not in the cache, and this run may not fetch it (Argo CD generate, \
+             FLINKWASM_OFFLINE): `flinkwasm plugins pull` fetches it (the CMP's init step)"
         )));
     }
     let dest = home.join("pull");
@@ -386,7 +390,7 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
             let config = crate::oci::credentials::helm_registry_config(registry)
                 .map_err(|e| error::input(format!("{what}: registry credentials: {e}")))?;
             let config_file = home.join("registry-config.json");
-            std::fs::write(&config_file, config)
+            write_private(&config_file, config.as_bytes())
                 .map_err(|e| error::input(format!("{what}: writing its registry config: {e}")))?;
             let mut registry_config = OsString::from("--registry-config=");
             registry_config.push(&config_file);
@@ -404,7 +408,14 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
             args
         }
     };
-    helm.run(&args, home, PULL_TIMEOUT, what)?;
+    if registry_of(url).is_some_and(crate::oci::registry::loopback) {
+        // A loopback registry is spoken to in plain HTTP: its token realm or a redirect could
+        // name a plain-HTTP host elsewhere, and Helm would send the credentials there. Helm
+        // is kept on this machine instead (the rule `oci:` plugins follow).
+        helm.run_on_this_machine(&args, home, PULL_TIMEOUT, what)?;
+    } else {
+        helm.run(&args, home, PULL_TIMEOUT, what)?;
+    }
     let pulled: Vec<PathBuf> = std::fs::read_dir(&dest)
         .map_err(|e| error::input(format!("{what}: reading what Helm pulled: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -646,4 +657,17 @@ mod tests {
         assert!(!is_release("-x") && !is_release("Upper") && !is_release(&"a".repeat(54)));
         assert!(is_api_version("monitoring.coreos.com/v1") && !is_api_version("-v1"));
     }
+}
+
+/// Writes `bytes` to a new file only its owner may read (Helm's registry config holds a
+/// registry's credentials; a shared `/tmp` is not trusted).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
 }

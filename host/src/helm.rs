@@ -90,6 +90,40 @@ impl Helm {
         timeout: Duration,
         what: &str,
     ) -> Result<Vec<u8>> {
+        self.run_with(args, home, timeout, what, &[])
+    }
+
+    /// [`Helm::run`] that confines Helm to this machine: every request to another host goes
+    /// to a proxy that listens nowhere (Go's HTTP client never proxies a loopback host), so
+    /// nothing Helm sends for a loopback registry (credentials above all) leaves the machine,
+    /// wherever the registry's challenge or redirects point.
+    pub fn run_on_this_machine(
+        &self,
+        args: &[OsString],
+        home: &Path,
+        timeout: Duration,
+        what: &str,
+    ) -> Result<Vec<u8>> {
+        const NOWHERE: &str = "http://127.0.0.1:9";
+        let confined = [
+            ("HTTPS_PROXY", NOWHERE),
+            ("HTTP_PROXY", NOWHERE),
+            ("https_proxy", NOWHERE),
+            ("http_proxy", NOWHERE),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ];
+        self.run_with(args, home, timeout, what, &confined)
+    }
+
+    fn run_with(
+        &self,
+        args: &[OsString],
+        home: &Path,
+        timeout: Duration,
+        what: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Vec<u8>> {
         let mut cmd = Command::new(&self.bin);
         cmd.args(args)
             .current_dir(home)
@@ -107,6 +141,9 @@ impl Helm {
             if let Some(v) = std::env::var_os(k) {
                 cmd.env(k, v);
             }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         // SAFETY: between fork and exec the closure makes only two raw system calls
         // (setrlimit, prctl), which allocate nothing and take no lock.

@@ -105,11 +105,28 @@ fn read() -> Result<Option<(PathBuf, Config)>, String> {
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
         }
     };
-    let config: Config = serde_json::from_slice(&text).map_err(|e| {
-        // serde_json's message names a position, never the content.
-        format!("{} is not a Docker config: {e}", path.display())
-    })?;
+    let config = parse(&path, &text)?;
     Ok(Some((path, config)))
+}
+
+/// The Docker config in `text` (read from `path`). A fault is named by its position and class
+/// only: serde_json's own message may quote a value (`invalid type: string "<a token>"`), and
+/// the file holds credentials, other registries' among them.
+fn parse(path: &std::path::Path, text: &[u8]) -> Result<Config, String> {
+    serde_json::from_slice(text).map_err(|e| {
+        let fault = match e.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "a field of the wrong type or shape",
+            serde_json::error::Category::Eof => "cut short",
+        };
+        format!(
+            "{} is not a Docker config: {fault} at line {}, column {}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// The key and entry of `config.auths` for `registry`: its `host[:port]` with or without a
@@ -185,6 +202,23 @@ mod tests {
         let c =
             parse(r#"{"auths":{"https://index.docker.io/v1/":{"username":"a","password":"b"}}}"#);
         assert!(matches!(lookup(&c, "docker.io"), Ok(RegistryAuth::Basic(u, _)) if u == "a"));
+    }
+
+    #[test]
+    fn a_config_that_does_not_parse_is_refused_without_quoting_it() {
+        let path = std::path::Path::new("/home/u/.docker/config.json");
+        for text in [
+            r#"{"auths": {"other.example": "ghp_OTHER_REGISTRY_TOKEN"}}"#,
+            r#"{"auths": {"other.example": {"auth": 42}}, "x": "ghp_OTHER_REGISTRY_TOKEN"#,
+            r#"{"auths": {"a": {"auth": "ghp_OTHER_REGISTRY_TOKEN"}"#,
+        ] {
+            let e = super::parse(path, text.as_bytes()).map(|_| ()).unwrap_err();
+            assert!(!e.contains("ghp_"), "{e}");
+            assert!(
+                e.contains("is not a Docker config") && e.contains("line 1"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
