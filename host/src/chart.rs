@@ -566,6 +566,18 @@ fn is_release(v: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn helms_registry_config_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry-config.json");
+        super::write_private(&path, b"{}").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Never through a file that is already there (a link planted in the directory).
+        assert!(super::write_private(&path, b"{}").is_err());
+    }
     use super::*;
 
     fn spec(yaml: &str) -> ChartSpec {

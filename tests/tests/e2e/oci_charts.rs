@@ -274,3 +274,35 @@ fn a_hostile_registry_cannot_make_helm_read_or_keep_an_endless_chart() {
     let sent = endless.sent.load(std::sync::atomic::Ordering::Relaxed);
     assert!(sent < 16 << 20, "Helm read {sent} bytes of a manifest: {e}");
 }
+
+#[test]
+fn helm_never_takes_a_loopback_registrys_credentials_off_this_machine() {
+    // A registry on this machine (plain HTTP) whose challenge names a plain-HTTP token realm
+    // elsewhere (192.0.2.1, TEST-NET-1): Helm would send the Basic credentials there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = flinkwasm_tests::registry::read_head(&mut conn);
+            let _ = conn.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://192.0.2.1:9/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    let dir = s.outside("docker");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_docker_config(&dir, &host, "charts", "s3cret-pw");
+    pipeline(&s, &oci_chart(&host, ""), "");
+    let r = run(&s, &helm, &dir, &["render"], &[]);
+    let elapsed = r.elapsed;
+    let e = refused(r, "Helm failed");
+    // The request to the other host went to a proxy that listens nowhere on this machine,
+    // and failed there at once (not after a connect timeout to an unroutable address).
+    assert!(e.contains("127.0.0.1:9"), "{e}");
+    assert!(!e.contains("s3cret"), "{e}");
+    assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
+}
