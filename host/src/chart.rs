@@ -564,6 +564,19 @@ fn is_release(v: &str) -> bool {
     is_dns_label(v) && v.len() <= 53
 }
 
+/// Writes `bytes` to a new file only its owner may read (Helm's registry config holds a
+/// registry's credentials; a shared `/tmp` is not trusted).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -669,17 +682,4 @@ mod tests {
         assert!(!is_release("-x") && !is_release("Upper") && !is_release(&"a".repeat(54)));
         assert!(is_api_version("monitoring.coreos.com/v1") && !is_api_version("-v1"));
     }
-}
-
-/// Writes `bytes` to a new file only its owner may read (Helm's registry config holds a
-/// registry's credentials; a shared `/tmp` is not trusted).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?
-        .write_all(bytes)
 }
