@@ -92,7 +92,10 @@ pub fn input(
         None => (json!({}), None),
     };
     if let Some(extra) = &spec.values {
-        merge_patch(&mut values, &Value::Object(extra.clone()));
+        let extra = Value::Object(extra.clone());
+        // The pipeline file is kept in Git, its chart values as much as its plugins' configs.
+        crate::secrets::check_values("spec.chart.values", &extra)?;
+        merge_patch(&mut values, &extra);
     }
     let release = spec
         .release

@@ -140,6 +140,20 @@ pub fn check_config(plugin: &str, at: &str, config: &Value) -> Result<()> {
     }
 }
 
+/// Refuses secret values in a pipeline's own values (a chart's `spec.chart.values`, at `at`),
+/// by the rules of [`check_config`].
+pub fn check_values(at: &str, values: &Value) -> Result<()> {
+    let mut found = Vec::new();
+    walk_config(values, at, &mut found);
+    match found.first() {
+        None => Ok(()),
+        Some(path) => Err(error::input(format!(
+            "{path} holds a secret value inline; a pipeline file is kept in Git, so put the \
+             value in a Kubernetes Secret and point the chart at it"
+        ))),
+    }
+}
+
 fn walk_config(v: &Value, path: &str, found: &mut Vec<String>) {
     match v {
         Value::Object(map) => {
@@ -269,6 +283,25 @@ fn literal_free_jaas(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn chart_values_are_held_to_the_rules_of_plugin_configs() {
+        let refused = super::check_values(
+            "spec.chart.values",
+            &serde_json::json!({"auth": {"password": "hunter2"}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            refused.contains("spec.chart.values.auth.password"),
+            "{refused}"
+        );
+        assert!(!refused.contains("hunter2"), "{refused}");
+        let jaas = serde_json::json!({"jaas": "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";"});
+        assert!(super::check_values("spec.chart.values", &jaas).is_err());
+        let refs = serde_json::json!({"passwordSecretRef": "kafka-creds", "operatorPod": {"priorityClassName": "high"}});
+        assert!(super::check_values("spec.chart.values", &refs).is_ok());
+    }
     use super::*;
     use serde_json::json;
 
