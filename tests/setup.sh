@@ -58,8 +58,9 @@ want=$(sed -n 's/^componentize-py==//p' plugins/sdk-python/requirements.txt)
 if [ "$(componentize-py --version 2>/dev/null)" != "componentize-py $want" ]; then
     python3 -m pip install --quiet --disable-pip-version-check -r plugins/sdk-python/requirements.txt
 fi
-want=$(node -p 'require("./plugins/sdk-js/package.json").devDependencies["@bytecodealliance/componentize-js"]')
-have=$(node -p 'try { require("./plugins/sdk-js/node_modules/@bytecodealliance/componentize-js/package.json").version } catch { "" }')
+# Every pinned package at its version (npm ci installs exactly the lock).
+want=$(node -p 'const d = require("./plugins/sdk-js/package.json").devDependencies; Object.keys(d).sort().map(k => k + "@" + d[k]).join(" ")')
+have=$(node -p 'const d = require("./plugins/sdk-js/package.json").devDependencies; Object.keys(d).sort().map(k => { try { return k + "@" + require("./plugins/sdk-js/node_modules/" + k + "/package.json").version } catch { return "" } }).join(" ")')
 if [ "$have" != "$want" ]; then
     (cd plugins/sdk-js && npm ci --no-audit --no-fund --loglevel=error)
 fi

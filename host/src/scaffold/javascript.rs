@@ -13,7 +13,8 @@ pub(super) fn files(name: &str) -> Vec<(&'static str, String)> {
             "package.json",
             PACKAGE_JSON
                 .replace("{name}", name)
-                .replace("{componentize_js}", COMPONENTIZE_JS),
+                .replace("{componentize_js}", COMPONENTIZE_JS)
+                .replace("{preview2_shim}", PREVIEW2_SHIM),
         ),
         (".gitignore", "*.wasm\nnode_modules/\n".to_string()),
         ("README.md", README.replace("{name}", name)),
@@ -29,6 +30,10 @@ const BUILD_MJS: &str = include_str!("../../../plugins/sdk-js/build.mjs");
 /// The componentize-js version the host is tested with (`plugins/sdk-js/package.json`).
 const COMPONENTIZE_JS: &str = "0.23.0";
 
+/// The preview2-shim its build loads: an optional peer dependency of componentize-js, so a
+/// lock-file install (`npm ci`) leaves it out unless it is named.
+const PREVIEW2_SHIM: &str = "0.25.0";
+
 const PACKAGE_JSON: &str = r#"{
   "name": "{name}",
   "version": "0.1.0",
@@ -39,7 +44,8 @@ const PACKAGE_JSON: &str = r#"{
     "build": "node build.mjs app.js {name}.wasm wit/plugin.wit"
   },
   "devDependencies": {
-    "@bytecodealliance/componentize-js": "{componentize_js}"
+    "@bytecodealliance/componentize-js": "{componentize_js}",
+    "@bytecodealliance/preview2-shim": "{preview2_shim}"
   }
 }
 "#;
@@ -107,6 +113,10 @@ mod tests {
         assert_eq!(
             package["devDependencies"]["@bytecodealliance/componentize-js"],
             super::COMPONENTIZE_JS
+        );
+        assert_eq!(
+            package["devDependencies"]["@bytecodealliance/preview2-shim"],
+            super::PREVIEW2_SHIM
         );
     }
 }
