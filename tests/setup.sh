@@ -57,6 +57,14 @@ fi
 want=$(sed -n 's/^componentize-py==//p' plugins/sdk-python/requirements.txt)
 if [ "$(componentize-py --version 2>/dev/null)" != "componentize-py $want" ]; then
     python3 -m pip install --quiet --disable-pip-version-check -r plugins/sdk-python/requirements.txt
+    # Under pyenv a new console script needs its shim (pyenv rehashes only after `pip ...`).
+    if command -v pyenv >/dev/null 2>&1; then
+        pyenv rehash
+    fi
+fi
+if [ "$(componentize-py --version 2>/dev/null)" != "componentize-py $want" ]; then
+    echo "tests/setup.sh: componentize-py $want is installed but not on PATH" >&2
+    exit 1
 fi
 # Every pinned package at its version (npm ci installs exactly the lock).
 want=$(node -p 'const d = require("./plugins/sdk-js/package.json").devDependencies; Object.keys(d).sort().map(k => k + "@" + d[k]).join(" ")')
