@@ -34,6 +34,10 @@ pub struct Emit<'a> {
     pub namespace: &'a str,
     /// The FlinkEnvironment's JobManager and TaskManager resources, when it is in the stream.
     pub env_resources: (Option<Value>, Option<Value>),
+    /// The FlinkEnvironment's own sync wave, when it is in the stream with one (beside the
+    /// Helm-native operator and CMF Applications it waits in wave 120): the SQL objects come
+    /// after it unless the config sets `syncWave`.
+    pub env_wave: Option<i32>,
 }
 
 impl Emit<'_> {
@@ -71,7 +75,12 @@ impl Emit<'_> {
     pub fn objects(&self, plan: &Plan) -> Vec<Manifest> {
         // The schema bounds `syncWave` (±1,000,000), so no wave here wraps; clamped as well,
         // in case the host's check were ever bypassed.
-        let base = self.cfg.sync_wave.unwrap_or(0).clamp(-1_000_000, 1_000_000);
+        let base = self
+            .cfg
+            .sync_wave
+            .or(self.env_wave.map(|w| w.saturating_add(1)))
+            .unwrap_or(0)
+            .clamp(-1_000_000, 1_000_000);
         let mut out = Vec::new();
         let kafka_secret = self.cfg.kafka.secret_ref.as_deref();
         let registry_secret = self.cfg.schema_registry.secret_ref.as_deref();

@@ -75,7 +75,11 @@ impl Plugin for FlinkSql {
             ),
             None => (None, None),
         };
+        let env_wave = env
+            .and_then(|m| m.annotation(flinkwasm_stack::SYNC_WAVE))
+            .and_then(|w| w.trim().parse::<i32>().ok());
         let emit = emit::Emit {
+            env_wave,
             cfg: &cfg,
             namespace: &ctx.namespace,
             env_resources,

@@ -225,6 +225,44 @@ spec:
 }
 
 #[test]
+fn the_sql_objects_come_after_an_environment_that_waits_for_the_operators() {
+    // Beside the Helm-native operator and CMF Applications, flink-environment puts the
+    // FlinkEnvironment in wave 120: the SQL objects follow it rather than run in waves 0-5.
+    let env = "apiVersion: platform.confluent.io/v1beta1
+kind: FlinkEnvironment
+metadata:
+  name: default-flink-env
+  namespace: confluent
+  annotations: {argocd.argoproj.io/sync-wave: '120'}
+spec: {kubernetesNamespace: confluent}
+";
+    let waves = |run: &testing::Run| -> Vec<i32> {
+        run.manifests
+            .iter()
+            .filter(|m| m.kind() != "FlinkEnvironment")
+            .map(|m| {
+                m.annotation("argocd.argoproj.io/sync-wave")
+                    .and_then(|w| w.parse().ok())
+                    .expect("a wave")
+            })
+            .collect()
+    };
+    let run = testing::run::<FlinkSql>(&current(), env).unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let after = waves(&run);
+    assert!(!after.is_empty());
+    assert!(after.iter().all(|w| (121..=126).contains(w)), "{after:?}");
+    // The config's syncWave still wins; without a wave on the environment nothing moves.
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current", "syncWave": 10}))
+        .with_file("sql/orders.sql", SEED_SQL);
+    let run = testing::run::<FlinkSql>(&ctx, env).unwrap();
+    assert!(waves(&run).iter().all(|w| (10..=15).contains(w)));
+    let run = testing::run::<FlinkSql>(&current(), "").unwrap();
+    assert!(waves(&run).iter().all(|w| (0..=5).contains(w)));
+}
+
+#[test]
 fn what_cannot_run_is_refused_naming_file_and_line() {
     let refuse = |sql: &str, config: flinkwasm_sdk::Value| {
         let ctx = testing::context()
