@@ -104,17 +104,7 @@ impl OversizedChartStandIn {
                     let _ = conn.write_all(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
                     );
-                    let chunk = [b'x'; 65536];
-                    let mut written = 0u64;
-                    while written < cap && !stop2.load(Ordering::Relaxed) {
-                        match conn.write(&chunk) {
-                            Ok(n) if n > 0 => {
-                                written += n as u64;
-                                sent2.fetch_add(n as u64, Ordering::Relaxed);
-                            }
-                            _ => break,
-                        }
-                    }
+                    crate::registry::write_endless(&mut conn, cap, &stop2, &sent2);
                     continue;
                 };
                 let _ = conn.write_all(&answer);

@@ -37,6 +37,28 @@ pub fn read_head(conn: &mut TcpStream) -> Vec<u8> {
     request
 }
 
+/// Writes `x` bytes to a stand-in's connection until `cap`, `stop`, or the reader gives up,
+/// counting them in `sent`: a body that never ends.
+pub fn write_endless(
+    conn: &mut TcpStream,
+    cap: u64,
+    stop: &std::sync::atomic::AtomicBool,
+    sent: &std::sync::atomic::AtomicU64,
+) {
+    use std::sync::atomic::Ordering;
+    let chunk = [b'x'; 65536];
+    let mut written = 0u64;
+    while written < cap && !stop.load(Ordering::Relaxed) {
+        match conn.write(&chunk) {
+            Ok(n) if n > 0 => {
+                written += n as u64;
+                sent.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            _ => break,
+        }
+    }
+}
+
 /// A port nobody listens on right now (bound and released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -303,17 +325,7 @@ impl EndlessBodyStandIn {
                 if conn.write_all(head.as_bytes()).is_err() {
                     continue;
                 }
-                let chunk = [b'x'; 65536];
-                let mut written = 0u64;
-                while written < cap && !stop2.load(Ordering::Relaxed) {
-                    match conn.write(&chunk) {
-                        Ok(n) if n > 0 => {
-                            written += n as u64;
-                            sent2.fetch_add(n as u64, Ordering::Relaxed);
-                        }
-                        _ => break,
-                    }
-                }
+                write_endless(&mut conn, cap, &stop2, &sent2);
             }
         });
         EndlessBodyStandIn { host, sent, stop }
