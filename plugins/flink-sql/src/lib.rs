@@ -14,6 +14,7 @@
 //! - Refuses all of it on a stack pairing without Flink SQL, naming the one that has it.
 
 mod config;
+mod dialect;
 mod emit;
 mod lower;
 mod options;

@@ -196,6 +196,12 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             }
             ControlFlow::<()>::Continue(())
         });
+        // Window functions' table arguments (`TUMBLE(TABLE orders, ...)`) follow too.
+        crate::dialect::rename_table_arguments(&mut p.statement, |last| {
+            if let Some(to) = renames.get(&last.value) {
+                *last = Ident::with_quote('`', to.clone());
+            }
+        });
     }
     // Catalogs and databases, in first-use order; each table's home.
     let mut table_home: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -222,6 +228,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             }
             ControlFlow::<()>::Continue(())
         });
+        named.extend(crate::dialect::table_arguments(&p.statement));
         let target = target(&p.statement).unwrap_or_default();
         let home = table_home.get(&target).copied().or_else(|| {
             let homes: BTreeSet<_> = named.iter().filter_map(|n| table_home.get(n)).collect();

@@ -3,11 +3,12 @@
 //!
 //! The generic dialect takes what the seed writes: `WITH ('k' = 'v', ...)` options,
 //! `PRIMARY KEY (...) NOT ENFORCED`, `TIMESTAMP(3)`, `DECIMAL(10, 2)`, backquoted identifiers.
-//! What it does not take (a `WATERMARK FOR` clause, `ROW<...>`/`MAP<...>` types) is a parse
-//! error at its line and column, never a silent split.
+//! [`crate::dialect`] adds the Flink DDL it does not read (watermarks, computed and metadata
+//! columns, `ROW`/`MAP`/`MULTISET`/`ARRAY` types, temporal joins). What neither reads is a
+//! parse error at its line and column, never a silent split.
 
+use crate::dialect::FlinkDialect;
 use sqlparser::ast::Statement;
-use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
@@ -68,7 +69,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         line: 1,
         column: 1,
     };
-    let dialect = GenericDialect {};
+    let dialect = FlinkDialect::default();
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map_err(|e| {
@@ -88,6 +89,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         }
         let place = start.at(next.span.start.line, next.span.start.column);
         let statement = parser.parse_statement().map_err(|e| located(&place, &e))?;
+        watermarks(&start, &statement, &dialect)?;
         let after = parser.peek_token();
         if after.token != Token::SemiColon && after.token != Token::EOF {
             let at = start.at(after.span.start.line, after.span.start.column);
@@ -99,6 +101,41 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         out.push(Parsed { place, statement });
     }
     Ok(out)
+}
+
+/// Checks the watermarks `statement` declared: at most one, in a CREATE TABLE, for one of
+/// its columns (Flink refuses the rest when the statement runs; Git should hear it first).
+fn watermarks(start: &Place, statement: &Statement, dialect: &FlinkDialect) -> Result<(), String> {
+    let found = dialect.take_watermarks();
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    let at = |w: &crate::dialect::Watermark| start.at(w.span.start.line, w.span.start.column);
+    let Statement::CreateTable(table) = statement else {
+        return Err(format!(
+            "{}: a WATERMARK is declared in CREATE TABLE only",
+            at(first)
+        ));
+    };
+    if let Some(second) = found.get(1) {
+        return Err(format!(
+            "{}: a second WATERMARK: a table takes one (Flink refuses more)",
+            at(second)
+        ));
+    }
+    let declared = table
+        .columns
+        .iter()
+        .any(|c| c.name.value == first.column.value && !crate::dialect::is_watermark(c));
+    if !declared {
+        return Err(format!(
+            "{}: WATERMARK FOR {}: the table declares no column `{}`",
+            at(first),
+            first.column,
+            first.column.value
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses, before the parser reads them, what it would take but not keep faithfully or
@@ -325,13 +362,37 @@ mod tests {
         .unwrap_err();
         assert!(err.starts_with("sql/bad.sql:3:9: "), "{err}");
         assert!(!err.contains("at Line"), "{err}");
-        // A watermark is not taken by the generic dialect: refused where it stands.
+        // A watermark for a column the table does not declare, or a second one.
         let err = parse(
             "w.sql",
-            "CREATE TABLE t (\n  ts TIMESTAMP(3),\n  WATERMARK FOR ts AS ts\n);",
+            "CREATE TABLE t (\n  ts TIMESTAMP(3),\n  WATERMARK FOR tz AS ts\n);",
         )
         .unwrap_err();
-        assert!(err.starts_with("w.sql:3:"), "{err}");
+        assert!(err.starts_with("w.sql:3:3: "), "{err}");
+        assert!(err.contains("no column `tz`"), "{err}");
+        let err = parse(
+            "w.sql",
+            "CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts,\n WATERMARK FOR ts AS ts);",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("w.sql:2:2: a second WATERMARK"), "{err}");
+        // A table's watermark is checked against its own columns, statement by statement.
+        let err = parse(
+            "w.sql",
+            "CREATE TABLE a (ts TIMESTAMP(3));\nCREATE TABLE b (x INT, WATERMARK FOR ts AS ts);",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("w.sql:2:24: "), "{err}");
+        // A column named `watermark`, backquoted, is a column.
+        let ok = parse(
+            "w.sql",
+            "CREATE TABLE a (`WATERMARK` TIMESTAMP(3), WATERMARK FOR `WATERMARK` AS `WATERMARK`);",
+        )
+        .unwrap();
+        assert_eq!(
+            ok[0].statement.to_string(),
+            "CREATE TABLE a (`WATERMARK` TIMESTAMP(3), WATERMARK FOR `WATERMARK` AS `WATERMARK`)"
+        );
         // Two statements without a `;` between them.
         let err = parse(
             "x.sql",

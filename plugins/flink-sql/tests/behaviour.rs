@@ -499,3 +499,57 @@ fn an_option_given_twice_is_refused_not_resolved_by_the_last() {
     assert!(m.contains("option 'topic' is given twice"), "{m}");
     assert!(m.starts_with("sql/x.sql:1:"), "{m}");
 }
+
+#[test]
+fn flink_streaming_ddl_and_window_functions_run_as_written() {
+    let kafka = "'connector' = 'kafka', 'properties.bootstrap.servers' = 'kafka:9092', \
+                 'format' = 'avro-confluent', 'avro-confluent.url' = 'http://sr:8081'";
+    let sql = format!(
+        "CREATE TABLE clicks (
+  user_id STRING,
+  page ROW<url STRING, ref ROW(host STRING, path STRING)>,
+  tags MAP<STRING, ARRAY<STRING>>,
+  price INT,
+  total AS price * 2,
+  ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH ({kafka}, 'topic' = 'web.clicks');
+CREATE TABLE per_minute (window_start TIMESTAMP(3), clicks BIGINT) WITH ({kafka});
+INSERT INTO per_minute
+SELECT window_start, COUNT(*) FROM TABLE(
+  TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTES))
+GROUP BY window_start, window_end;
+"
+    );
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/clicks.sql", &sql);
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let statements = run.all("FlinkStatement");
+    let text = |i: usize| {
+        statements[i]
+            .peek(&["spec", "statement"])
+            .and_then(|t| t.as_str().map(str::to_string))
+            .unwrap()
+    };
+    assert_eq!(
+        text(0),
+        "CREATE TABLE `web.clicks` (user_id STRING, page ROW<url STRING, ref ROW(host STRING, \
+         path STRING)>, tags MAP<STRING, ARRAY<STRING>>, price INT, total AS price * 2, ts \
+         TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', WATERMARK FOR ts AS ts - INTERVAL '5' \
+         SECOND) WITH ('connector' = 'confluent', 'value.format' = 'avro-registry')"
+    );
+    // The window function's table argument follows the table to its topic's name, and the
+    // INSERT runs where that table lives.
+    assert_eq!(
+        text(2),
+        "INSERT INTO per_minute SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE \
+         `web.clicks`, DESCRIPTOR(ts), INTERVAL '1' MINUTES)) GROUP BY window_start, window_end"
+    );
+    assert!(
+        statements[2]
+            .peek(&["spec", "properties", "sql.current-database"])
+            .is_some()
+    );
+}
