@@ -532,10 +532,15 @@ fn narrow(value: &str, max: usize, extra: &[u8]) -> bool {
 /// tag, digest, query, `..` or empty component), at most 1024 bytes.
 fn registry_of(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("oci://")?;
-    let (registry, path) = rest.split_once('/').unwrap_or((rest, ""));
+    // A `/` starts a path, which must then have a component (`oci://host/` would reach Helm
+    // as `oci://host//NAME`).
+    let (registry, path) = match rest.split_once('/') {
+        Some((registry, path)) => (registry, Some(path)),
+        None => (rest, None),
+    };
     (url.len() <= 1024
         && crate::oci::valid_registry(registry)
-        && (path.is_empty() || crate::oci::valid_repository(path)))
+        && path.is_none_or(crate::oci::valid_repository))
     .then_some(registry)
 }
 
@@ -621,6 +626,18 @@ mod tests {
             ),
             (
                 "{repo: 'oci://r.example.com/c/', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://127.0.0.1:5066/', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://127.0.0.1:05066/c', name: c, version: '1'}",
+                "not an oci:// reference",
+            ),
+            (
+                "{repo: 'oci://127.0.0.1:+5066/c', name: c, version: '1'}",
                 "not an oci:// reference",
             ),
             (

@@ -177,7 +177,9 @@ impl Target {
     }
 }
 
-/// `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address, and a port.
+/// `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address, and a port written
+/// one way only (no leading zero: `:05000` would be another cache and credentials key for the
+/// registry `:5000` names).
 pub(crate) fn valid_registry(registry: &str) -> bool {
     let (host, port) = match registry.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (h, Some(p)),
@@ -198,7 +200,10 @@ pub(crate) fn valid_registry(registry: &str) -> bool {
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             })
     };
-    host_ok && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
+    host_ok
+        && port.is_none_or(|p| {
+            !p.starts_with('0') && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+        })
 }
 
 /// The OCI distribution grammar for repositories: path components of `[a-z0-9]+` joined by
