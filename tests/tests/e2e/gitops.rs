@@ -1180,3 +1180,45 @@ fn an_offline_run_takes_the_chart_from_the_cache_that_plugins_pull_filled() {
     let objects = parse_stream(&offline(&["render"]).ok().stdout);
     assert!(objects.iter().any(|o| o["kind"] == "Deployment"));
 }
+
+#[test]
+fn a_repository_that_answers_with_another_chart_is_refused_and_nothing_is_cached() {
+    let charts = ChartRepo::serve(&["flink-kubernetes-operator"]);
+    // The index lists `notevil` 7.7.7, and its URL is the operator chart's archive.
+    let index = charts.dir().join("index.yaml");
+    let text = std::fs::read_to_string(&index).unwrap();
+    let lying = text
+        .replace("\n  flink-kubernetes-operator:\n", "\n  notevil:\n")
+        .replace(
+            "\n    name: flink-kubernetes-operator\n",
+            "\n    name: notevil\n",
+        )
+        .replace("\n    version: 1.130.0\n", "\n    version: 7.7.7\n");
+    assert_ne!(lying, text, "the index was rewritten");
+    std::fs::write(&index, lying).unwrap();
+    let helm = HelmFixture::new();
+    let s = Scratch::new(BIN);
+    chart_pipeline(
+        &s,
+        &format!("{{repo: '{}', name: notevil, version: 7.7.7}}", charts.url),
+    );
+    let r = with_helm(&s, &helm, &["render"]).fails(3, "chart notevil 7.7.7 from");
+    assert!(
+        r.stderr.contains(
+            "the archive served is the chart flink-kubernetes-operator 1.130.0, not the one \
+             asked for; refused"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Nothing was kept: an offline run has nothing to render.
+    s.run_env(
+        &["render"],
+        None,
+        &[
+            ("FLINKWASM_HELM", helm.bin().to_str().unwrap()),
+            ("FLINKWASM_OFFLINE", "1"),
+        ],
+    )
+    .fails(3, "is not in the cache");
+}

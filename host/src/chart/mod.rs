@@ -14,7 +14,8 @@
 //!   `oci://` reference), name, version and pin (`runtime/cache.rs` records): a warm run pulls
 //!   nothing. Helm bounds what a registry sends (a manifest at 4 MiB, a layer at the size its
 //!   descriptor states); flinkwasm bounds Helm (memory, time, output, `helm.rs`) and keeps an
-//!   archive of at most [`MAX_ARCHIVE`].
+//!   archive of at most [`MAX_ARCHIVE`], whose `Chart.yaml` must name the chart and version
+//!   asked for (`archive.rs`): a repository cannot answer one chart with another.
 //! - **Values.** The `valuesFrom` plugin is run alone first, as the whole component
 //!   (`argocd.layout: whole`): the `helm.valuesObject` of the Application it emits for the chart
 //!   (what Argo CD would have given Helm) and its `releaseName`; then the pipeline's `values`
@@ -25,6 +26,8 @@
 //! Every user string reaches Helm as `--flag=value` or as a path flinkwasm resolved, and is
 //! checked first (no leading `-`, a narrow alphabet). Every failure is an input error naming
 //! the chart, with Helm's message made safe; stdout stays empty.
+
+mod archive;
 
 use crate::error;
 use crate::helm::Helm;
@@ -439,6 +442,8 @@ fn fetch(cache: &Cache, helm: &Helm, home: &Path, chart: &Chart) -> Result<PathB
              sha256:{pin}; refused"
         )));
     }
+    archive::check(&bytes, name, version)
+        .map_err(|e| error::input(format!("{what}: {e}; refused")))?;
     if let Some(key) = cache_key(chart) {
         cache.record(&key, &bytes);
     }
