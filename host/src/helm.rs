@@ -1,11 +1,11 @@
-//! Running the Helm CLI for a chart source (`chart.rs`): the real `helm` binary, found by
+//! Running the Helm CLI for a chart source (`chart/`): the real `helm` binary, found by
 //! `$FLINKWASM_HELM` (an absolute path) or on `PATH` (absolute entries only: in Argo CD the
 //! current directory is the repository, which must not supply the binary).
 //!
 //! Helm is trusted code working on untrusted input (the chart, its values, a repository's
 //! answers), so every run is bounded and told only what it needs:
 //! - arguments are built by flinkwasm, every value as `--flag=value` after checks in
-//!   `chart.rs`, so no user string is ever read as a flag;
+//!   `chart/`, so no user string is ever read as a flag;
 //! - the environment is cleared: `HOME` and Helm's config, cache and data homes point into a
 //!   private temporary directory of the run, `PATH` is the system's, and only the proxy and CA
 //!   variables pass (how the sidecar reaches a chart repository, README "GitOps");

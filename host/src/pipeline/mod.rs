@@ -57,7 +57,7 @@ pub struct Spec {
     /// Manifest files (relative to the pipeline directory) read as the initial stream.
     #[serde(default)]
     pub resources: Vec<String>,
-    /// A chart rendered by the Helm CLI whose output starts the stream (`chart.rs`).
+    /// A chart rendered by the Helm CLI whose output starts the stream (`chart/`).
     pub chart: Option<ChartSpec>,
     /// The plugins, in the order they run.
     pub plugins: Vec<PluginSpec>,
