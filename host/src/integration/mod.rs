@@ -73,7 +73,7 @@ pub fn execute(rt: &Runtime, integration: &mut dyn Integration) -> Result<()> {
     let opts = integration.options()?;
     let plan = Plan::resolve(&pipeline, &base, &opts)?;
     rt.cache().keep_out_of_repository(plan.root.path());
-    // A chart the pipeline names starts the stream (the chart source, `chart.rs`).
+    // A chart the pipeline names starts the stream (the chart source, `chart/`).
     let input = crate::chart::input(rt, &plan, &base, &opts, input)?;
     let mut rendered = run::run(rt, &plan, input, &*integration)?;
     refuse_empty(integration.empty(), &rendered)?;
