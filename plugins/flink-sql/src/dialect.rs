@@ -122,7 +122,6 @@ impl Dialect for FlinkDialect {
         supports_limit_comma,
         supports_update_order_by,
         supports_from_first_select,
-        supports_projection_trailing_commas,
         supports_asc_desc_in_column_definition,
         supports_try_convert,
         supports_bitwise_shift_operators,
@@ -177,6 +176,11 @@ impl Dialect for FlinkDialect {
         supports_alter_column_position,
         supports_add_column_if_not_exists,
     );
+
+    /// Flink refuses `SELECT a, b, FROM t`, which the generic dialect reads as `SELECT a, b`.
+    fn supports_projection_trailing_commas(&self) -> bool {
+        false
+    }
 
     /// Flink's temporal joins: `JOIN rates FOR SYSTEM_TIME AS OF o.order_time`.
     fn supports_table_versioning(&self) -> bool {

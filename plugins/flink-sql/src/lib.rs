@@ -13,6 +13,7 @@
 //!   wave before DML ([`emit`]).
 //! - Refuses all of it on a stack pairing without Flink SQL, naming the one that has it.
 
+mod check;
 mod config;
 mod dialect;
 mod emit;

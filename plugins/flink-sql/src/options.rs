@@ -19,6 +19,8 @@ pub enum Fate {
     Table(String, String),
     /// A credential: refused, and its value is never repeated.
     Secret,
+    /// A connection address that is not one (why): refused, its value not repeated.
+    Invalid(String),
     /// No place in a catalog table: refused, with why.
     Nowhere(String),
 }
@@ -85,21 +87,87 @@ fn format(value: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether `value` is a URL with credentials in it (`http://user:password@host`).
-pub fn has_userinfo(value: &str) -> bool {
+/// Whether `value` may carry a credential as an address: a user name and password before a
+/// host (`http://user:password@host`, `user:password@host:9092`), or a URL's query or fragment
+/// (`?token=...`), which no connection setting needs.
+pub fn credential_in_value(value: &str) -> bool {
     value.split(',').any(|part| {
-        part.split_once("://").is_some_and(|(_, rest)| {
-            rest.split(['/', '?', '#'])
-                .next()
-                .is_some_and(|authority| authority.contains('@'))
-        })
+        let (scheme, rest) = match part.trim().split_once("://") {
+            Some((_, rest)) => (true, rest),
+            None => (false, part.trim()),
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority.contains('@') || (scheme && rest.contains(['?', '#']))
     })
+}
+
+/// Why `servers` is not a Kafka bootstrap list (`host:port[,host:port]`), if it is not.
+fn bad_servers(servers: &str) -> Option<String> {
+    let mut parts = servers.split(',').map(str::trim).peekable();
+    parts.peek()?;
+    for part in parts {
+        let Some((host, port)) = part.rsplit_once(':') else {
+            return Some("an entry is not host:port".into());
+        };
+        if !is_host(host) || !is_port(port) {
+            return Some(
+                "an entry is not host:port (no scheme, user or path: security.protocol says \
+                 how to connect)"
+                    .into(),
+            );
+        }
+    }
+    None
+}
+
+/// Why `urls` is not a Schema Registry URL list (`http[s]://host[:port][/path]`), if it is not.
+fn bad_registry_urls(urls: &str) -> Option<String> {
+    for url in urls.split(',').map(str::trim) {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let Some(rest) = rest else {
+            return Some("a Schema Registry URL is http:// or https://".into());
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !authority.ends_with(']') => (h, Some(p)),
+            _ => (authority, None),
+        };
+        if !is_host(host) || !port.is_none_or(is_port) {
+            return Some("a Schema Registry URL is http[s]://host[:port][/path]".into());
+        }
+    }
+    None
+}
+
+/// A DNS name, an IPv4 address or a bracketed IPv6 address.
+fn is_host(host: &str) -> bool {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// A TCP port, 1 to 65535, written in decimal.
+fn is_port(port: &str) -> bool {
+    !port.starts_with('0')
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok()
 }
 
 /// The fate of option `key` = `value`.
 pub fn fate(key: &str, value: &str) -> Fate {
     // A password in a URL is a credential whatever the option's name.
-    if is_secret(key) || has_userinfo(value) {
+    if is_secret(key) || credential_in_value(value) {
         return Fate::Secret;
     }
     match key {
@@ -127,13 +195,21 @@ pub fn fate(key: &str, value: &str) -> Fate {
             || key.ends_with("json-registry.url")
             || key.ends_with("protobuf-confluent.url") =>
         {
-            Fate::Catalog("schema.registry.url")
+            match bad_registry_urls(value) {
+                Some(why) => Fate::Invalid(why),
+                None => Fate::Catalog("schema.registry.url"),
+            }
         }
         _ if key.ends_with("avro-confluent.basic-auth.credentials-source") => {
             Fate::Catalog("basic.auth.credentials.source")
         }
         _ => {
             if let Some(prop) = key.strip_prefix("properties.") {
+                if prop == "bootstrap.servers"
+                    && let Some(why) = bad_servers(value)
+                {
+                    return Fate::Invalid(why);
+                }
                 if KAFKA_CONNECTION.contains(&prop) {
                     return Fate::Database(prop.to_string());
                 }
@@ -192,5 +268,54 @@ mod tests {
         ));
         assert!(matches!(fate("connector", "filesystem"), Fate::Nowhere(_)));
         assert!(matches!(fate("format", "csv"), Fate::Nowhere(_)));
+    }
+
+    #[test]
+    fn an_address_carrying_a_credential_or_no_address_is_refused() {
+        for (key, value) in [
+            ("properties.bootstrap.servers", "user:hunter2@kafka:9092"),
+            ("properties.bootstrap.servers", "a:9092,u@b:9092"),
+            ("avro-confluent.url", "http://u:p@sr:8081"),
+            ("avro-confluent.url", "http://sr:8081?token=hunter2"),
+            ("avro-confluent.url", "http://sr:8081/#hunter2"),
+            (
+                "avro-confluent.url",
+                "http://sr:8081,http://sr2:8081/?access_token=x",
+            ),
+        ] {
+            assert_eq!(fate(key, value), Fate::Secret, "{value}");
+        }
+        for (key, value) in [
+            ("properties.bootstrap.servers", "SASL_SSL://kafka:9092"),
+            ("properties.bootstrap.servers", "kafka"),
+            ("properties.bootstrap.servers", "kafka:0"),
+            ("properties.bootstrap.servers", ""),
+            ("avro-confluent.url", "sr:8081"),
+            ("avro-confluent.url", "ftp://sr:8081"),
+            ("avro-confluent.url", "http://sr:99999"),
+        ] {
+            assert!(
+                matches!(fate(key, value), Fate::Invalid(_)),
+                "{value}: {:?}",
+                fate(key, value)
+            );
+        }
+        for (key, value) in [
+            (
+                "properties.bootstrap.servers",
+                "a.b:9092, c:9093,[::1]:9094",
+            ),
+            (
+                "avro-confluent.url",
+                "https://sr.example.com/api,http://10.0.0.1:8081",
+            ),
+            ("avro-confluent.url", "http://[::1]:8081"),
+        ] {
+            assert!(
+                matches!(fate(key, value), Fate::Database(_) | Fate::Catalog(_)),
+                "{value}: {:?}",
+                fate(key, value)
+            );
+        }
     }
 }

@@ -76,7 +76,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
             let at = start.at(e.location.line, e.location.column);
             format!("{at}: {}", e.message)
         })?;
-    scan(&start, &tokens)?;
+    scan(&start, &tokens, &Marks::of(text))?;
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);
@@ -90,6 +90,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         let place = start.at(next.span.start.line, next.span.start.column);
         let statement = parser.parse_statement().map_err(|e| located(&place, &e))?;
         watermarks(&start, &statement, &dialect)?;
+        crate::check::statement(&place, &statement)?;
         let after = parser.peek_token();
         if after.token != Token::SemiColon && after.token != Token::EOF {
             let at = start.at(after.span.start.line, after.span.start.column);
@@ -144,7 +145,7 @@ fn watermarks(start: &Place, statement: &Statement, dialect: &FlinkDialect) -> R
 /// character in an identifier, an optimizer hint where the parser drops it (a table hint
 /// `/*+ OPTIONS(...) */`: only hints right after SELECT or INSERT are kept), and a chain of
 /// more than [`OPERATOR_LIMIT`] operators. Each error names the file, line and column.
-fn scan(start: &Place, tokens: &[TokenWithSpan]) -> Result<(), String> {
+fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), String> {
     // Operators chained at each parenthesis level; their sum is how deep the tree gets.
     let mut levels: Vec<usize> = vec![0];
     let mut chained = 0usize;
@@ -165,14 +166,32 @@ fn scan(start: &Place, tokens: &[TokenWithSpan]) -> Result<(), String> {
                 }
                 continue;
             }
+            Token::Whitespace(Whitespace::Space)
+                if marks
+                    .odd_spaces
+                    .contains(&(t.span.start.line, t.span.start.column)) =>
+            {
+                return Err(format!(
+                    "{}: a space character other than ' ', tab or a line break (a no-break \
+                     space?) between tokens: Flink reads it as part of a name; write a space",
+                    at()
+                ));
+            }
             Token::Whitespace(_) => continue,
-            _ => {}
+            token => {
+                if let Some(why) = foreign(token, marks, t) {
+                    return Err(format!("{}: {why}", at()));
+                }
+            }
         }
         let text = match &t.token {
             Token::Word(w) => w.value.clone(),
             other => other.to_string(),
         };
-        if let Some(c) = text.chars().find(|&c| unreturnable(c) || invisible(c)) {
+        if let Some(c) = text
+            .chars()
+            .find(|&c| unreturnable(c) || invisible(c) || control(c))
+        {
             return Err(format!(
                 "{}: the character U+{:04X} (invisible, or one the YAML readers cannot take \
                  back) is not taken in SQL outside comments; remove it",
@@ -225,6 +244,78 @@ fn scan(start: &Place, tokens: &[TokenWithSpan]) -> Result<(), String> {
         previous = Some(&t.token);
     }
     Ok(())
+}
+
+/// Where the text has what its tokens no longer show: a space character other than `' '`,
+/// tab and line breaks (the tokenizer takes any Unicode space as one), and a `0x` number
+/// (which it reads as the binary literal `X'..'`). Positions are (line, column) from 1.
+#[derive(Debug, Default)]
+struct Marks {
+    odd_spaces: std::collections::HashSet<(u64, u64)>,
+    hex_numbers: std::collections::HashSet<(u64, u64)>,
+}
+
+impl Marks {
+    fn of(text: &str) -> Marks {
+        let mut marks = Marks::default();
+        let (mut line, mut column) = (1u64, 1u64);
+        let mut previous = '\n';
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r') {
+                marks.odd_spaces.insert((line, column));
+            }
+            if c == '0'
+                && matches!(chars.peek(), Some('x' | 'X'))
+                && !(previous.is_alphanumeric() || previous == '_')
+            {
+                marks.hex_numbers.insert((line, column));
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+            previous = c;
+        }
+        marks
+    }
+}
+
+/// Why a token is not Flink SQL, if it is not: what the generic dialect reads from other
+/// dialects, which Flink refuses or the parser would print back as other SQL.
+fn foreign(token: &Token, marks: &Marks, t: &TokenWithSpan) -> Option<&'static str> {
+    Some(match token {
+        Token::Word(w) if w.quote_style == Some('"') => {
+            "a double-quoted name: Flink quotes names with backquotes (`name`) and strings with \
+             single quotes"
+        }
+        Token::DoubleQuotedString(_) => {
+            "a double-quoted string: Flink quotes strings with single quotes ('text')"
+        }
+        Token::DoubleColon => "`::` is not Flink SQL: write CAST(x AS type)",
+        Token::DoubleEq => "`==` is not Flink SQL: write `=`",
+        Token::EscapedStringLiteral(_) => {
+            "an E'...' string is not Flink SQL: write the characters, or U&'\\0041' escapes"
+        }
+        Token::NationalStringLiteral(_) => "an N'...' string is not Flink SQL: write '...'",
+        Token::HexStringLiteral(_)
+            if marks
+                .hex_numbers
+                .contains(&(t.span.start.line, t.span.start.column)) =>
+        {
+            "a 0x number is not Flink SQL (the parser would make it the binary literal X'..'): \
+             write the number in decimal"
+        }
+        _ => return None,
+    })
+}
+
+/// A C0 control character other than tab and line breaks: Flink takes none in SQL, and in a
+/// statement's text it truncates (NUL) or drives a terminal (ESC) wherever it is shown.
+fn control(c: char) -> bool {
+    c < ' ' && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// Whether a comment is an optimizer hint to the parser (`/*+ ... */`, `--+ ...`): its text

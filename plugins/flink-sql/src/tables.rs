@@ -179,8 +179,17 @@ pub fn lower(table: &mut CreateTable, place: &Place) -> Lowered {
                 }
                 kept.push((k, v));
             }
-            // Refused above, before its value was read; `fate` says so too.
-            Fate::Secret => {}
+            // A credential key was refused above, before its value was read: this is a
+            // credential in the value (an address's user and password, a URL's query).
+            Fate::Secret => out.errors.push(format!(
+                "{at}: {what}: option '{key_text}' holds a credential in its value (a user \
+                 name and password before a host, or a URL's query or fragment): give \
+                 credentials through the Secret named by the plugin's kafka.secretRef or \
+                 schemaRegistry.secretRef (the value is not repeated here)"
+            )),
+            Fate::Invalid(why) => out.errors.push(format!(
+                "{at}: {what}: option '{key_text}': {why} (the value is not repeated here)"
+            )),
             Fate::Nowhere(why) => out.errors.push(format!(
                 "{at}: {what}: option '{key_text}' has no place in a catalog table: {why}"
             )),
