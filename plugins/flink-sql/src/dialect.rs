@@ -473,7 +473,8 @@ pub fn is_watermark(column: &ColumnDef) -> bool {
                 && name.0[0].as_ident().is_some_and(|i| i.quote_style.is_none() && i.value.starts_with("FOR ")))
 }
 
-/// The last part of each table a statement names as a function's argument (`TABLE orders`).
+/// Each table a statement names alone as a function's argument (`TABLE orders`; not
+/// `TABLE db.orders`, a table elsewhere).
 pub fn table_arguments(statement: &Statement) -> Vec<String> {
     let mut out = Vec::new();
     let _ = visit_expressions(statement, |e| {
@@ -485,28 +486,23 @@ pub fn table_arguments(statement: &Statement) -> Vec<String> {
     out
 }
 
-/// Calls `rename` on the last part of each table a statement names as a function's argument.
+/// Calls `rename` on each table a statement names alone as a function's argument.
 pub fn rename_table_arguments(statement: &mut Statement, mut rename: impl FnMut(&mut Ident)) {
     let _ = visit_expressions_mut(statement, |e| {
         if let Expr::Prefixed { prefix, value } = e
             && prefix.value == TABLE_ARGUMENT
             && prefix.quote_style.is_none()
         {
-            match value.as_mut() {
-                Expr::Identifier(last) => rename(last),
-                Expr::CompoundIdentifier(parts) => {
-                    if let Some(last) = parts.last_mut() {
-                        rename(last);
-                    }
-                }
-                _ => {}
+            // A name alone: `db.orders` is a table elsewhere.
+            if let Expr::Identifier(only) = value.as_mut() {
+                rename(only);
             }
         }
         ControlFlow::<()>::Continue(())
     });
 }
 
-/// The table's last name part, if `e` is a table argument.
+/// The table's name, if `e` is a table argument naming one alone.
 fn table_argument(e: &Expr) -> Option<&Ident> {
     let Expr::Prefixed { prefix, value } = e else {
         return None;
@@ -515,8 +511,7 @@ fn table_argument(e: &Expr) -> Option<&Ident> {
         return None;
     }
     match value.as_ref() {
-        Expr::Identifier(last) => Some(last),
-        Expr::CompoundIdentifier(parts) => parts.last(),
+        Expr::Identifier(only) => Some(only),
         _ => None,
     }
 }
@@ -631,13 +626,13 @@ mod tests {
         let dialect = FlinkDialect::default();
         let sql = "INSERT INTO t SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) JOIN TABLE(HOP(TABLE db.o2, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE)) ON TRUE";
         let mut statement = Parser::parse_sql(&dialect, sql).unwrap().remove(0);
-        assert_eq!(table_arguments(&statement), ["orders", "o2"]);
+        assert_eq!(table_arguments(&statement), ["orders"]);
         rename_table_arguments(&mut statement, |i| {
             *i = Ident::with_quote('`', format!("{}-topic", i.value))
         });
         let text = statement.to_string();
         assert!(text.contains("TUMBLE(TABLE `orders-topic`,"), "{text}");
-        assert!(text.contains("HOP(TABLE db.`o2-topic`,"), "{text}");
+        assert!(text.contains("HOP(TABLE db.o2,"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! in sync waves: secret, mapping, catalog, database and pool, then DDL, then DML.
 
 use crate::config::{Config, Previous, Resources};
-use crate::lower::{Phase, Plan};
+use crate::lower::Plan;
 use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::{SYNC_WAVE, labels};
 
@@ -22,8 +22,8 @@ mod wave {
     pub const DATABASE: i32 = 3;
     /// The pool needs only the environment: beside the database.
     pub const POOL: i32 = 3;
+    /// Tables; views and DML follow (`Planned::wave`): DML at 5 when there is no view.
     pub const DDL: i32 = 4;
-    pub const DML: i32 = 5;
 }
 
 /// What emission needs besides the plan.
@@ -145,12 +145,8 @@ impl Emit<'_> {
         }
         out.push(self.pool(base + wave::POOL));
         for s in &plan.statements {
-            let wave = base
-                + if s.phase == Phase::Ddl {
-                    wave::DDL
-                } else {
-                    wave::DML
-                };
+            // Tables at DDL, views after the views they read, DML after every view.
+            let wave = base.saturating_add(wave::DDL).saturating_add(s.wave);
             let mut spec = json!({
                 "flinkEnvironment": self.environment(),
                 "computePoolName": self.pool_name(),

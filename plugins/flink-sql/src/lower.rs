@@ -8,9 +8,10 @@ use crate::tables::{self, Connections};
 use flinkwasm_sdk::prelude::*;
 use sha2::{Digest as _, Sha256};
 use sqlparser::ast::{
-    Expr, Ident, ObjectNamePart, Query, Statement, Visit, Visitor, visit_relations,
-    visit_relations_mut,
+    Expr, Ident, ObjectNamePart, OptimizerHint, Query, Select, Statement, TableFactor,
+    TableVersion, Visit, VisitMut, Visitor, VisitorMut, visit_relations, visit_relations_mut,
 };
+use sqlparser::tokenizer::{Token, Tokenizer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
@@ -38,6 +39,13 @@ pub struct Planned {
     pub text: String,
     /// The catalog and database it runs in (indexes into [`Plan`]'s lists).
     pub home: Option<(usize, usize)>,
+    /// Its sync wave after the first DDL wave: tables 0, a view one more than the deepest
+    /// view it reads, DML one more than every view ([`order`]).
+    pub wave: i32,
+    /// The view it creates, by name.
+    view: Option<String>,
+    /// The tables and views it reads, by name alone.
+    reads: Vec<String>,
 }
 
 /// A Schema Registry: one FlinkKafkaCatalog.
@@ -105,22 +113,20 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             continue;
         }
         match parse::parse(path, text) {
+            // A file granted to run SQL that holds none is a mistake (a file emptied by
+            // accident would otherwise prune its statements).
+            Ok(p) if p.is_empty() => errors.push(format!(
+                "{path}:1:1: no SQL statement in it: grant files that hold SQL"
+            )),
             Ok(p) => parsed.extend(p),
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() && parsed.is_empty() {
-        if ctx.files.is_empty() {
-            errors.push(
-                "files: no file granted: grant the plugin `.sql` files (`files:` in the pipeline)"
-                    .into(),
-            );
-        }
-        for (path, _) in &ctx.files {
-            errors.push(format!(
-                "{path}: no SQL statement in it, nor in any file granted with it"
-            ));
-        }
+    if errors.is_empty() && ctx.files.is_empty() {
+        errors.push(
+            "files: no file granted: grant the plugin `.sql` files (`files:` in the pipeline)"
+                .into(),
+        );
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -185,14 +191,18 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
         for why in unsafe_renames(&p.statement, &renames) {
             errors.push(format!("{}: {}: {why}", p.place, describe(&p.statement)));
         }
+        if let Some(why) = hint_names_renamed(&p.statement, &renames) {
+            errors.push(format!("{}: {}: {why}", p.place, describe(&p.statement)));
+        }
     }
     for p in &mut parsed {
+        // Only a name alone is one of this SQL's tables: `other.a` is a table elsewhere.
         let _ = visit_relations_mut(&mut p.statement, |name| {
-            if let Some(last) = name.0.last_mut()
-                && let Some(ident) = last.as_ident()
+            if let [only] = name.0.as_mut_slice()
+                && let Some(ident) = only.as_ident()
                 && let Some(to) = renames.get(&ident.value)
             {
-                *last = ObjectNamePart::Identifier(Ident::with_quote('`', to.clone()));
+                *only = ObjectNamePart::Identifier(Ident::with_quote('`', to.clone()));
             }
             ControlFlow::<()>::Continue(())
         });
@@ -223,7 +233,9 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     for (p, phase) in parsed.into_iter().zip(phases) {
         let mut named = Vec::new();
         let _ = visit_relations(&p.statement, |name| {
-            if let Some(ident) = name.0.last().and_then(ObjectNamePart::as_ident) {
+            if let [only] = name.0.as_slice()
+                && let Some(ident) = only.as_ident()
+            {
                 named.push(ident.value.clone());
             }
             ControlFlow::<()>::Continue(())
@@ -268,7 +280,18 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             continue;
         }
         keys.insert(key.clone(), p.place.to_string());
-        let text = p.statement.to_string();
+        let text = flink_text(&p.statement);
+        if text.len() > MAX_STATEMENT {
+            errors.push(format!(
+                "{}: {}: the statement is {} bytes; a FlinkStatement holds at most {MAX_STATEMENT} \
+                 (the API server stores objects of about 1.5 MiB): split it, or move shared \
+                 parts into views",
+                p.place,
+                describe(&p.statement),
+                text.len()
+            ));
+            continue;
+        }
         // What the statement runs as: its text, and where it resolves its names and runs.
         // A change to any of them is a new statement (`spec` is immutable once running).
         let (catalog, database) = home
@@ -291,9 +314,15 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             name,
             text,
             home,
+            wave: 0,
+            view: matches!(p.statement, Statement::CreateView(_)).then(|| target.clone()),
+            reads: named,
         });
     }
-    plan.statements.sort_by_key(|s| s.phase);
+    if let Err(e) = order(&mut plan.statements) {
+        errors.push(e);
+    }
+    plan.statements.sort_by_key(|s| (s.phase, s.wave));
     for (i, stop) in cfg.statements.stopped.iter().enumerate() {
         match plan.statements.iter().find(|s| &s.key == stop) {
             Some(s) if s.phase == Phase::Dml => {}
@@ -488,12 +517,167 @@ fn target(s: &Statement) -> Option<String> {
     match s {
         Statement::CreateTable(t) => Some(tables::table_name(&t.name)),
         Statement::CreateView(v) => Some(tables::table_name(&v.name)),
+        // A qualified target is a table elsewhere: its home comes from the tables it reads.
         Statement::Insert(i) => match &i.table {
-            sqlparser::ast::TableObject::TableName(n) => Some(tables::table_name(n)),
+            sqlparser::ast::TableObject::TableName(n) if n.0.len() == 1 => {
+                Some(tables::table_name(n))
+            }
             _ => None,
         },
         _ => None,
     }
+}
+
+/// Gives each statement its wave (see [`Planned::wave`]). A view waits for the views it
+/// reads: CMF validates a view against what exists when it runs, and Argo CD applies a wave's
+/// objects together. Longest paths by Kahn's algorithm (no recursion: views may chain
+/// thousands deep); a cycle is an error naming a view in it.
+fn order(statements: &mut [Planned]) -> Result<(), String> {
+    let views: BTreeMap<&str, usize> = statements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.view.as_deref().map(|n| (n, i)))
+        .collect();
+    // Edges: a view read -> the statements reading it.
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); statements.len()];
+    let mut waiting = vec![0usize; statements.len()];
+    for (i, s) in statements.iter().enumerate() {
+        let read: BTreeSet<usize> = s
+            .reads
+            .iter()
+            .filter_map(|r| views.get(r.as_str()).copied())
+            .filter(|&v| v != i)
+            .collect();
+        waiting[i] = read.len();
+        for v in read {
+            readers[v].push(i);
+        }
+    }
+    // Tables wave 0, views at least 1, readers one past what they read.
+    let mut wave: Vec<i32> = statements
+        .iter()
+        .map(|s| i32::from(s.view.is_some()))
+        .collect();
+    let mut ready: Vec<usize> = (0..statements.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut done = 0;
+    while let Some(i) = ready.pop() {
+        done += 1;
+        let next = wave[i].saturating_add(1);
+        for &r in &readers[i] {
+            wave[r] = wave[r].max(next);
+            waiting[r] -= 1;
+            if waiting[r] == 0 {
+                ready.push(r);
+            }
+        }
+    }
+    if done < statements.len() {
+        let stuck = waiting.iter().position(|&w| w > 0).unwrap_or(0);
+        return Err(format!(
+            "{}: `{}` is in a cycle of views reading each other",
+            statements[stuck].place, statements[stuck].key
+        ));
+    }
+    let dml = views
+        .values()
+        .map(|&v| wave[v])
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    for (s, w) in statements.iter_mut().zip(wave) {
+        s.wave = match s.phase {
+            Phase::Ddl => w,
+            Phase::Dml => dml,
+        };
+    }
+    Ok(())
+}
+
+/// How long a statement's text may be: a FlinkStatement is one Kubernetes object, which the
+/// API server stores up to about 1.5 MiB with everything else it holds.
+const MAX_STATEMENT: usize = 512 * 1024;
+
+/// The statement's text as Flink reads it. sqlparser prints a temporal join's alias before
+/// `FOR SYSTEM_TIME AS OF` (`orders AS o FOR SYSTEM_TIME AS OF t`), which Flink refuses;
+/// Flink's order is `orders FOR SYSTEM_TIME AS OF t AS o`.
+fn flink_text(statement: &Statement) -> String {
+    struct Reorder;
+    impl VisitorMut for Reorder {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table {
+                alias,
+                version: Some(TableVersion::ForSystemTimeAsOf(at)),
+                ..
+            } = factor
+                && let Some(a) = alias.take()
+            {
+                // Printed as written: the expression, then the alias (a word the parser made).
+                *at = Expr::Identifier(Ident::new(format!("{at} {a}")));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut statement = statement.clone();
+    let _ = VisitMut::visit(&mut statement, &mut Reorder);
+    statement.to_string()
+}
+
+/// Why a hint (`/*+ ... */`) would name a table by a name it no longer has, if one does: the
+/// table is renamed to its topic, and the hint's text is not SQL the rename can follow.
+fn hint_names_renamed(statement: &Statement, renames: &BTreeMap<String, String>) -> Option<String> {
+    struct Hints<'r> {
+        renames: &'r BTreeMap<String, String>,
+        found: Option<String>,
+    }
+    impl Hints<'_> {
+        fn check(&mut self, hints: &[OptimizerHint]) -> ControlFlow<()> {
+            let dialect = crate::dialect::FlinkDialect::default();
+            for hint in hints {
+                let Ok(tokens) = Tokenizer::new(&dialect, &hint.text).tokenize() else {
+                    continue;
+                };
+                for t in tokens {
+                    let name = match &t {
+                        Token::Word(w) => &w.value,
+                        Token::SingleQuotedString(s) => s,
+                        _ => continue,
+                    };
+                    if let Some(topic) = self.renames.get(name) {
+                        self.found = Some(format!(
+                            "the hint `{}` names `{name}`, which this SQL renames to its topic \
+                             `{topic}`; name the table `{topic}` in its CREATE TABLE, or leave \
+                             the hint out",
+                            hint.text.trim()
+                        ));
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    impl Visitor for Hints<'_> {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+            self.check(&select.optimizer_hints)
+        }
+        fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+            match statement {
+                Statement::Insert(i) => self.check(&i.optimizer_hints),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    if renames.is_empty() {
+        return None;
+    }
+    let mut hints = Hints {
+        renames,
+        found: None,
+    };
+    let _ = statement.visit(&mut hints);
+    hints.found
 }
 
 /// A statement's first words, for messages.

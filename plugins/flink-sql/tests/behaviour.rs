@@ -553,3 +553,221 @@ GROUP BY window_start, window_end;
             .is_some()
     );
 }
+
+/// Two tables (`orders`, and `order_totals` on topic `order-totals`) for the DML below.
+const TWO_TABLES: &str = "CREATE TABLE orders (id STRING, ts TIMESTAMP(3), q INT) WITH (\
+    'connector' = 'kafka', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+    'avro-confluent.url' = 'http://sr:8081');\n\
+    CREATE TABLE order_totals (id STRING, q INT) WITH ('connector' = 'kafka', \
+    'topic' = 'order-totals', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+    'avro-confluent.url' = 'http://sr:8081');\n";
+
+fn with_sql(sql: &str) -> flinkwasm_sdk::Context {
+    testing::context()
+        .with_config(json!({"stack": "current"}))
+        .with_file("sql/x.sql", sql)
+}
+
+#[test]
+fn a_temporal_join_keeps_flinks_order_of_version_and_alias() {
+    let sql = format!(
+        "{TWO_TABLES}INSERT INTO order_totals SELECT o.id, t.q FROM orders AS o \
+         JOIN order_totals FOR SYSTEM_TIME AS OF o.ts AS t ON o.id = t.id;"
+    );
+    let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let insert = run.all("FlinkStatement")[2]
+        .peek(&["spec", "statement"])
+        .unwrap();
+    assert_eq!(
+        insert,
+        json!(
+            "INSERT INTO `order-totals` SELECT o.id, t.q FROM orders AS o JOIN `order-totals` \
+             FOR SYSTEM_TIME AS OF o.ts AS t ON o.id = t.id"
+        )
+    );
+}
+
+#[test]
+fn views_wait_for_the_views_they_read_and_dml_for_every_view() {
+    let sql = format!(
+        "{TWO_TABLES}INSERT INTO order_totals SELECT id, q FROM v2;\n\
+         CREATE VIEW v2 AS SELECT id, q FROM v1;\n\
+         CREATE VIEW v1 AS SELECT id, q FROM orders;\n"
+    );
+    let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let waves: Vec<(String, String)> = run
+        .all("FlinkStatement")
+        .iter()
+        .map(|s| {
+            let key = s
+                .annotation("flinkwasm.io/statement-key")
+                .unwrap()
+                .to_string();
+            let wave = s
+                .annotation("argocd.argoproj.io/sync-wave")
+                .unwrap()
+                .to_string();
+            (key, wave)
+        })
+        .collect();
+    let want = [
+        ("create-orders", "4"),
+        ("create-order-totals", "4"),
+        ("view-v1", "5"),
+        ("view-v2", "6"),
+        ("insert-order-totals", "7"),
+    ];
+    assert_eq!(
+        waves,
+        want.map(|(k, w)| (k.to_string(), w.to_string())).to_vec()
+    );
+    // Views that read each other in a cycle are refused.
+    let cycle = format!(
+        "{TWO_TABLES}CREATE VIEW a AS SELECT id FROM b;\nCREATE VIEW b AS SELECT id FROM a;\n"
+    );
+    assert!(refuse_with(with_sql(&cycle)).contains("cycle of views"));
+}
+
+#[test]
+fn what_flink_would_refuse_at_deploy_is_refused_at_render() {
+    for (sql, place, needle) in [
+        // A credential in an address, whatever the option; the value is never repeated.
+        (
+            TWO_TABLES.replace("'k:9092'", "'user:hunter2@k:9092'"),
+            "sql/x.sql:1:",
+            "holds a credential in its value",
+        ),
+        (
+            TWO_TABLES.replace("'http://sr:8081'", "'http://sr:8081?token=hunter2'"),
+            "sql/x.sql:1:",
+            "holds a credential in its value",
+        ),
+        (
+            TWO_TABLES.replace("'k:9092'", "'SASL_SSL://k:9092'"),
+            "sql/x.sql:1:",
+            "is not host:port",
+        ),
+        // A hint naming a table by the name the rename takes away.
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO order_totals SELECT /*+ BROADCAST(order_totals) */ \
+                 id, q FROM order_totals;"
+            ),
+            "sql/x.sql:3:1",
+            "names `order_totals`, which this SQL renames",
+        ),
+        // Objects that cannot live across FlinkStatements, or in another catalog.
+        (
+            format!("{TWO_TABLES}CREATE TEMPORARY VIEW v AS SELECT id FROM orders;"),
+            "sql/x.sql:3:1",
+            "CREATE TEMPORARY VIEW",
+        ),
+        (
+            "CREATE TABLE cat.db.t (x INT) WITH ('connector' = 'kafka');".to_string(),
+            "sql/x.sql:1:1",
+            "a qualified name",
+        ),
+        // DDL Flink refuses.
+        (
+            "CREATE TABLE t (x INT, PRIMARY KEY (x)) WITH ('connector' = 'kafka');".to_string(),
+            "sql/x.sql:1:",
+            "NOT ENFORCED",
+        ),
+        (
+            "CREATE TABLE t (x INT, PRIMARY KEY (y) NOT ENFORCED) WITH ('connector' = 'kafka');"
+                .to_string(),
+            "sql/x.sql:1:37",
+            "names `y`",
+        ),
+        (
+            "CREATE TABLE t (x INT, x STRING) WITH ('connector' = 'kafka');".to_string(),
+            "sql/x.sql:1:24",
+            "declared twice",
+        ),
+        (
+            "CREATE TABLE t (x INT DEFAULT 1) WITH ('connector' = 'kafka');".to_string(),
+            "sql/x.sql:1:17",
+            "DEFAULT 1",
+        ),
+        // Tokens of other dialects, and what the parser would print as other SQL.
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT \"id\", ts, q FROM orders;"),
+            "sql/x.sql:3:27",
+            "double-quoted name",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q::INT FROM orders;"),
+            "sql/x.sql:3:36",
+            "`::`",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders WHERE q = 0x1F;"),
+            "sql/x.sql:3:59",
+            "0x number",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q, FROM orders;"),
+            "sql/x.sql:3:",
+            "",
+        ),
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders WHERE id ILIKE 'a%';"
+            ),
+            "sql/x.sql:3:",
+            "ILIKE",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT 'a\u{0}b', ts, q FROM orders;"),
+            "sql/x.sql:3:27",
+            "U+0000",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT\u{a0}id, ts, q FROM orders;"),
+            "sql/x.sql:3:26",
+            "no-break space",
+        ),
+        // A statement too big for one Kubernetes object.
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT id AS {}, ts, q FROM orders;",
+                "a".repeat(600 * 1024)
+            ),
+            "sql/x.sql:3:1",
+            "a FlinkStatement holds at most 524288",
+        ),
+    ] {
+        let m = refuse_with(with_sql(&sql));
+        assert!(m.starts_with(place), "{sql:.200}\n{m}");
+        assert!(m.contains(needle), "{sql:.200}\n{m}");
+        assert!(!m.contains("hunter2"), "{m}");
+    }
+    // A granted file with no statement fails even beside one that has some.
+    let ctx = with_sql(TWO_TABLES).with_file("sql/empty.sql", "-- nothing yet\n");
+    assert_eq!(
+        refuse_with(ctx),
+        "sql/empty.sql:1:1: no SQL statement in it: grant files that hold SQL"
+    );
+}
+
+#[test]
+fn only_a_name_alone_follows_a_table_to_its_topic() {
+    let sql = format!(
+        "{TWO_TABLES}INSERT INTO order_totals SELECT id, q FROM order_totals \
+         UNION ALL SELECT id, q FROM other.order_totals;"
+    );
+    let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let insert = run.all("FlinkStatement")[2]
+        .peek(&["spec", "statement"])
+        .unwrap();
+    assert_eq!(
+        insert,
+        json!(
+            "INSERT INTO `order-totals` SELECT id, q FROM `order-totals` UNION ALL SELECT id, q \
+             FROM other.order_totals"
+        )
+    );
+}
