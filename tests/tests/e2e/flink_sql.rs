@@ -177,7 +177,10 @@ fn config_and_input_errors_exit_3_naming_their_place() {
     // A file with no statement (comments only): the file.
     scratch_files("", &[("sql/job.sql", "-- nothing yet\n")])
         .run(&["render"], None)
-        .fails(3, "plugin flink-sql: sql/job.sql:1:1: no SQL statement in it");
+        .fails(
+            3,
+            "plugin flink-sql: sql/job.sql:1:1: no SQL statement in it",
+        );
     // A character the YAML readers cannot take back, in a string literal: its line and column
     // (it was a plugin error about returned manifest 5).
     let c1 = seed.replace("SUM(quantity) as", "SUM(quantity) || '\u{85}' as");
