@@ -76,7 +76,7 @@ pub use flinkwasm_stack::resources::FlinkResources as Resources;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Connection {
     /// The Kubernetes Secret holding the client properties that are credentials (for Kafka
-    /// `sasl.jaas.config`, for Schema Registry `basic.auth.user.info`). It becomes a
+    /// `sasl.jaas.config`, for Schema Registry `schema.registry.basic.auth.user.info`). It becomes a
     /// FlinkSecret, mapped into the environment under the same name (the connection's
     /// `connectionSecretId`); its values are never read.
     #[schemars(
@@ -103,6 +103,17 @@ pub struct Statements {
     /// name without its content hash, for example `insert-order-totals`).
     #[serde(default)]
     pub stopped: Vec<String>,
+    /// How often DML statements checkpoint (`execution.checkpointing.interval`, default
+    /// `10s`): CMF runs an INSERT only with checkpointing on.
+    #[schemars(pattern(r"^[1-9][0-9]{0,8} ?(ms|s|min|h)$"))]
+    pub checkpoint_interval: Option<String>,
+}
+
+impl Statements {
+    /// The checkpoint interval DML statements get.
+    pub fn checkpoint_interval(&self) -> &str {
+        self.checkpoint_interval.as_deref().unwrap_or("10s")
+    }
 }
 
 /// What happens to a statement's previous version.

@@ -4,7 +4,7 @@
 //! in sync waves: secret, mapping, catalog, database and pool, then DDL, then DML.
 
 use crate::config::{Config, Previous, Resources};
-use crate::lower::Plan;
+use crate::lower::{Phase, Plan};
 use flinkwasm_sdk::prelude::*;
 use flinkwasm_stack::{SYNC_WAVE, labels};
 
@@ -126,22 +126,19 @@ impl Emit<'_> {
             ));
         }
         for d in databases {
-            let mut kafka = json!({"connectionConfig": d.config});
+            let mut spec = json!({
+                "catalogRef": {"name": plan.catalogs[d.catalog].name},
+                "flinkEnvironment": self.environment(),
+                "kafkaCluster": {"connectionConfig": d.config},
+                "ddlEnvironments": [self.environment()],
+                "cmfRestClassRef": self.rest_class(),
+            });
+            // The database's secret as Confluent's CFK 3.3 example names it (top-level
+            // `connectionSecretRef`; the mapping of that name exposes it to the environment).
             if let Some(s) = kafka_secret {
-                kafka["connectionSecretId"] = json!(s);
+                spec["connectionSecretRef"] = json!({"name": s});
             }
-            out.push(self.object(
-                "FlinkKafkaDatabase",
-                &d.name,
-                base + wave::DATABASE,
-                json!({
-                    "catalogRef": {"name": plan.catalogs[d.catalog].name},
-                    "flinkEnvironment": self.environment(),
-                    "kafkaCluster": kafka,
-                    "ddlEnvironments": [self.environment()],
-                    "cmfRestClassRef": self.rest_class(),
-                }),
-            ));
+            out.push(self.object("FlinkKafkaDatabase", &d.name, base + wave::DATABASE, spec));
         }
         out.push(self.pool(base + wave::POOL));
         for s in &plan.statements {
@@ -157,6 +154,13 @@ impl Emit<'_> {
                 spec["properties"] = json!({
                     "sql.current-catalog": plan.catalogs[c].name,
                     "sql.current-database": plan.databases[d].name,
+                });
+            }
+            if s.phase == Phase::Dml {
+                // CMF runs an INSERT only with checkpointing on (Confluent's CFK 3.3 example:
+                // "CMF requires checkpointing for INSERT INTO queries").
+                spec["flinkConfiguration"] = json!({
+                    "execution.checkpointing.interval": self.cfg.statements.checkpoint_interval()
                 });
             }
             if self.cfg.statements.stopped.contains(&s.key) {

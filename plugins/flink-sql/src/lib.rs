@@ -90,6 +90,9 @@ impl Plugin for FlinkSql {
         out.manifests.extend(emit.objects(&plan));
         // Notes are capped: the host bounds a plugin's diagnostics, and notes must not crowd
         // out the run (thousands of tables each move several options).
+        for warning in plan.warnings.iter().take(MAX_NOTES) {
+            out.push(Diagnostic::warning(warning.clone()));
+        }
         let more = plan.notes.len().saturating_sub(MAX_NOTES);
         for note in plan.notes.into_iter().take(MAX_NOTES) {
             out.push(Diagnostic::info(note));

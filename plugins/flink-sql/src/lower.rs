@@ -79,6 +79,9 @@ pub struct Plan {
     pub statements: Vec<Planned>,
     /// Notes for the user (moves and renames).
     pub notes: Vec<String>,
+    /// What renders but will not run as written (an updating result into an append-only
+    /// table).
+    pub warnings: Vec<String>,
 }
 
 /// The SQL files granted to the plugin, parsed and planned; errors are every refusal found.
@@ -138,6 +141,8 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     // Where each table is created: its errors name the place (the host then blames the file).
     let mut created_at: BTreeMap<String, String> = BTreeMap::new();
     let mut phases = Vec::new();
+    // Tables whose changelog is append-only (no `'changelog.mode'` of updates).
+    let mut append_only: BTreeSet<String> = BTreeSet::new();
     for p in &mut parsed {
         let what = describe(&p.statement);
         match &mut p.statement {
@@ -158,6 +163,9 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                         "{}: CREATE TABLE {name}: a second table on topic `{final_name}`",
                         p.place
                     ));
+                }
+                if !takes_updates(t) {
+                    append_only.insert(final_name.clone());
                 }
                 homes.insert(final_name.clone(), lowered.connections);
                 created_at.insert(final_name.clone(), p.place.to_string());
@@ -254,6 +262,19 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             errors.push(format!(
                 "{}: {}: no catalog and database for it: none of its tables is created by the \
                  SQL granted, and there is not exactly one Kafka cluster",
+                p.place,
+                describe(&p.statement)
+            ));
+        }
+        if let Statement::Insert(i) = &p.statement
+            && append_only.contains(&target)
+            && i.source.as_deref().is_some_and(updating)
+        {
+            plan.warnings.push(format!(
+                "{}: {}: it writes an updating result (GROUP BY without a window) into \
+                 `{target}`, an append-only table, which Flink refuses when the statement \
+                 runs: declare `{target}` with PRIMARY KEY (...) NOT ENFORCED on NOT NULL \
+                 columns and 'changelog.mode' = 'upsert'",
                 p.place,
                 describe(&p.statement)
             ));
@@ -591,6 +612,41 @@ fn order(statements: &mut [Planned]) -> Result<(), String> {
         };
     }
     Ok(())
+}
+
+/// Whether a lowered table takes updates: its `'changelog.mode'` is `upsert` or `retract`.
+fn takes_updates(table: &sqlparser::ast::CreateTable) -> bool {
+    let sqlparser::ast::CreateTableOptions::With(options) = &table.table_options else {
+        return false;
+    };
+    options.iter().any(|o| {
+        let text = o.to_string();
+        text.starts_with("'changelog.mode' = ")
+            && (text.ends_with("'upsert'") || text.ends_with("'retract'"))
+    })
+}
+
+/// Whether a query's result is updating: its outer SELECT groups without a window (neither a
+/// window table function's `window_start`/`window_end` nor a group window `TUMBLE(...)`).
+fn updating(query: &Query) -> bool {
+    let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &select.group_by else {
+        return true;
+    };
+    !exprs.is_empty()
+        && !exprs.iter().any(|e| match e {
+            Expr::Identifier(i) => matches!(
+                i.value.to_ascii_lowercase().as_str(),
+                "window_start" | "window_end"
+            ),
+            Expr::Function(f) => matches!(
+                f.name.to_string().to_ascii_uppercase().as_str(),
+                "TUMBLE" | "HOP" | "SESSION" | "CUMULATE"
+            ),
+            _ => false,
+        })
 }
 
 /// How long a statement's text may be: a FlinkStatement is one Kubernetes object, which the

@@ -201,7 +201,7 @@ pub fn fate(key: &str, value: &str) -> Fate {
             }
         }
         _ if key.ends_with("avro-confluent.basic-auth.credentials-source") => {
-            Fate::Catalog("basic.auth.credentials.source")
+            Fate::Catalog("schema.registry.basic.auth.credentials.source")
         }
         _ => {
             if let Some(prop) = key.strip_prefix("properties.") {

@@ -119,6 +119,27 @@ fn the_seed_sql_becomes_catalog_database_pool_and_statements() {
             json!({"sql.current-catalog": "schemaregistry-e9d7b9d1bf", "sql.current-database": "kafka-3368427b79"})
         )
     );
+    // CMF runs an INSERT only with checkpointing; DDL gets none.
+    assert_eq!(
+        statements[2].peek(&["spec", "flinkConfiguration"]),
+        Some(json!({"execution.checkpointing.interval": "10s"}))
+    );
+    assert_eq!(statements[0].peek(&["spec", "flinkConfiguration"]), None);
+    // The seed's aggregate into an append-only table renders, and is said not to run as
+    // written.
+    let warnings: Vec<_> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == flinkwasm_sdk::Severity::Warning)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with(
+            "sql/orders.sql:30:1: INSERT INTO `order-totals`: it writes an updating result"
+        ),
+        "{warnings:#?}"
+    );
     // Every move is reported.
     let notes: Vec<_> = run.diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert!(
@@ -163,7 +184,7 @@ fn credentials_become_secret_mappings_never_values() {
             "kafka": {"secretRef": "kafka-sql-credentials",
                       "connectionConfig": {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"}},
             "schemaRegistry": {"secretRef": "schemaregistry-sql-credentials",
-                               "connectionConfig": {"basic.auth.credentials.source": "USER_INFO"}}
+                               "connectionConfig": {"schema.registry.basic.auth.credentials.source": "USER_INFO"}}
         }))
         .with_file("sql/orders.sql", SEED_SQL);
     let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
@@ -184,9 +205,19 @@ fn credentials_become_secret_mappings_never_values() {
         Some(json!("default-flink-env"))
     );
     let db = run.get("FlinkKafkaDatabase", "kafka-3368427b79").unwrap();
+    // The secret as Confluent's CFK 3.3 example names a database's (top-level), and the
+    // mapping of the same name.
+    assert_eq!(
+        db.peek(&["spec", "connectionSecretRef", "name"]),
+        Some(json!("kafka-sql-credentials"))
+    );
     assert_eq!(
         db.peek(&["spec", "kafkaCluster", "connectionSecretId"]),
-        Some(json!("kafka-sql-credentials"))
+        None
+    );
+    assert!(
+        run.get("FlinkEnvironmentSecretMapping", "kafka-sql-credentials")
+            .is_some()
     );
     assert_eq!(
         db.peek(&[
