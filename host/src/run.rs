@@ -176,6 +176,9 @@ impl Call {
         let name = plugin.name;
         let config = plan.config(&name, spec, &plugin.info.config_schema)?;
         let trusted = spec.builtin.is_some();
+        // Secrets first: a secret where the schema wants another type is still a secret in
+        // Git, and should be named as one.
+        secrets::check_config(&name, &format!("{at}.config"), &config)?;
         schema::validate_cached(
             rt.cache(),
             &name,
@@ -183,7 +186,6 @@ impl Call {
             &config,
             trusted,
         )?;
-        secrets::check_config(&name, &format!("{at}.config"), &config)?;
         let files = granted_files(&plan.root, &name, &spec.files, &format!("{at}.files"))?;
         let given = stream
             .ids()

@@ -147,7 +147,10 @@ pub fn validate(plugin: &str, schema: &str, config: &Value) -> Result<()> {
                     .map(|k| format!("{path}.{k}: unknown key"))
                     .collect::<Vec<_>>()
                     .join("; "),
-                _ => format!("{path}: {e}"),
+                // Never the value itself: a config may hold a credential where a name was
+                // expected (a JAAS line in `secretRef`, a number as a password), and this
+                // message goes to CI logs and Argo CD's UI.
+                _ => format!("{path}: {}", e.masked_with("the value")),
             }
         })
         .collect();
@@ -205,10 +208,33 @@ mod tests {
         let err = validate("p", SCHEMA, &json!({"list": ["a", 1]}))
             .unwrap_err()
             .to_string();
-        assert!(
-            err.starts_with("plugin p: invalid config: config.list[1]: 1 is not of type"),
-            "{err}"
+        assert_eq!(
+            err,
+            r#"plugin p: invalid config: config.list[1]: the value is not of type "string""#
         );
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_path_never_repeated() {
+        // A password typed as a number, a JAAS line pasted where a name goes: the message
+        // names the field and what it must be, never what it holds.
+        let schema = r#"{"type":"object","properties":{
+            "password":{"type":"string"},
+            "secretRef":{"type":"string","pattern":"^[a-z0-9-]+$"},
+            "mode":{"enum":["a","b"]}}}"#;
+        for config in [
+            json!({"password": 73572113}),
+            json!({"password": ["hunter2"]}),
+            json!({"secretRef": "PlainLoginModule required password=\"hunter2\";"}),
+            json!({"mode": "hunter2"}),
+        ] {
+            let err = validate("p", schema, &config).unwrap_err().to_string();
+            assert!(err.contains("the value"), "{err}");
+            assert!(
+                !err.contains("hunter2") && !err.contains("73572113"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

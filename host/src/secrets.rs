@@ -10,7 +10,8 @@
 //!   (`password`, `token`, `clientSecret`, a JAAS line with `password=`...);
 //! - [`check_objects`]: the stream, after `spec.resources` are read and after every plugin, may
 //!   not hold a Secret with `data`/`stringData`, an environment variable whose name says it is a
-//!   secret with a literal `value`, or a literal password in a JAAS setting.
+//!   secret with a literal `value`, or anywhere a literal password in a JAAS setting or a URL
+//!   (`s3://key:secret@bucket`, `http://user:password@host`).
 //!
 //! Neither error repeats the value it found. References are fine: `$(VAR)` and `${VAR}` are
 //! expanded by Kubernetes or the job, never by flinkwasm. Post-render is exempt: a chart may
@@ -85,6 +86,34 @@ fn normalise(key: &str) -> String {
 fn secret_key(key: &str) -> bool {
     let k = normalise(key);
     SECRET_KEYS.iter().any(|s| k.ends_with(&normalise(s)))
+        // Hadoop's Azure storage key, `fs.azure.account.key.<account>.blob.core.windows.net`:
+        // the account name follows the secret word.
+        || key.to_ascii_lowercase().starts_with("fs.azure.account.key.")
+}
+
+/// A URL with a password in it (`s3://AKIA:hunter2@bucket`, `http://u:p@host`) anywhere in
+/// `text`: userinfo with a `:` and something after it that is not only references.
+fn url_password(text: &str) -> bool {
+    text.match_indices("://").any(|(i, _)| {
+        let rest = &text[i + 3..];
+        let end = rest
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '\'' | '"' | '`' | ')' | ',' | ';')
+                    || c.is_whitespace()
+            })
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
+            userinfo
+                .split_once(':')
+                .is_some_and(|(_, password)| !password.is_empty() && !only_references(password))
+        })
+    })
+}
+
+/// A string that is a secret wherever it is: a JAAS line or a URL with a literal password.
+fn secret_text(text: &str) -> bool {
+    literal_jaas_password(text) || url_password(text)
 }
 
 /// True for a string that is only references (`$(VAR)`, `${VAR}`) or empty.
@@ -161,7 +190,12 @@ fn walk_config(v: &Value, path: &str, found: &mut Vec<String>) {
                 let p = format!("{path}.{k}");
                 match child {
                     Value::String(s) if secret_key(k) && !only_references(s) => found.push(p),
-                    Value::String(s) if literal_jaas_password(s) => found.push(p),
+                    // A password typed as a number (`password: 73572113`), or values in a list.
+                    Value::Number(_) if secret_key(k) => found.push(p),
+                    Value::Array(items) if secret_key(k) && items.iter().any(literal) => {
+                        found.push(p)
+                    }
+                    Value::String(s) if secret_text(s) => found.push(p),
                     _ => walk_config(child, &p, found),
                 }
             }
@@ -171,8 +205,18 @@ fn walk_config(v: &Value, path: &str, found: &mut Vec<String>) {
                 walk_config(child, &format!("{path}[{i}]"), found);
             }
         }
-        Value::String(s) if literal_jaas_password(s) => found.push(path.to_string()),
+        Value::String(s) if secret_text(s) => found.push(path.to_string()),
         _ => {}
+    }
+}
+
+/// A value in a list under a secret-named key that is itself a secret: a string that is not
+/// only references, or a number.
+fn literal(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !only_references(s),
+        Value::Number(_) => true,
+        _ => false,
     }
 }
 
@@ -250,10 +294,7 @@ fn walk_map<'a>(map: &'a Object, at: &mut Vec<Step<'a>>) -> Option<String> {
     }
     for (k, child) in map {
         at.push(Step::Key(k));
-        let found = match child {
-            Value::String(s) if literal_jaas_password(s) => Some(dotted(at)),
-            _ => walk(child, at),
-        };
+        let found = walk(child, at);
         at.pop();
         if found.is_some() {
             return found;
@@ -271,6 +312,8 @@ fn walk<'a>(v: &'a Value, at: &mut Vec<Step<'a>>) -> Option<String> {
             at.pop();
             found
         }),
+        // Strings in lists too: a container's `args`, a statement's text.
+        Value::String(s) if secret_text(s) => Some(dotted(at)),
         _ => None,
     }
 }
@@ -366,6 +409,26 @@ mod tests {
     }
 
     #[test]
+    fn secrets_that_are_not_strings_are_refused_too() {
+        for bad in [
+            json!({"kafka": {"ssl.key.password": 73572113}}),
+            json!({"sasl.jaas.config": ["PlainLoginModule required password=\"hunter2\";"]}),
+            json!({"password": ["hunter2"]}),
+        ] {
+            let err = check_config("flink-sql", "x", &bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("holds a secret value inline"), "{err}");
+            assert!(
+                !err.contains("hunter2") && !err.contains("73572113"),
+                "{err}"
+            );
+        }
+        let refs = json!({"password": ["$(KAFKA_PASSWORD)"], "token": {"secretRef": "t"}});
+        assert!(check_config("p", "x", &refs).is_ok());
+    }
+
+    #[test]
     fn objects_with_secret_values_are_refused() {
         let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "x"}});
         assert!(secret_in_object(secret.as_object().unwrap()).is_some());
@@ -383,5 +446,41 @@ mod tests {
             {"name": "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "value": "$(SCHEMA_REGISTRY_USERNAME):$(SCHEMA_REGISTRY_PASSWORD)"}
         ]}});
         assert_eq!(secret_in_object(ours.as_object().unwrap()), None);
+    }
+
+    #[test]
+    fn urls_with_passwords_are_secrets_wherever_they_are() {
+        let pool = json!({"kind": "FlinkComputePool", "spec": {"clusterSpec": {"flinkConfiguration":
+            {"state.checkpoints.dir": "s3://AKIAX:hunter2@bucket/cp"}}}});
+        assert_eq!(
+            secret_in_object(pool.as_object().unwrap()).as_deref(),
+            Some("spec.clusterSpec.flinkConfiguration.state.checkpoints.dir")
+        );
+        let statement = json!({"kind": "FlinkStatement", "spec": {"statement":
+            "INSERT INTO t SELECT 'http://u:hunter2@host', x FROM s"}});
+        assert!(secret_in_object(statement.as_object().unwrap()).is_some());
+        let args = json!({"kind": "Pod", "spec": {"args": ["--url=jdbc:mysql://u:p@db:3306/x"]}});
+        assert_eq!(
+            secret_in_object(args.as_object().unwrap()).as_deref(),
+            Some("spec.args[0]")
+        );
+        for fine in [
+            "http://kafka:9092/path",
+            "s3://bucket@region/x",
+            "http://$(USER):$(PASSWORD)@host",
+            "see https://example.com/a:b@c",
+            "mailto:a:b@c",
+        ] {
+            assert!(!url_password(fine), "{fine}");
+        }
+        let azure = json!({"computePool": {"flinkConfiguration":
+            {"fs.azure.account.key.x.blob.core.windows.net": "hunter2=="}}});
+        let err = check_config("flink-sql", "x", &azure)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(!secret_key(
+            "fs.azure.account.keyprovider.x.blob.core.windows.net"
+        ));
     }
 }

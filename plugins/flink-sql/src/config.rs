@@ -53,11 +53,15 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ComputePool {
-    /// Its name (default `default-pool`).
-    #[schemars(length(min = 1), pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN))]
+    /// Its name (default `default-pool`): a Kubernetes name.
+    #[schemars(
+        length(min = 1, max = 63),
+        pattern(flinkwasm_stack::argocd::DNS_LABEL_PATTERN)
+    )]
     pub name: Option<String>,
-    /// The image (default: the stack pairing's SQL image).
-    #[schemars(length(min = 1))]
+    /// The image (default: the stack pairing's SQL image): an image reference
+    /// (`registry[:port]/path[:tag][@sha256:digest]`).
+    #[schemars(length(min = 1, max = 512), pattern(IMAGE_PATTERN))]
     pub image: Option<String>,
     /// JobManager resources (default: the FlinkEnvironment's in the stream, else 1024m, 1 CPU).
     pub job_manager: Option<Resources>,
@@ -67,6 +71,10 @@ pub struct ComputePool {
     #[serde(default)]
     pub flink_configuration: BTreeMap<String, String>,
 }
+
+/// An image reference as the container runtime parses it: lower-case path components, an
+/// optional registry host and port, tag and digest.
+const IMAGE_PATTERN: &str = "^[a-zA-Z0-9]+([._-][a-zA-Z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
 
 /// JobManager / TaskManager resources (one definition for every plugin that sizes Flink).
 pub use flinkwasm_stack::resources::FlinkResources as Resources;

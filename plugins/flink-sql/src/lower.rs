@@ -172,7 +172,14 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 if final_name != name {
                     renames.insert(name, final_name);
                 }
-                phases.push(Phase::Ddl);
+                // CREATE TABLE ... AS SELECT creates the table and then runs a job filling
+                // it, for as long as an INSERT would: it is DML (after every table and view,
+                // checkpointed, stoppable).
+                phases.push(if t.query.is_some() {
+                    Phase::Dml
+                } else {
+                    Phase::Ddl
+                });
             }
             Statement::CreateView(_) => phases.push(Phase::Ddl),
             Statement::Insert(i) if i.overwrite => {
@@ -193,6 +200,40 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 phases.push(Phase::Dml);
             }
         }
+    }
+    // A view shares its catalog and database with the tables: a view named as a table, or as
+    // the topic a table is renamed to, would be one name for two objects once renamed.
+    for p in &parsed {
+        if let Statement::CreateView(v) = &p.statement {
+            let view = tables::table_name(&v.name);
+            if let Some(table) = renames.get(&view) {
+                errors.push(format!(
+                    "{}: CREATE VIEW {view}: a table of this SQL is named `{view}` (and renamed \
+                     to its topic `{table}`); name the view otherwise",
+                    p.place
+                ));
+            } else if homes.contains_key(&view) {
+                let owner = renames
+                    .iter()
+                    .find(|(_, to)| **to == view)
+                    .map(|(from, _)| format!("the table `{from}`, whose topic is `{view}`,"))
+                    .unwrap_or_else(|| format!("the table `{view}`"));
+                errors.push(format!(
+                    "{}: CREATE VIEW {view}: {owner} has that name in the catalog (a table is \
+                     named by its topic); name the view otherwise",
+                    p.place
+                ));
+            }
+        }
+    }
+    if parsed.len() > MAX_STATEMENTS {
+        errors.push(format!(
+            "{}: the granted SQL holds {} statements; a render takes at most {MAX_STATEMENTS} \
+             (each is an object Argo CD syncs): split it into several pipelines",
+            parsed[MAX_STATEMENTS].place,
+            parsed.len()
+        ));
+        return Err(errors);
     }
     // Statements that name a renamed table follow it, where the rename can be made safely.
     for p in &parsed {
@@ -221,6 +262,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             }
         });
     }
+    let updating_views = updating_views(&parsed);
     // Catalogs and databases, in first-use order; each table's home.
     let mut table_home: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (table, conn) in &homes {
@@ -266,15 +308,20 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 describe(&p.statement)
             ));
         }
-        if let Statement::Insert(i) = &p.statement
-            && append_only.contains(&target)
-            && i.source.as_deref().is_some_and(updating)
+        let source = match &p.statement {
+            Statement::Insert(i) => i.source.as_deref(),
+            Statement::CreateTable(t) => t.query.as_deref(),
+            _ => None,
+        };
+        if append_only.contains(&target)
+            && source
+                .is_some_and(|q| updating(q) || named.iter().any(|n| updating_views.contains(n)))
         {
             plan.warnings.push(format!(
-                "{}: {}: it writes an updating result (GROUP BY without a window) into \
-                 `{target}`, an append-only table, which Flink refuses when the statement \
-                 runs: declare `{target}` with PRIMARY KEY (...) NOT ENFORCED on NOT NULL \
-                 columns and 'changelog.mode' = 'upsert'",
+                "{}: {}: it writes an updating result (an aggregation without a window, or \
+                 DISTINCT, here or in a view it reads) into `{target}`, an append-only table, \
+                 which Flink refuses when the statement runs: declare `{target}` with PRIMARY \
+                 KEY (...) NOT ENFORCED on NOT NULL columns and 'changelog.mode' = 'upsert'",
                 p.place,
                 describe(&p.statement)
             ));
@@ -599,6 +646,13 @@ fn order(statements: &mut [Planned]) -> Result<(), String> {
             statements[stuck].place, statements[stuck].key
         ));
     }
+    if let Some((&name, &v)) = views.iter().find(|(_, v)| wave[**v] > MAX_VIEW_DEPTH) {
+        return Err(format!(
+            "{}: the view `{name}` reads views more than {MAX_VIEW_DEPTH} deep; each level is a sync wave \
+             Argo CD waits through: read the tables in fewer steps (a CTE in one view)",
+            statements[v].place
+        ));
+    }
     let dml = views
         .values()
         .map(|&v| wave[v])
@@ -626,28 +680,163 @@ fn takes_updates(table: &sqlparser::ast::CreateTable) -> bool {
     })
 }
 
-/// Whether a query's result is updating: its outer SELECT groups without a window (neither a
-/// window table function's `window_start`/`window_end` nor a group window `TUMBLE(...)`).
+/// Whether a query's result is updating: some SELECT in it (a subquery, a CTE) aggregates
+/// without a window (neither a window table function's `window_start`/`window_end` nor a
+/// group window `TUMBLE(...)`), with or without GROUP BY, or is DISTINCT. Views it reads are
+/// [`updating_views`]. Outer joins and `ROW_NUMBER()` keeping the last row update too and are
+/// not detected.
 fn updating(query: &Query) -> bool {
-    let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else {
-        return false;
-    };
-    let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &select.group_by else {
-        return true;
-    };
-    !exprs.is_empty()
-        && !exprs.iter().any(|e| match e {
+    struct Find(bool);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+            if select_updates(select) {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = query.visit(&mut find);
+    find.0
+}
+
+/// Whether one SELECT's result is updating (see [`updating`]).
+fn select_updates(select: &Select) -> bool {
+    let windowed = |exprs: &[Expr]| {
+        exprs.iter().any(|e| match e {
             Expr::Identifier(i) => matches!(
                 i.value.to_ascii_lowercase().as_str(),
                 "window_start" | "window_end"
             ),
+            Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| {
+                matches!(
+                    i.value.to_ascii_lowercase().as_str(),
+                    "window_start" | "window_end"
+                )
+            }),
             Expr::Function(f) => matches!(
                 f.name.to_string().to_ascii_uppercase().as_str(),
                 "TUMBLE" | "HOP" | "SESSION" | "CUMULATE"
             ),
             _ => false,
         })
+    };
+    let projected: Vec<Expr> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            sqlparser::ast::SelectItem::UnnamedExpr(e)
+            | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    if matches!(
+        select.distinct,
+        Some(sqlparser::ast::Distinct::Distinct | sqlparser::ast::Distinct::On(_))
+    ) {
+        return !windowed(&projected);
+    }
+    match &select.group_by {
+        sqlparser::ast::GroupByExpr::All(_) => true,
+        sqlparser::ast::GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => !windowed(exprs),
+        // No GROUP BY: a global aggregate (`SELECT COUNT(*) FROM t`) updates its one row.
+        _ => projected.iter().any(aggregates),
+    }
 }
+
+/// Whether an expression calls an aggregate function outside an `OVER` window (not into a
+/// subquery, whose SELECT is looked at on its own).
+fn aggregates(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = expr
+                && f.over.is_none()
+                && AGGREGATES.contains(&f.name.to_string().to_ascii_uppercase().as_str())
+            {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            // A scalar subquery is its own SELECT.
+            ControlFlow::Break(())
+        }
+    }
+    let mut find = Find(false);
+    let _ = expr.visit(&mut find);
+    find.0
+}
+
+/// Flink's built-in aggregate functions (`SUM`, `COUNT`, ...), upper-case.
+const AGGREGATES: &[&str] = &[
+    "AVG",
+    "COUNT",
+    "SUM",
+    "MIN",
+    "MAX",
+    "STDDEV_POP",
+    "STDDEV_SAMP",
+    "VAR_POP",
+    "VAR_SAMP",
+    "COLLECT",
+    "LISTAGG",
+    "ARRAY_AGG",
+    "JSON_ARRAYAGG",
+    "JSON_OBJECTAGG",
+    "FIRST_VALUE",
+    "LAST_VALUE",
+];
+
+/// The views of the SQL (renamed names) whose result is updating, or that read one.
+fn updating_views(parsed: &[Parsed]) -> BTreeSet<String> {
+    let views: Vec<(String, &Query, Vec<String>)> = parsed
+        .iter()
+        .filter_map(|p| match &p.statement {
+            Statement::CreateView(v) => {
+                let mut reads = Vec::new();
+                let _ = visit_relations(&*v.query, |name| {
+                    if let [only] = name.0.as_slice()
+                        && let Some(ident) = only.as_ident()
+                    {
+                        reads.push(ident.value.clone());
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                Some((tables::table_name(&v.name), &*v.query, reads))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut found: BTreeSet<String> = views
+        .iter()
+        .filter(|(_, q, _)| updating(q))
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    // Views reading updating views, until none is added (at most one pass per view).
+    loop {
+        let more: Vec<String> = views
+            .iter()
+            .filter(|(n, _, reads)| !found.contains(n) && reads.iter().any(|r| found.contains(r)))
+            .map(|(n, _, _)| n.clone())
+            .collect();
+        if more.is_empty() {
+            return found;
+        }
+        found.extend(more);
+    }
+}
+
+/// How deep views may read views: each level is an Argo CD sync wave, health-gated in turn.
+const MAX_VIEW_DEPTH: i32 = 64;
+
+/// How many statements a render takes: each is a FlinkStatement Argo CD syncs, and every
+/// statement's text is held at once (a larger set is several pipelines).
+const MAX_STATEMENTS: usize = 1000;
 
 /// How long a statement's text may be: a FlinkStatement is one Kubernetes object, which the
 /// API server stores up to about 1.5 MiB with everything else it holds.
@@ -744,13 +933,23 @@ fn describe(s: &Statement) -> String {
 }
 
 /// Why renaming tables to their topics (`renames`) in `statement` would change what it means,
-/// if it would: a CTE named as a renamed table (its references would be taken for the table's)
-/// and a column qualified by a renamed table's name (the qualifier would not follow it). Both
-/// are refused rather than rewritten into other SQL.
+/// if it would: a CTE named as a renamed table (its references would be taken for the table's),
+/// a CTE or an alias named as the topic a table is renamed to (the table's references would
+/// be taken for it), and a column qualified by a renamed table's name (the qualifier would not
+/// follow it). Each is refused rather than rewritten into other SQL.
 fn unsafe_renames(statement: &Statement, renames: &BTreeMap<String, String>) -> Vec<String> {
     struct Check<'r> {
         renames: &'r BTreeMap<String, String>,
         found: Vec<String>,
+    }
+    impl Check<'_> {
+        /// The table renamed to `name`, if one is.
+        fn renamed_to(&self, name: &str) -> Option<&str> {
+            self.renames
+                .iter()
+                .find(|(_, to)| to.as_str() == name)
+                .map(|(from, _)| from.as_str())
+        }
     }
     impl Visitor for Check<'_> {
         type Break = ();
@@ -762,7 +961,29 @@ fn unsafe_renames(statement: &Statement, renames: &BTreeMap<String, String>) -> 
                         "the CTE `{name}` has the name of a table this SQL renames to its topic \
                          `{topic}`; name the CTE otherwise"
                     ));
+                } else if let Some(table) = self.renamed_to(name) {
+                    self.found.push(format!(
+                        "the CTE `{name}` has the name the table `{table}` is renamed to (its \
+                         topic): the table's references would read the CTE; name the CTE \
+                         otherwise"
+                    ));
                 }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            let alias = match factor {
+                TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => alias,
+                _ => return ControlFlow::Continue(()),
+            };
+            if let Some(a) = alias
+                && let Some(table) = self.renamed_to(&a.name.value)
+            {
+                self.found.push(format!(
+                    "the alias `{}` is the name the table `{table}` is renamed to (its topic): \
+                     two names in the query would be one; choose another alias",
+                    a.name.value
+                ));
             }
             ControlFlow::Continue(())
         }

@@ -802,3 +802,126 @@ fn only_a_name_alone_follows_a_table_to_its_topic() {
         )
     );
 }
+
+/// The warnings of a run.
+fn warnings(run: &testing::Run) -> Vec<String> {
+    run.diagnostics
+        .iter()
+        .filter(|d| d.severity == flinkwasm_sdk::Severity::Warning)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_view_or_alias_never_takes_a_name_a_table_is_renamed_to() {
+    // `order_totals` is renamed to its topic `order-totals`: a view of that name would be
+    // one name for two objects, and the statements reading it would read the other.
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}CREATE VIEW `order-totals` AS SELECT id, q FROM order_totals;\n\
+         INSERT INTO order_totals SELECT id, q FROM `order-totals`;\n"
+    )));
+    assert!(
+        m.starts_with("sql/x.sql:3:1: CREATE VIEW order-totals: the table `order_totals`"),
+        "{m}"
+    );
+    // A view named as a table of the SQL.
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}CREATE VIEW orders AS SELECT id FROM order_totals;\n"
+    )));
+    assert!(m.contains("CREATE VIEW orders: the table `orders`"), "{m}");
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}CREATE VIEW order_totals AS SELECT id FROM orders;\n"
+    )));
+    assert!(
+        m.contains("a table of this SQL is named `order_totals`"),
+        "{m}"
+    );
+    // A CTE or an alias with the name the table gets.
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}INSERT INTO orders WITH `order-totals` AS (SELECT id, ts, q FROM orders) \
+         SELECT * FROM order_totals;\n"
+    )));
+    assert!(
+        m.contains("the CTE `order-totals` has the name the table"),
+        "{m}"
+    );
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}INSERT INTO order_totals SELECT `order-totals`.id, t.q FROM orders AS \
+         `order-totals` JOIN order_totals AS t ON `order-totals`.id = t.id;\n"
+    )));
+    assert!(m.contains("the alias `order-totals`"), "{m}");
+}
+
+#[test]
+fn create_table_as_select_runs_as_dml() {
+    let sql = format!(
+        "{TWO_TABLES}CREATE TABLE big WITH ('connector' = 'kafka', 'topic' = 'big', \
+         'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+         'avro-confluent.url' = 'http://sr:8081') AS SELECT id, q FROM orders WHERE q > 10;\n"
+    );
+    let ctx = testing::context()
+        .with_config(json!({"stack": "current", "statements": {"stopped": ["create-big"]}}))
+        .with_file("sql/x.sql", &sql);
+    let run = testing::run::<FlinkSql>(&ctx, "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let statements = run.all("FlinkStatement");
+    let ctas = statements
+        .iter()
+        .find(|s| s.annotation("flinkwasm.io/statement-key") == Some("create-big"))
+        .expect("the CTAS");
+    // After the tables it reads (wave 4), checkpointed, and stopped as asked.
+    assert_eq!(ctas.annotation("argocd.argoproj.io/sync-wave"), Some("5"));
+    assert_eq!(
+        ctas.peek(&["spec", "flinkConfiguration"]),
+        Some(json!({"execution.checkpointing.interval": "10s"}))
+    );
+    assert_eq!(ctas.peek(&["spec", "stopped"]), Some(json!(true)));
+}
+
+#[test]
+fn an_updating_result_is_found_below_the_outer_select_too() {
+    let updating = [
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, SUM(q) AS q FROM orders GROUP BY id);",
+        "INSERT INTO order_totals WITH a AS (SELECT id, SUM(q) AS q FROM orders GROUP BY id) SELECT * FROM a;",
+        "INSERT INTO order_totals SELECT DISTINCT id, q FROM orders;",
+        "INSERT INTO order_totals SELECT 'all', COUNT(*) FROM orders;",
+        "CREATE VIEW sums AS SELECT id, SUM(q) AS q FROM orders GROUP BY id;\n\
+         CREATE VIEW over_sums AS SELECT * FROM sums;\n\
+         INSERT INTO order_totals SELECT id, q FROM over_sums;",
+    ];
+    for dml in updating {
+        let run = testing::run::<FlinkSql>(&with_sql(&format!("{TWO_TABLES}{dml}\n")), "").unwrap();
+        assert!(run.errors().is_empty(), "{dml}: {:#?}", run.diagnostics);
+        let w = warnings(&run);
+        assert_eq!(w.len(), 1, "{dml}: {w:#?}");
+        assert!(w[0].contains("it writes an updating result"), "{w:#?}");
+    }
+    let appending = [
+        "INSERT INTO order_totals SELECT id, q FROM orders WHERE q > 1;",
+        "INSERT INTO order_totals SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE orders, \
+         DESCRIPTOR(ts), INTERVAL '1' MINUTES)) GROUP BY window_start, window_end;",
+        "INSERT INTO order_totals SELECT id, SUM(q) OVER (PARTITION BY id ORDER BY ts) FROM orders;",
+    ];
+    for dml in appending {
+        let run = testing::run::<FlinkSql>(&with_sql(&format!("{TWO_TABLES}{dml}\n")), "").unwrap();
+        assert!(run.errors().is_empty(), "{dml}: {:#?}", run.diagnostics);
+        assert!(warnings(&run).is_empty(), "{dml}: {:#?}", warnings(&run));
+    }
+}
+
+#[test]
+fn statements_and_view_chains_are_bounded() {
+    let mut views = String::from(TWO_TABLES);
+    views.push_str("CREATE VIEW v0 AS SELECT id FROM orders;\n");
+    for i in 1..=70 {
+        views.push_str(&format!("CREATE VIEW v{i} AS SELECT id FROM v{};\n", i - 1));
+    }
+    let m = refuse_with(with_sql(&views));
+    assert!(m.contains("reads views more than 64 deep"), "{m}");
+    let mut many = String::from(TWO_TABLES);
+    for i in 0..1001 {
+        many.push_str(&format!("CREATE VIEW v{i} AS SELECT id FROM orders;\n"));
+    }
+    let m = refuse_with(with_sql(&many));
+    assert!(m.contains("statements; a render takes at most 1000"), "{m}");
+}

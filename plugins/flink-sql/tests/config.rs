@@ -28,6 +28,41 @@ fn samples() -> Vec<(Value, bool)> {
             true,
         ),
         (json!({"computePool": {"name": "Pool"}}), false),
+        // What Kubernetes and Flink would refuse only once the pool starts.
+        (json!({"computePool": {"name": "p".repeat(64)}}), false),
+        (json!({"computePool": {"name": "p".repeat(63)}}), true),
+        (
+            json!({"computePool": {"jobManager": {"memory": "1024"}}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"jobManager": {"memory": "0"}}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"jobManager": {"memory": "256m"}}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"taskManager": {"memory": "1.5Gi"}}}),
+            true,
+        ),
+        (
+            json!({"computePool": {"taskManager": {"cpu": 1e308}}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"taskManager": {"cpu": 1e-9}}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"image": "not an image\nfoo"}}),
+            false,
+        ),
+        (
+            json!({"computePool": {"image": "registry.example.com:5000/confluentinc/cp-flink-sql:1.19-cp8"}}),
+            true,
+        ),
         (json!({"computePool": {"jobManager": {"cpu": 0}}}), false),
         (
             json!({"computePool": {"flinkConfiguration": {"a": 1}}}),

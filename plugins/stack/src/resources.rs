@@ -72,6 +72,10 @@ impl Requirements {
 /// A Kubernetes quantity as a JSON Schema string pattern.
 pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
 
+/// A Flink process size of at least 500m, in Flink's notation (`1024m`, `2g`) or Kubernetes'
+/// (`2Gi`, `1.5Gi`).
+pub const FLINK_MEMORY_PATTERN: &str = "^([5-9][0-9]{2}|[1-9][0-9]{3,})(m|mb|M|Mi)$|^[1-9][0-9]*(\\.[0-9]+)?(g|gb|G|Gi|t|tb|T|Ti)$|^0\\.[5-9][0-9]*(G|Gi)$";
+
 /// JobManager / TaskManager resources, in Flink's notation (the FlinkEnvironment's and the
 /// FlinkComputePool's `jobManager.resource` / `taskManager.resource`). Its schema keeps the
 /// name the plugins' config schemas have always used.
@@ -79,10 +83,11 @@ pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|T
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(rename = "Resources")]
 pub struct FlinkResources {
-    /// Process memory in Flink notation (`1024m`).
-    #[schemars(pattern("^[0-9]+(\\.[0-9]+)?([kmgt]b?|[KMGT]i?)?$"))]
+    /// Process memory with its unit, at least 500m (`1024m`, `2g`, `2Gi`): Flink reads a bare
+    /// number as bytes, and its JVM overhead and metaspace alone take about 450m.
+    #[schemars(pattern(FLINK_MEMORY_PATTERN))]
     pub memory: Option<String>,
-    /// CPU cores.
-    #[schemars(extend("exclusiveMinimum" = 0))]
+    /// CPU cores, from a thousandth (Kubernetes' smallest step) to 1000.
+    #[schemars(range(min = 0.001, max = 1000.0))]
     pub cpu: Option<f64>,
 }
