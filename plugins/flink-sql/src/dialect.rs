@@ -136,7 +136,6 @@ impl Dialect for FlinkDialect {
         supports_named_fn_args_with_assignment_operator,
         supports_struct_literal,
         supports_empty_projections,
-        supports_nested_comments,
         supports_multiline_comment_hints,
         supports_copy_from_stdin_data,
         supports_user_host_grantee,
@@ -176,6 +175,12 @@ impl Dialect for FlinkDialect {
         supports_alter_column_position,
         supports_add_column_if_not_exists,
     );
+
+    /// Flink's lexer (Calcite's) ends a block comment at the first `*/`: in
+    /// `a /* x /* y */ AND b -- */` it runs `AND b`, which a nesting lexer would drop.
+    fn supports_nested_comments(&self) -> bool {
+        false
+    }
 
     /// Flink refuses `SELECT a, b, FROM t`, which the generic dialect reads as `SELECT a, b`.
     fn supports_projection_trailing_commas(&self) -> bool {

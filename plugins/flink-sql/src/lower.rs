@@ -616,6 +616,15 @@ fn order(statements: &mut [Planned]) -> Result<(), String> {
             .filter_map(|r| views.get(r.as_str()).copied())
             .filter(|&v| v != i)
             .collect();
+        // Its own name is read once, as the name it creates; a second time it reads itself.
+        if let Some(view) = &s.view
+            && s.reads.iter().filter(|r| *r == view).count() > 1
+        {
+            return Err(format!(
+                "{}: `{}` reads the view it creates",
+                s.place, s.key
+            ));
+        }
         waiting[i] = read.len();
         for v in read {
             readers[v].push(i);

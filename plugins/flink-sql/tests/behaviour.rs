@@ -925,3 +925,29 @@ fn statements_and_view_chains_are_bounded() {
     let m = refuse_with(with_sql(&many));
     assert!(m.contains("statements; a render takes at most 1000"), "{m}");
 }
+
+#[test]
+fn comments_end_where_flinks_lexer_ends_them() {
+    // Calcite's block comments do not nest: Flink runs `AND id <> 'test'` here.
+    let sql = format!(
+        "{TWO_TABLES}INSERT INTO order_totals SELECT id, q FROM orders\n\
+         WHERE q > 0 /* filter: /* was: */ AND id <> 'test' -- */\n;\n"
+    );
+    let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let insert = run.all("FlinkStatement")[2]
+        .peek(&["spec", "statement"])
+        .unwrap();
+    assert_eq!(
+        insert,
+        json!("INSERT INTO `order-totals` SELECT id, q FROM orders WHERE q > 0 AND id <> 'test'")
+    );
+}
+
+#[test]
+fn a_view_reading_itself_is_refused() {
+    let m = refuse_with(with_sql(&format!(
+        "{TWO_TABLES}CREATE VIEW a AS SELECT id FROM a;\n"
+    )));
+    assert!(m.contains("`view-a` reads the view it creates"), "{m}");
+}
