@@ -21,6 +21,13 @@ const RECURSION_LIMIT: usize = 64;
 /// visiting and dropping then walk recursively, and the guest's stack is fixed.
 const OPERATOR_LIMIT: usize = 500;
 
+/// How long an identifier may be: Flink's parser refuses longer ones.
+const IDENTIFIER_LIMIT: usize = 256;
+
+/// What an error shows instead of a string literal: a literal may hold a secret (a password
+/// in `'properties.sasl.jaas.config'`), and errors are printed and logged.
+const LITERAL: &str = "'…'";
+
 /// A place in a granted file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
@@ -74,7 +81,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
         .tokenize_with_location()
         .map_err(|e| {
             let at = start.at(e.location.line, e.location.column);
-            format!("{at}: {}", e.message)
+            format!("{at}: {}", unquoted(&e.message))
         })?;
     scan(&start, &tokens, &Marks::of(text))?;
     let mut parser = Parser::new(&dialect)
@@ -88,7 +95,9 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
             break;
         }
         let place = start.at(next.span.start.line, next.span.start.column);
-        let statement = parser.parse_statement().map_err(|e| located(&place, &e))?;
+        let statement = parser
+            .parse_statement()
+            .map_err(|e| located(&place, &e, text))?;
         watermarks(&start, &statement, &dialect)?;
         crate::check::statement(&place, &statement)?;
         let after = parser.peek_token();
@@ -96,7 +105,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
             let at = start.at(after.span.start.line, after.span.start.column);
             return Err(format!(
                 "{at}: expected `;` after the statement, found {}",
-                after.token
+                shown(&after.token)
             ));
         }
         out.push(Parsed { place, statement });
@@ -143,12 +152,17 @@ fn watermarks(start: &Place, statement: &Statement, dialect: &FlinkDialect) -> R
 /// could not bound: a character the host cannot return (DEL, C1 controls, U+FFFE/U+FFFF)
 /// or an invisible one (zero-width, bidirectional controls) outside comments, a control
 /// character in an identifier, an optimizer hint where the parser drops it (a table hint
-/// `/*+ OPTIONS(...) */`: only hints right after SELECT or INSERT are kept), and a chain of
-/// more than [`OPERATOR_LIMIT`] operators. Each error names the file, line and column.
+/// `/*+ OPTIONS(...) */`: only hints right after SELECT or INSERT are kept), an identifier
+/// longer than Flink takes ([`IDENTIFIER_LIMIT`]), and a chain of more than
+/// [`OPERATOR_LIMIT`] operators (or set operations). Each error names the file, line and
+/// column.
 fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), String> {
     // Operators chained at each parenthesis level; their sum is how deep the tree gets.
     let mut levels: Vec<usize> = vec![0];
     let mut chained = 0usize;
+    // Set operations (UNION, ...) in the statement: the parser folds them into a tree too,
+    // across the commas of the select lists, so they are counted apart and not per level.
+    let mut set_operations = 0usize;
     // The last token that is not whitespace or a comment.
     let mut previous: Option<&Token> = None;
     for t in tokens {
@@ -208,9 +222,45 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
                 c as u32
             ));
         }
+        if let Token::Word(w) = &t.token
+            && w.value.chars().count() > IDENTIFIER_LIMIT
+        {
+            return Err(format!(
+                "{}: an identifier of {} characters: Flink takes identifiers of at most \
+                 {IDENTIFIER_LIMIT}",
+                at(),
+                w.value.chars().count()
+            ));
+        }
+        if is_set_operator(&t.token) {
+            set_operations += 1;
+            if set_operations > OPERATOR_LIMIT {
+                return Err(format!(
+                    "{}: a query chains more than {OPERATOR_LIMIT} set operations (UNION, \
+                     INTERSECT, EXCEPT); split it (for example into views)",
+                    at()
+                ));
+            }
+        }
+        let operator = is_operator(&t.token);
+        if operator {
+            if let Some(top) = levels.last_mut() {
+                *top += 1;
+            }
+            chained += 1;
+            if chained > OPERATOR_LIMIT {
+                return Err(format!(
+                    "{}: an expression chains more than {OPERATOR_LIMIT} operators; split \
+                     it (for example into a view)",
+                    at()
+                ));
+            }
+        }
         match &t.token {
-            Token::LParen => levels.push(0),
-            Token::RParen => {
+            // A subscript (`a[1]`) counted above at the level it applies to; inside it, a
+            // level of its own, like a parenthesis.
+            Token::LParen | Token::LBracket => levels.push(0),
+            Token::RParen | Token::RBracket => {
                 chained = chained.saturating_sub(levels.pop().unwrap_or(0));
                 if levels.is_empty() {
                     levels.push(0);
@@ -225,19 +275,7 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
             Token::SemiColon => {
                 levels = vec![0];
                 chained = 0;
-            }
-            token if is_operator(token) => {
-                if let Some(top) = levels.last_mut() {
-                    *top += 1;
-                }
-                chained += 1;
-                if chained > OPERATOR_LIMIT {
-                    return Err(format!(
-                        "{}: an expression chains more than {OPERATOR_LIMIT} operators; split \
-                         it (for example into a view)",
-                        at()
-                    ));
-                }
+                set_operations = 0;
             }
             _ => {}
         }
@@ -333,35 +371,146 @@ fn keeps_hints(previous: Option<&Token>) -> bool {
             && (w.value.eq_ignore_ascii_case("select") || w.value.eq_ignore_ascii_case("insert")))
 }
 
-/// An operator that makes the expression tree one level deeper.
+/// An operator that makes the expression tree one level deeper: every token the parser may
+/// read as an infix, prefix or postfix operator (and fold, in a loop, into a tree as deep as
+/// the chain is long: `x AT TIME ZONE 'UTC' AT TIME ZONE ...`, `a[1][1]...`), that is every
+/// token but names, numbers, string literals and punctuation, and the keywords that make
+/// operators.
 fn is_operator(token: &Token) -> bool {
     match token {
-        Token::Plus
-        | Token::Minus
-        | Token::Mul
-        | Token::Div
-        | Token::Mod
-        | Token::StringConcat
-        | Token::Eq
-        | Token::DoubleEq
-        | Token::Neq
-        | Token::Lt
-        | Token::Gt
-        | Token::LtEq
-        | Token::GtEq
-        | Token::Caret
-        | Token::Ampersand
-        | Token::Pipe
-        | Token::Tilde
-        | Token::ExclamationMark => true,
         Token::Word(w) => {
             w.quote_style.is_none()
-                && ["and", "or", "not", "is", "like", "between", "in"]
-                    .iter()
-                    .any(|k| w.value.eq_ignore_ascii_case(k))
+                && [
+                    "and", "or", "xor", "not", "is", "like", "ilike", "rlike", "regexp", "similar",
+                    "between", "in", "at", "div", "member", "overlaps", "collate", "escape",
+                    "operator",
+                ]
+                .iter()
+                .any(|k| w.value.eq_ignore_ascii_case(k))
         }
-        _ => false,
+        Token::Whitespace(_)
+        | Token::EOF
+        | Token::Number(..)
+        | Token::LParen
+        | Token::RParen
+        | Token::Comma
+        | Token::SemiColon
+        | Token::Period
+        | Token::RBracket => false,
+        // Counted at the level it subscripts (`a[1][1]`); see `scan`.
+        Token::LBracket => true,
+        token => !is_literal(token),
     }
+}
+
+/// A set operator: the parser folds `q UNION q UNION ...` into a tree as deep as the chain.
+fn is_set_operator(token: &Token) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none()
+        && ["union", "intersect", "except", "minus"]
+            .iter()
+            .any(|k| w.value.eq_ignore_ascii_case(k)))
+}
+
+/// A string literal of any kind (its content may be a secret: see [`LITERAL`]).
+fn is_literal(token: &Token) -> bool {
+    matches!(
+        token,
+        Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::TripleSingleQuotedString(_)
+            | Token::TripleDoubleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+            | Token::DoubleQuotedByteStringLiteral(_)
+            | Token::TripleSingleQuotedByteStringLiteral(_)
+            | Token::TripleDoubleQuotedByteStringLiteral(_)
+            | Token::SingleQuotedRawStringLiteral(_)
+            | Token::DoubleQuotedRawStringLiteral(_)
+            | Token::TripleSingleQuotedRawStringLiteral(_)
+            | Token::TripleDoubleQuotedRawStringLiteral(_)
+            | Token::NationalStringLiteral(_)
+            | Token::QuoteDelimitedStringLiteral(_)
+            | Token::NationalQuoteDelimitedStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+            | Token::HexStringLiteral(_)
+            | Token::CopyData { .. }
+    )
+}
+
+/// A token as an error shows it: a string literal as [`LITERAL`], not its content.
+fn shown(token: &Token) -> String {
+    if is_literal(token) {
+        return LITERAL.to_string();
+    }
+    unquoted(&token.to_string())
+}
+
+/// SQL text (or a message quoting it) as an error may show it: each string literal replaced
+/// by [`LITERAL`]. A literal is single-quoted (`''` inside is a quote; a prefix such as `X` or
+/// `E` stays) or dollar-quoted (`$tag$...$tag$`); a backquoted name (`` ` `` doubled inside)
+/// is kept as it is, quotes in it included; an unterminated literal runs to the end.
+pub(crate) fn unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '`' => {
+                let end = quoted_end(rest, '`');
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            '\'' => {
+                out.push_str(LITERAL);
+                rest = &rest[quoted_end(rest, '\'')..];
+            }
+            '$' if dollar_quoted_end(rest).is_some() => {
+                out.push_str(LITERAL);
+                rest = &rest[dollar_quoted_end(rest).unwrap_or(rest.len())..];
+            }
+            c => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+/// Where the text quoted by `quote` that `text` starts with ends (past its closing quote; a
+/// doubled quote is one inside): the end of `text` if it is not closed.
+fn quoted_end(text: &str, quote: char) -> usize {
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == quote {
+            match chars.peek() {
+                Some(&(_, next)) if next == quote => {
+                    chars.next();
+                }
+                _ => return i + quote.len_utf8(),
+            }
+        }
+    }
+    text.len()
+}
+
+/// Where the dollar-quoted string `text` starts with ends (`$tag$...$tag$`, the tag letters,
+/// digits and `_`, not starting with a digit), if it is one.
+fn dollar_quoted_end(text: &str) -> Option<usize> {
+    let body = &text[1..];
+    let close = body.find('$')?;
+    let tag = &body[..close];
+    if tag.starts_with(|c: char| c.is_ascii_digit())
+        || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    let delimiter = &text[..close + 2];
+    let content = &text[delimiter.len()..];
+    Some(match content.find(delimiter) {
+        Some(i) => delimiter.len() + i + delimiter.len(),
+        None => text.len(),
+    })
 }
 
 /// A character the host refuses in what a plugin returns: the Go YAML readers cannot read it
@@ -388,10 +537,15 @@ fn invisible(c: char) -> bool {
 }
 
 /// The parser's error as `file:line:column: message`, the position taken from the message's
-/// own ` at Line: L, Column: C` (else the statement's start).
-fn located(statement: &Place, e: &ParserError) -> String {
+/// own ` at Line: L, Column: C` (else the statement's start). No string literal of `text` (the
+/// file) is shown: the parser prints tokens as they were read (a `'` inside not doubled), so
+/// each literal's printed form is replaced first, then whatever else [`unquoted`] finds.
+fn located(statement: &Place, e: &ParserError, text: &str) -> String {
     let (message, at) = match e {
-        ParserError::TokenizerError(m) | ParserError::ParserError(m) => split_location(m),
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => {
+            let (message, at) = split_location(m);
+            (unquoted(&without_literals(&message, text)), at)
+        }
         ParserError::RecursionLimitExceeded => {
             (format!("nested deeper than {RECURSION_LIMIT} levels"), None)
         }
@@ -401,6 +555,27 @@ fn located(statement: &Place, e: &ParserError) -> String {
         None => statement.clone(),
     };
     format!("{place}: {message}")
+}
+
+/// `message` with the printed form of each string literal in `text` replaced by [`LITERAL`].
+fn without_literals(message: &str, text: &str) -> String {
+    let dialect = FlinkDialect::default();
+    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize() else {
+        return message.to_string();
+    };
+    let mut literals: Vec<String> = tokens
+        .iter()
+        .filter(|t| is_literal(t))
+        .map(ToString::to_string)
+        .filter(|l| !l.is_empty() && message.contains(l.as_str()))
+        .collect();
+    // The longest first: a literal's printed form may hold another's.
+    literals.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    let mut out = message.to_string();
+    for literal in literals {
+        out = out.replace(&literal, LITERAL);
+    }
+    out
 }
 
 /// Splits `... at Line: L, Column: C` into the message and the position.
@@ -593,5 +768,109 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn no_error_shows_a_string_literal() {
+        for sql in [
+            // RT11-01: a missing `=` next to a credential.
+            "CREATE TABLE t (a INT) WITH (\n  'properties.sasl.jaas.config' '...password=\"hunter2\";'\n);",
+            "CREATE TABLE t (a INT) WITH ('k' = 'v')\n'hunter2';",
+            "CREATE TABLE t (a INT) WITH ('k' 'it''s hunter2');",
+            "CREATE TABLE t (a INT) WITH ('k' = 'v' 'hunter2''s');",
+            "INSERT INTO t SELECT a FROM o WHERE a = 'x' 'hunter2';",
+            "INSERT INTO t SELECT a FROM o WHERE a = 1 $$hunter2$$;",
+            "INSERT INTO t SELECT a FROM o WHERE a = 1 X'AB' 'hunter2' B'0101';",
+            "INSERT INTO t SELECT a FROM o WHERE a = 'hunter2",
+            "CREATE TABLE t (a INT DEFAULT 'hunter2');",
+            "CREATE TABLE t (a INT DEFAULT $$hunter2$$);",
+            "CREATE TABLE t (a INT, CHECK (a <> 'hunter2'));",
+            "CREATE TABLE t (a INT, CONSTRAINT c UNIQUE (a), CHECK (`it's` = 'hunter2'));",
+            "INSERT INTO t SELECT a FROM o TIMESTAMP AS OF 'hunter2';",
+        ] {
+            let err = parse("s.sql", sql).unwrap_err();
+            assert!(!err.contains("hunter2"), "{sql}: {err}");
+            assert!(err.starts_with("s.sql:"), "{sql}: {err}");
+        }
+        let err = parse(
+            "s.sql",
+            "CREATE TABLE t (a INT) WITH (\n  'properties.sasl.jaas.config' '...password=\"hunter2\";'\n);",
+        )
+        .unwrap_err();
+        assert_eq!(err, "s.sql:2:33: Expected: =, found: '…'");
+    }
+
+    #[test]
+    fn literals_are_replaced_in_sql_text() {
+        assert_eq!(
+            unquoted("a = 'x''y' AND `it's` = $t$s'$t$ OR X'0F' || '' || $1 || 'open"),
+            "a = '…' AND `it's` = '…' OR X'…' || '…' || $1 || '…'"
+        );
+        assert_eq!(unquoted("`a``b'` 'c'"), "`a``b'` '…'");
+        assert_eq!(shown(&Token::SingleQuotedString("it's".into())), "'…'");
+        assert_eq!(shown(&Token::Comma), ",");
+    }
+
+    #[test]
+    fn every_operator_form_counts_toward_the_bound() {
+        // RT11-04: `AT TIME ZONE` and subscripts are folded into trees as deep as the chain.
+        for (sql, name) in [
+            (
+                format!(
+                    "INSERT INTO a\nSELECT x{} FROM b;",
+                    " AT TIME ZONE 'UTC'".repeat(2000)
+                ),
+                "at",
+            ),
+            (
+                format!("INSERT INTO a\nSELECT x{} FROM b;", "[1]".repeat(2000)),
+                "subscript",
+            ),
+            (
+                format!(
+                    "INSERT INTO a\nSELECT x{} FROM b;",
+                    " COLLATE c".repeat(2000)
+                ),
+                "collate",
+            ),
+            (
+                format!("INSERT INTO a\nSELECT x{} FROM b;", " <=> x".repeat(2000)),
+                "spaceship",
+            ),
+        ] {
+            let err = parse("z.sql", &sql).unwrap_err();
+            assert!(err.starts_with("z.sql:2:"), "{name}: {err}");
+            assert!(
+                err.contains("chains more than 500 operators"),
+                "{name}: {err}"
+            );
+        }
+        let unions = format!(
+            "INSERT INTO a\nSELECT 1, 2{};",
+            " UNION ALL SELECT 1, 2".repeat(2000)
+        );
+        let err = parse("u.sql", &unions).unwrap_err();
+        assert!(err.contains("more than 500 set operations"), "{err}");
+        // What the seed and Flink programs write still parses.
+        assert!(parse("seed.sql", SEED).is_ok());
+        let flink = "CREATE TABLE t (id STRING, m MAP<STRING, ARRAY<ROW<x INT NOT NULL>>>, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'kafka', 'topic' = 'a');\nINSERT INTO t SELECT id, a[1][2], m['k'], CAST(x AS ARRAY<INT>) FROM o WHERE a IS NOT NULL AND b NOT BETWEEN 1 AND 2 OR c NOT LIKE 'x%' ESCAPE '!' UNION ALL SELECT * FROM o2;";
+        assert!(parse("f.sql", flink).is_ok(), "{:?}", parse("f.sql", flink));
+    }
+
+    #[test]
+    fn identifiers_are_at_most_256_characters() {
+        // RT11-03
+        let name = |n: usize| "a".repeat(n);
+        for quote in ["", "`"] {
+            let ok = format!("INSERT INTO {quote}{}{quote} SELECT 1 FROM o;", name(256));
+            assert!(parse("i.sql", &ok).is_ok(), "{ok}");
+            let long = format!("INSERT INTO t\nSELECT {quote}{}{quote} FROM o;", name(257));
+            let err = parse("i.sql", &long).unwrap_err();
+            assert!(err.starts_with("i.sql:2:8: "), "{err}");
+            assert!(err.contains("at most 256"), "{err}");
+        }
+        // A long string is no identifier.
+        let long = format!("INSERT INTO t SELECT '{}' FROM o;", name(600 * 1024));
+        assert!(parse("i.sql", &long).is_ok());
     }
 }
