@@ -115,7 +115,8 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             errors.push(format!("{path}:1:1: {}", pairing.flink_sql_refusal()));
             continue;
         }
-        match parse::parse(path, text) {
+        let left = parse::MAX_STATEMENTS.saturating_sub(parsed.len());
+        match parse::parse_at_most(path, text, left) {
             // A file granted to run SQL that holds none is a mistake (a file emptied by
             // accident would otherwise prune its statements).
             Ok(p) if p.is_empty() => errors.push(format!(
@@ -225,15 +226,6 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 ));
             }
         }
-    }
-    if parsed.len() > MAX_STATEMENTS {
-        errors.push(format!(
-            "{}: the granted SQL holds {} statements; a render takes at most {MAX_STATEMENTS} \
-             (each is an object Argo CD syncs): split it into several pipelines",
-            parsed[MAX_STATEMENTS].place,
-            parsed.len()
-        ));
-        return Err(errors);
     }
     // Statements that name a renamed table follow it, where the rename can be made safely.
     for p in &parsed {
@@ -842,10 +834,6 @@ fn updating_views(parsed: &[Parsed]) -> BTreeSet<String> {
 
 /// How deep views may read views: each level is an Argo CD sync wave, health-gated in turn.
 const MAX_VIEW_DEPTH: i32 = 64;
-
-/// How many statements a render takes: each is a FlinkStatement Argo CD syncs, and every
-/// statement's text is held at once (a larger set is several pipelines).
-const MAX_STATEMENTS: usize = 1000;
 
 /// How long a statement's text may be: a FlinkStatement is one Kubernetes object, which the
 /// API server stores up to about 1.5 MiB with everything else it holds.

@@ -71,11 +71,29 @@ pub struct Parsed {
 /// Parses every statement of `text`, the content of the granted file `file`. The error is
 /// `file:line:column: what the parser expected`.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
+    parse_at_most(file, text, MAX_STATEMENTS)
+}
+
+/// How many statements a render takes: each is a FlinkStatement Argo CD syncs, and every
+/// parsed statement is held at once (a larger set is several pipelines).
+pub const MAX_STATEMENTS: usize = 1000;
+
+/// [`parse`], refusing a file with more than `limit` statements (what the render has left of
+/// [`MAX_STATEMENTS`]) before it parses them all: each parsed statement costs memory.
+pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>, String> {
     let start = Place {
         file: file.to_string(),
         line: 1,
         column: 1,
     };
+    if let Some(at) = lone_carriage_return(text) {
+        let at = start.at(at.0, at.1);
+        return Err(format!(
+            "{at}: a carriage return that is not followed by a line feed: Flink ends a `--` \
+             comment there and this parser does not, so the two would read different SQL; \
+             end lines with LF or CRLF"
+        ));
+    }
     let dialect = FlinkDialect::default();
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -95,6 +113,13 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
             break;
         }
         let place = start.at(next.span.start.line, next.span.start.column);
+        if out.len() >= limit {
+            return Err(format!(
+                "{place}: more than {MAX_STATEMENTS} statements in the SQL granted; a render \
+                 takes at most {MAX_STATEMENTS} (each is an object Argo CD syncs): split them \
+                 into several pipelines"
+            ));
+        }
         let statement = parser
             .parse_statement()
             .map_err(|e| located(&place, &e, text))?;
@@ -176,6 +201,21 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
                          would be dropped by the parser: set table options in the table's \
                          `WITH (...)`; hints are kept only right after SELECT or INSERT",
                         at()
+                    ));
+                }
+                // A kept hint is copied into the statement: it is held to the rules of SQL
+                // outside comments.
+                if is_hint(c)
+                    && let Some(bad) = c
+                        .chars()
+                        .find(|&c| unreturnable(c) || invisible(c) || control(c))
+                {
+                    return Err(format!(
+                        "{}: the hint holds the character U+{:04X} (a control, invisible, or one \
+                         the YAML readers cannot take back); a hint is copied into the \
+                         statement, so remove it",
+                        at(),
+                        bad as u32
                     ));
                 }
                 continue;
@@ -284,6 +324,23 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
     Ok(())
 }
 
+/// The line and column (from 1) of the first carriage return not followed by a line feed.
+fn lone_carriage_return(text: &str) -> Option<(u64, u64)> {
+    let bytes = text.as_bytes();
+    let i = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))?;
+    let before = &text[..i];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count() as u64)
+        + 1;
+    Some((line, column))
+}
+
 /// Where the text has what its tokens no longer show: a space character other than `' '`,
 /// tab and line breaks (the tokenizer takes any Unicode space as one), and a `0x` number
 /// (which it reads as the binary literal `X'..'`). Positions are (line, column) from 1.
@@ -334,6 +391,10 @@ fn foreign(token: &Token, marks: &Marks, t: &TokenWithSpan) -> Option<&'static s
         }
         Token::DoubleColon => "`::` is not Flink SQL: write CAST(x AS type)",
         Token::DoubleEq => "`==` is not Flink SQL: write `=`",
+        Token::DuckIntDiv => {
+            "`//` starts a comment in Flink, as `--` does, and this parser would read a \
+             division: write `--` for a comment, `/` to divide"
+        }
         Token::EscapedStringLiteral(_) => {
             "an E'...' string is not Flink SQL: write the characters, or U&'\\0041' escapes"
         }

@@ -763,7 +763,7 @@ fn what_flink_would_refuse_at_deploy_is_refused_at_render() {
         // A statement too big for one Kubernetes object.
         (
             format!(
-                "{TWO_TABLES}INSERT INTO orders SELECT id AS {}, ts, q FROM orders;",
+                "{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders WHERE id <> '{}';",
                 "a".repeat(600 * 1024)
             ),
             "sql/x.sql:3:1",
@@ -923,7 +923,19 @@ fn statements_and_view_chains_are_bounded() {
         many.push_str(&format!("CREATE VIEW v{i} AS SELECT id FROM orders;\n"));
     }
     let m = refuse_with(with_sql(&many));
-    assert!(m.contains("statements; a render takes at most 1000"), "{m}");
+    assert!(
+        m.starts_with("sql/x.sql:1001:1: more than 1000 statements"),
+        "{m}"
+    );
+    // Across files too, before the next file is parsed.
+    let mut half = String::new();
+    for i in 0..600 {
+        half.push_str(&format!("CREATE VIEW w{i} AS SELECT id FROM orders;\n"));
+    }
+    let ctx =
+        with_sql(&format!("{TWO_TABLES}{half}")).with_file("sql/y.sql", &half.replace("w", "z"));
+    let m = refuse_with(ctx);
+    assert!(m.contains("more than 1000 statements"), "{m}");
 }
 
 #[test]
@@ -950,4 +962,50 @@ fn a_view_reading_itself_is_refused() {
         "{TWO_TABLES}CREATE VIEW a AS SELECT id FROM a;\n"
     )));
     assert!(m.contains("`view-a` reads the view it creates"), "{m}");
+}
+
+#[test]
+fn what_flinks_lexer_reads_otherwise_is_refused() {
+    for (sql, place, needle) in [
+        // Flink: `//` starts a comment; here it would divide, and once printed on one line the
+        // rest of the statement would be a comment to Flink.
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders WHERE q > 0 // 1\n  AND q < 9;"
+            ),
+            "sql/x.sql:3:61",
+            "`//` starts a comment in Flink",
+        ),
+        // Flink ends a `--` comment at a lone CR.
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders WHERE q > 0 -- n\rAND q < 9\n;"
+            ),
+            "sql/x.sql:3:65",
+            "a carriage return that is not followed by a line feed",
+        ),
+        // A kept hint is copied into the statement: no control or invisible character in it.
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT /*+ STATE_TTL('o' = '1d') \u{1b}[2J */ id, ts, q FROM orders AS o;"
+            ),
+            "sql/x.sql:3:27",
+            "the hint holds the character U+001B",
+        ),
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT /*+ STATE_TTL('o' = '1d') \u{202e} */ id, ts, q FROM orders AS o;"
+            ),
+            "sql/x.sql:3:27",
+            "U+202E",
+        ),
+    ] {
+        let m = refuse_with(with_sql(&sql));
+        assert!(m.starts_with(place), "{sql:.300}\n{m}");
+        assert!(m.contains(needle), "{m}");
+    }
+    // CRLF line ends are line ends.
+    let crlf = format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q -- n\r\nFROM orders;\r\n");
+    let run = testing::run::<FlinkSql>(&with_sql(&crlf), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
 }
