@@ -217,23 +217,33 @@ impl Chart {
                          repository's credentials instead (README: chart repositories)",
                     ));
                 }
-                let shown = crate::text::safe(url);
+                if url.contains(['?', '#']) {
+                    // A token in a query or fragment is a credential too, and would be shown
+                    // wherever the URL is (Helm's messages, logs): not repeated here either.
+                    return Err(error::input(
+                        "spec.chart.repo has a query or fragment (`?...`, `#...`): a chart \
+                         repository URL is scheme, host, port and path; give the sidecar the \
+                         repository's credentials instead (README: chart repositories)",
+                    ));
+                }
                 if url.starts_with("oci://") {
                     if registry_of(url).is_none() {
-                        return Err(error::input(format!(
-                            "spec.chart.repo {shown} is not an oci:// reference flinkwasm \
-                             passes to Helm: oci://REGISTRY[:PORT][/PATH], the path in the OCI \
-                             grammar (lowercase, no tag or digest: the version is \
-                             spec.chart.version)"
-                        )));
+                        return Err(error::input(
+                            "spec.chart.repo is not an oci:// reference flinkwasm passes to \
+                             Helm: oci://REGISTRY[:PORT][/PATH], the path in the OCI grammar \
+                             (lowercase, no tag or digest: the version is spec.chart.version)",
+                        ));
                     }
                 } else if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || !http_authority_ok(url)
                     || url.len() > 2048
                     || url.chars().any(|c| c.is_whitespace() || c.is_control())
                 {
-                    return Err(error::input(format!(
-                        "spec.chart.repo {shown} is not an http(s) URL"
-                    )));
+                    // Not shown: a malformed authority may be a credential typed wrong.
+                    return Err(error::input(
+                        "spec.chart.repo is not an http(s) URL: http[s]://HOST[:PORT][/PATH], \
+                         at most 2048 characters, no spaces",
+                    ));
                 }
                 let (Some(name), Some(version)) = (&spec.name, &spec.version) else {
                     return Err(error::input(
@@ -549,6 +559,14 @@ fn registry_of(url: &str) -> Option<&str> {
     .then_some(registry)
 }
 
+/// Whether an http(s) URL's authority is `host[:port]` as registries name them (a port of
+/// digits, without a leading zero).
+fn http_authority_ok(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    crate::oci::valid_registry(authority)
+}
+
 /// Whether the URL's authority holds `user[:password]@`.
 fn has_userinfo(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -658,6 +676,22 @@ mod tests {
                 "not an oci:// reference",
             ),
             (
+                "{repo: 'https://charts.example.com/helm?token=hunter2', name: c, version: '1'}",
+                "has a query or fragment",
+            ),
+            (
+                "{repo: 'https://charts.example.com/helm#hunter2', name: c, version: '1'}",
+                "has a query or fragment",
+            ),
+            (
+                "{repo: 'https://charts.example.com:hunter2/helm', name: c, version: '1'}",
+                "not an http(s) URL",
+            ),
+            (
+                "{repo: 'https://charts.example.com:08443/helm', name: c, version: '1'}",
+                "not an http(s) URL",
+            ),
+            (
                 "{repo: 'file:///etc', name: c, version: '1'}",
                 "not an http(s) URL",
             ),
@@ -689,6 +723,7 @@ mod tests {
         ] {
             let e = Chart::check(&spec(bad)).unwrap_err().to_string();
             assert!(e.contains(needle), "{bad}: {e}");
+            assert!(!e.contains("hunter2"), "{bad}: {e}");
         }
         let oci = Chart::check(&spec(
             "{repo: 'oci://127.0.0.1:5000/charts/confluent', name: cmf, version: 2.1.0+build.1}",

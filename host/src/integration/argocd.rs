@@ -161,6 +161,20 @@ pub struct BootstrapArgs {
     pub project: String,
 }
 
+/// Whether a Git URL carries credentials: any userinfo over http(s) (`https://token@host`),
+/// a password over ssh (`ssh://git:secret@host`; the user alone, `git@`, is how ssh names the
+/// account).
+pub fn repo_credentials(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    !scheme.eq_ignore_ascii_case("ssh") || userinfo.contains(':')
+}
+
 /// The stack's plugins that point child Applications at their component directories; the
 /// root Application passes its own repository and revision down to them as parameters.
 const CHILD_SOURCES: &[&str] = &["flink-operator", "cmf", "flink-environment"];
@@ -204,6 +218,15 @@ pub fn bootstrap(args: &BootstrapArgs) -> Result<String> {
             "--repo {}: a Git repository URL (https://, ssh:// or git@)",
             crate::text::safe(&args.repo)
         )));
+    }
+    if repo_credentials(&args.repo) {
+        // Not repeated: the Application is applied to the cluster and shown in Argo CD's UI.
+        return Err(error::input(
+            "--repo holds credentials (a user and password, or a token, before the host): \
+             Argo CD keeps them in a repository Secret (label \
+             argocd.argoproj.io/secret-type: repository), not in the Application; pass the \
+             bare URL",
+        ));
     }
     // The built-in default where the directory has no pipeline (or is not checked out here).
     let (pipeline, _) = PipelineFile::load(std::path::Path::new(path))?;
@@ -379,5 +402,25 @@ mod tests {
             config,
             json!({"port": 9250, "dashboard": {"enabled": false}})
         );
+    }
+
+    #[test]
+    fn a_repository_url_with_credentials_is_not_an_applications_source() {
+        for bad in [
+            "https://u:hunter2@git.example.com/platform/gitops.git",
+            "https://ghp_hunter2@github.com/acme/gitops.git",
+            "HTTP://u:p@git.example.com/x.git",
+            "ssh://git:hunter2@git.example.com/x.git",
+        ] {
+            assert!(repo_credentials(bad), "{bad}");
+        }
+        for fine in [
+            "https://git.example.com/platform/gitops.git",
+            "ssh://git@git.example.com/x.git",
+            "git@github.com:acme/gitops.git",
+            "https://git.example.com/team@acme/gitops.git",
+        ] {
+            assert!(!repo_credentials(fine), "{fine}");
+        }
     }
 }

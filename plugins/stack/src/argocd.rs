@@ -122,9 +122,11 @@ pub fn chart_in_render(deployment: &str) -> flinkwasm_sdk::Diagnostic {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitSource {
-    /// Git repository URL (required to emit the Application).
+    /// Git repository URL (required to emit the Application): `https://HOST/PATH`,
+    /// `ssh://[USER@]HOST/PATH` or `USER@HOST:PATH`, without credentials (Argo CD keeps those
+    /// in a repository Secret; an Application is shown to everyone who can read it).
     #[serde(rename = "repoURL")]
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 2048), pattern(GIT_URL_PATTERN))]
     pub repo_url: Option<String>,
     /// Revision (default `HEAD`).
     #[serde(rename = "targetRevision")]
@@ -155,6 +157,10 @@ impl GitSource {
         }))
     }
 }
+
+/// A Git repository URL without credentials: no userinfo over http(s), a user but no
+/// password over ssh.
+pub const GIT_URL_PATTERN: &str = "^(https?://[^/@?#\\s]+(/\\S*)?|ssh://([^/:@\\s]+@)?[^/@\\s]+(/\\S*)?|[A-Za-z0-9._-]+@[^:/@\\s]+:\\S*)$";
 
 /// A DNS label (RFC 1123), as a JSON Schema pattern; with a length of at most 63.
 pub const DNS_LABEL_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
