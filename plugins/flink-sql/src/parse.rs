@@ -68,8 +68,8 @@ pub struct Parsed {
     pub statement: Statement,
 }
 
-/// Parses every statement of `text`, the content of the granted file `file`. The error is
-/// `file:line:column: what the parser expected`.
+/// [`parse_at_most`] with the whole of [`MAX_STATEMENTS`]: what the tests parse.
+#[cfg(test)]
 pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
     parse_at_most(file, text, MAX_STATEMENTS)
 }
@@ -78,8 +78,10 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, String> {
 /// parsed statement is held at once (a larger set is several pipelines).
 pub const MAX_STATEMENTS: usize = 1000;
 
-/// [`parse`], refusing a file with more than `limit` statements (what the render has left of
-/// [`MAX_STATEMENTS`]) before it parses them all: each parsed statement costs memory.
+/// Parses every statement of `text`, the content of the granted file `file`, refusing more
+/// than `limit` statements (what the render has left of [`MAX_STATEMENTS`]) before it parses
+/// them all: each parsed statement costs memory. The error is
+/// `file:line:column: what the parser expected`.
 pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>, String> {
     let start = Place {
         file: file.to_string(),
