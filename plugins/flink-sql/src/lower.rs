@@ -272,7 +272,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     // its position, so that editing one statement renames no other (and `stopped` stays on
     // the statement it names).
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
-    for (p, phase) in parsed.into_iter().zip(phases) {
+    for (mut p, phase) in parsed.into_iter().zip(phases) {
         let mut named = Vec::new();
         let _ = visit_relations(&p.statement, |name| {
             if let [only] = name.0.as_slice()
@@ -292,13 +292,28 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                 _ => None,
             }
         });
-        if home.is_none() {
-            errors.push(format!(
-                "{}: {}: no catalog and database for it: none of its tables is created by the \
-                 SQL granted, and there is not exactly one Kafka cluster",
-                p.place,
-                describe(&p.statement)
-            ));
+        match home {
+            None => {
+                let homes: BTreeSet<_> = named.iter().filter_map(|n| table_home.get(n)).collect();
+                let why = if homes.len() > 1 {
+                    "its tables live on different Kafka clusters or Schema Registries, and a \
+                     view is created in one catalog and database: write one view per cluster"
+                } else {
+                    "none of its tables is created by the SQL granted, and there is not \
+                     exactly one Kafka cluster"
+                };
+                errors.push(format!(
+                    "{}: {}: no catalog and database for it: {why}",
+                    p.place,
+                    describe(&p.statement)
+                ));
+            }
+            Some(h) => {
+                if let Err(why) = qualify_elsewhere(&mut p.statement, h, &table_home, &plan) {
+                    errors.push(format!("{}: {}: {why}", p.place, describe(&p.statement)));
+                    continue;
+                }
+            }
         }
         let source = match &p.statement {
             Statement::Insert(i) => i.source.as_deref(),
@@ -570,6 +585,43 @@ fn hash(text: &str) -> String {
         .take(5)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Names each table the statement reads from another catalog or database than `home` (where
+/// it runs) by its catalog and database: `` `srb-...`.`kafkab-...`.t2 ``. The SQL named it
+/// alone, as one default catalog would hold it; here each cluster is its own database.
+fn qualify_elsewhere(
+    statement: &mut Statement,
+    home: (usize, usize),
+    table_home: &BTreeMap<String, (usize, usize)>,
+    plan: &Plan,
+) -> Result<(), String> {
+    let elsewhere = |name: &str| table_home.get(name).filter(|h| **h != home).copied();
+    if let Some(t) = crate::dialect::table_arguments(statement)
+        .into_iter()
+        .find(|t| elsewhere(t).is_some())
+    {
+        return Err(format!(
+            "`TABLE {t}`: the table lives on another Kafka cluster or Schema Registry than the \
+             statement runs in, and a table argument is a name alone; read it through a view \
+             on its own cluster"
+        ));
+    }
+    let _ = visit_relations_mut(statement, |name| {
+        if let [only] = name.0.as_slice()
+            && let Some(ident) = only.as_ident()
+            && let Some((c, d)) = elsewhere(&ident.value)
+        {
+            let part = |n: &str| ObjectNamePart::Identifier(Ident::with_quote('`', n));
+            *name = sqlparser::ast::ObjectName(vec![
+                part(&plan.catalogs[c].name),
+                part(&plan.databases[d].name),
+                only.clone(),
+            ]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok(())
 }
 
 /// The table a statement creates or writes.

@@ -1009,3 +1009,46 @@ fn what_flinks_lexer_reads_otherwise_is_refused() {
     let run = testing::run::<FlinkSql>(&with_sql(&crlf), "").unwrap();
     assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
 }
+
+#[test]
+fn a_table_on_another_cluster_is_named_by_its_catalog_and_database() {
+    let sql = "CREATE TABLE t1 (v STRING) WITH ('connector' = 'kafka', 'topic' = 't1', \
+        'properties.bootstrap.servers' = 'kafka:9092', 'format' = 'raw', \
+        'avro-confluent.url' = 'http://sra:8081');\n\
+        CREATE TABLE t2 (v STRING) WITH ('connector' = 'kafka', 'topic' = 't2', \
+        'properties.bootstrap.servers' = 'kafkab:9092', 'format' = 'raw', \
+        'avro-confluent.url' = 'http://srb:8081');\n\
+        INSERT INTO t1 SELECT v FROM t2;\n";
+    let run = testing::run::<FlinkSql>(&with_sql(sql), "").unwrap();
+    assert!(run.errors().is_empty(), "{:#?}", run.diagnostics);
+    let insert = run
+        .all("FlinkStatement")
+        .into_iter()
+        .find(|s| s.annotation("flinkwasm.io/statement-key") == Some("insert-t1"))
+        .expect("the INSERT");
+    let catalog = run.all("FlinkKafkaCatalog")[1].name().to_string();
+    let database = run.all("FlinkKafkaDatabase")[1].name().to_string();
+    assert!(catalog.starts_with("srb-") && database.starts_with("kafkab-"));
+    assert_eq!(
+        insert.peek(&["spec", "statement"]),
+        Some(json!(format!(
+            "INSERT INTO t1 SELECT v FROM `{catalog}`.`{database}`.t2"
+        )))
+    );
+    // Its home is t1's.
+    assert!(
+        insert
+            .peek(&["spec", "properties", "sql.current-catalog"])
+            .is_some_and(|c| c.as_str().is_some_and(|c| c.starts_with("sra-")))
+    );
+    // A view over both clusters has no one home.
+    let view = sql.replace(
+        "INSERT INTO t1 SELECT v FROM t2;",
+        "CREATE VIEW both AS SELECT v FROM t1 UNION ALL SELECT v FROM t2;",
+    );
+    let m = refuse_with(with_sql(&view));
+    assert!(
+        m.contains("its tables live on different Kafka clusters"),
+        "{m}"
+    );
+}
