@@ -10,7 +10,8 @@
 //!   private temporary directory of the run, `PATH` is the system's, and only the proxy and CA
 //!   variables pass (how the sidecar reaches a chart repository, README "GitOps");
 //! - stdout is read up to [`MAX_OUTPUT`], stderr up to [`MAX_STDERR`]; past the first or after
-//!   the wall time the process is killed;
+//!   the wall time the process is killed, and when Helm ends its process group goes too (a
+//!   process that left the group and holds the pipes is waited for [`PIPE_GRACE`], no more);
 //! - a failure is an input error naming what was asked and Helm's stderr, made safe.
 
 use crate::error;
@@ -198,6 +199,21 @@ impl Helm {
             }
             std::thread::sleep(Duration::from_millis(5));
         };
+        // Whatever Helm started in its group goes with it; a process that left the group
+        // (setsid) and still holds the pipes gets a short grace, never an unbounded wait.
+        if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+        let grace = Instant::now() + PIPE_GRACE;
+        while !(out.is_finished() && err.is_finished()) {
+            if Instant::now() >= grace {
+                return Err(error::input(format!(
+                    "{what}: Helm exited, but a process it started outside its process group \
+                     keeps its output open; refused"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let stdout = out.join().unwrap_or_default();
         let stderr = err.join().unwrap_or_default();
         let message = || {
@@ -228,6 +244,10 @@ impl Helm {
         }
     }
 }
+
+/// How long Helm's pipes may stay open after Helm is gone: its own output is read as it is
+/// written, so only a process it left behind holds them longer.
+const PIPE_GRACE: Duration = Duration::from_secs(2);
 
 /// Whether `path` is a regular file (after symlinks) someone may execute.
 fn executable(path: &Path) -> bool {
@@ -295,5 +315,24 @@ mod tests {
             .to_string();
         assert!(e.contains("did not finish"), "{e}");
         assert!(started.elapsed() < Duration::from_secs(10));
+        // A child left in Helm's group dies with it; one that left the group and holds the
+        // pipe is waited for only briefly.
+        let started = Instant::now();
+        let grouped = script("sleep 30 & echo ok");
+        let out = grouped
+            .run(&[], home.path(), Duration::from_secs(20), "chart x")
+            .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().trim(), "ok");
+        let detached = script("setsid sleep 30 & echo ok");
+        let e = detached
+            .run(&[], home.path(), Duration::from_secs(20), "chart x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("keeps its output open"), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
