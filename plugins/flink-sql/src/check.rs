@@ -67,6 +67,17 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks an expression the dialect keeps as text (a computed column's, a watermark's): where
+/// and why it is not Flink SQL, if it is not.
+pub fn expression(expr: &Expr) -> Option<(Span, String)> {
+    let mut foreign = Foreign {
+        found: None,
+        last: expr.span(),
+    };
+    let _ = expr.visit(&mut foreign);
+    foreign.found
+}
+
 /// A created object's name must be one part: its catalog and database are generated.
 fn unqualified(start: &Place, name: &ObjectName, what: &str) -> Result<(), String> {
     if name.0.len() > 1 {

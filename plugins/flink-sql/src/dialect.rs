@@ -19,7 +19,8 @@
 //! - `METADATA [FROM 'key'] [VIRTUAL]` is a dialect-specific column option.
 //!
 //! Every expression inside them is parsed by sqlparser (and so bounded by its recursion
-//! limit); nesting of composite types is bounded here ([`TYPE_DEPTH`]).
+//! limit) and held to [`crate::check`]'s rules as it is read; nesting of composite types is
+//! bounded here ([`TYPE_DEPTH`]).
 
 use sqlparser::ast::{
     ColumnDef, ColumnOption, DataType, Expr, Ident, ObjectName, ObjectNamePart, Statement, Value,
@@ -282,7 +283,7 @@ impl FlinkDialect {
         parser.advance_token(); // FOR
         let column = parser.parse_identifier()?;
         parser.expect_keyword(Keyword::AS)?;
-        let strategy = parser.parse_expr()?;
+        let strategy = flink_expr(parser)?;
         self.watermarks.borrow_mut().push(Watermark {
             span,
             column: column.clone(),
@@ -392,8 +393,21 @@ impl FlinkDialect {
 /// `AS expr`, after a column's name: a computed column.
 fn computed(parser: &mut Parser) -> Result<DataType, ParserError> {
     parser.advance_token(); // AS
-    let expr = parser.parse_expr()?;
+    let expr = flink_expr(parser)?;
     Ok(custom(format!("AS {expr}")))
+}
+
+/// An expression the dialect keeps as text, held to [`crate::check`]'s rules now: the
+/// statement's checks never see inside a type.
+fn flink_expr(parser: &mut Parser) -> Result<Expr, ParserError> {
+    let expr = parser.parse_expr()?;
+    match crate::check::expression(&expr) {
+        None => Ok(expr),
+        Some((span, why)) => Err(ParserError::ParserError(format!(
+            "{why} at Line: {}, Column: {}",
+            span.start.line, span.start.column
+        ))),
+    }
 }
 
 /// `TIMESTAMP[(p)] WITH LOCAL TIME ZONE`.

@@ -1052,3 +1052,22 @@ fn a_table_on_another_cluster_is_named_by_its_catalog_and_database() {
         "{m}"
     );
 }
+
+#[test]
+fn computed_columns_and_watermarks_are_held_to_flinks_expressions() {
+    for (column, needle) in [
+        ("c AS q <=> 1", "sql/x.sql:1:"),
+        ("WATERMARK FOR ts AS ts AT TIME ZONE 'UTC'", "sql/x.sql:1:"),
+    ] {
+        let sql = format!(
+            "CREATE TABLE t (q INT, ts TIMESTAMP(3), {column}) WITH ('connector' = 'kafka', \
+             'topic' = 't', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+             'avro-confluent.url' = 'http://sr:8081');\n"
+        );
+        let m = refuse_with(with_sql(&sql));
+        assert!(
+            m.starts_with(needle) && m.contains("Flink"),
+            "{column}: {m}"
+        );
+    }
+}
