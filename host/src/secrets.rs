@@ -48,6 +48,10 @@ const SECRET_KEYS: &[&str] = &[
     "userinfo",
     // Kafka's PEM private key (`ssl.keystore.key`).
     "keystorekey",
+    // Azure's storage keys (`AZURE_STORAGE_KEY`, `accountKey`, `sharedKey`).
+    "storagekey",
+    "accountkey",
+    "sharedkey",
 ];
 
 /// Name fragments of environment variables that hold a secret value.
@@ -91,29 +95,104 @@ fn secret_key(key: &str) -> bool {
         || key.to_ascii_lowercase().starts_with("fs.azure.account.key.")
 }
 
-/// A URL with a password in it (`s3://AKIA:hunter2@bucket`, `http://u:p@host`) anywhere in
-/// `text`: userinfo with a `:` and something after it that is not only references.
-fn url_password(text: &str) -> bool {
+/// URL schemes whose user part is itself a credential (an access key, a token), with or
+/// without a password after it.
+const KEY_AS_USER: &[&str] = &[
+    "http", "https", "s3", "s3a", "s3n", "gs", "wasb", "wasbs", "abfs", "abfss", "oss", "ftp",
+    "ftps",
+];
+
+/// Query parameter names (normalised as keys are) that carry a credential (`?token=`,
+/// `?X-Amz-Signature=`, `?private_token=`, `?key=`).
+const SECRET_QUERY: &[&str] = &[
+    "token",
+    "signature",
+    "sig",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "credential",
+    "key",
+    "auth",
+    "authorization",
+];
+
+/// A URL with a credential in it anywhere in `text`: userinfo with a password
+/// (`http://u:p@host`, `%3A` decoded), any userinfo where the scheme takes a key or token as
+/// the user (`s3://AKIA...@bucket`, `https://token@host`), or a query parameter named like a
+/// credential (`?token=...`). References (`$(VAR)`) are not credentials.
+fn url_credentials(text: &str) -> bool {
     text.match_indices("://").any(|(i, _)| {
+        let scheme: String = text[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+            .to_ascii_lowercase();
         let rest = &text[i + 3..];
         let end = rest
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '\'' | '"' | '`' | ')' | ',' | ';')
-                    || c.is_whitespace()
-            })
+            .find(|c: char| matches!(c, '\'' | '"' | '`' | ')' | ',' | ';') || c.is_whitespace())
             .unwrap_or(rest.len());
-        let authority = &rest[..end];
-        authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
-            userinfo
-                .split_once(':')
-                .is_some_and(|(_, password)| !password.is_empty() && !only_references(password))
-        })
+        let url = &rest[..end];
+        let authority = url.split(['/', '?', '#']).next().unwrap_or("");
+        let userinfo = authority
+            .rsplit_once('@')
+            .map(|(u, _)| u.replace("%3A", ":").replace("%3a", ":"));
+        let in_userinfo = userinfo.is_some_and(|u| match u.split_once(':') {
+            Some((_, password)) => !password.is_empty() && !only_references(password),
+            None => !u.is_empty() && !only_references(&u) && KEY_AS_USER.contains(&scheme.as_str()),
+        });
+        let in_query = url
+            .split_once('?')
+            .map(|(_, q)| q.split('#').next().unwrap_or(""))
+            .is_some_and(|query| {
+                query.split('&').any(|pair| {
+                    pair.split_once('=').is_some_and(|(k, v)| {
+                        let k = normalise(k);
+                        !v.is_empty()
+                            && !only_references(v)
+                            && SECRET_QUERY.iter().any(|s| k.ends_with(s))
+                    })
+                })
+            });
+        in_userinfo || in_query
     })
 }
 
-/// A string that is a secret wherever it is: a JAAS line or a URL with a literal password.
+/// A JVM system property with a secret value (`-Ds3.secret-key=...`, `-Djavax.net.ssl.
+/// keyStorePassword=...`) anywhere in `text`, as `env.java.opts` carries them.
+fn secret_property(text: &str) -> bool {
+    text.split_whitespace().any(|word| {
+        word.strip_prefix("-D")
+            .and_then(|p| p.split_once('='))
+            .is_some_and(|(k, v)| {
+                let v = v.trim_matches(['"', '\'']);
+                secret_key(k) && !v.is_empty() && !only_references(v)
+            })
+    })
+}
+
+/// An Azure connection string with its key (`AccountKey=...`, `SharedAccessKey=...`).
+fn azure_key(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["accountkey=", "sharedaccesskey=", "sharedaccesssignature="]
+        .iter()
+        .any(|k| {
+            lower.match_indices(k).any(|(i, _)| {
+                let v = text[i + k.len()..].split(';').next().unwrap_or("");
+                !v.trim().is_empty() && !only_references(v)
+            })
+        })
+}
+
+/// A string that is a secret wherever it is: a JAAS line, a URL with a credential, a JVM
+/// property with a secret value, an Azure connection string's key.
 fn secret_text(text: &str) -> bool {
-    literal_jaas_password(text) || url_password(text)
+    literal_jaas_password(text) || url_credentials(text) || secret_property(text) || azure_key(text)
 }
 
 /// True for a string that is only references (`$(VAR)`, `${VAR}`) or empty.
@@ -464,14 +543,30 @@ mod tests {
             secret_in_object(args.as_object().unwrap()).as_deref(),
             Some("spec.args[0]")
         );
+        for bad in [
+            "s3://hunter2@bucket/cp",
+            "https://ghp_hunter2@github.com/acme/x.git",
+            "s3://AKIAX%3Ahunter2@bucket/cp",
+            "https://git.example.com/x.git?private_token=hunter2",
+            "https://bucket.s3.amazonaws.com/o?X-Amz-Signature=abc&X-Amz-Date=1",
+            "-Xmx1g -Ds3.secret-key=hunter2",
+            "-Dfs.s3a.secret.key=\"hunter2\"",
+            "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=hunter2==;",
+        ] {
+            assert!(secret_text(bad), "{bad}");
+        }
         for fine in [
             "http://kafka:9092/path",
-            "s3://bucket@region/x",
+            "ssh://git@github.com/acme/x.git",
+            "kafka://user@host:9092",
+            "https://example.com/search?q=token",
+            "https://docs.example.com/page#password",
+            "-Ds3.secret-key=$(S3_SECRET_KEY) -Dkey.path=/etc/x",
             "http://$(USER):$(PASSWORD)@host",
             "see https://example.com/a:b@c",
             "mailto:a:b@c",
         ] {
-            assert!(!url_password(fine), "{fine}");
+            assert!(!secret_text(fine), "{fine}");
         }
         let azure = json!({"computePool": {"flinkConfiguration":
             {"fs.azure.account.key.x.blob.core.windows.net": "hunter2=="}}});

@@ -193,9 +193,14 @@ pub fn bootstrap(args: &BootstrapArgs) -> Result<String> {
     ] {
         let odd = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`');
         if value.is_empty() || value.starts_with('-') || value.chars().any(odd) {
+            // The repository URL is never repeated: a mistyped one may hold a credential.
+            let shown = if flag == "--repo" {
+                String::new()
+            } else {
+                format!(" {}", crate::text::safe(value))
+            };
             return Err(error::input(format!(
-                "{flag} {}: no spaces, quotes or control characters, and no leading `-`",
-                crate::text::safe(value)
+                "{flag}{shown}: no spaces, quotes or control characters, and no leading `-`"
             )));
         }
     }
@@ -214,15 +219,16 @@ pub fn bootstrap(args: &BootstrapArgs) -> Result<String> {
         || args.repo.starts_with("ssh://")
         || args.repo.starts_with("git@"))
     {
-        return Err(error::input(format!(
-            "--repo {}: a Git repository URL (https://, ssh:// or git@)",
-            crate::text::safe(&args.repo)
-        )));
+        return Err(error::input(
+            "--repo: a Git repository URL (https://, ssh:// or git@, in lower case); not \
+             repeated here, as a mistyped URL may hold a credential",
+        ));
     }
-    if repo_credentials(&args.repo) {
+    if repo_credentials(&args.repo) || args.repo.contains(['?', '#']) {
         // Not repeated: the Application is applied to the cluster and shown in Argo CD's UI.
         return Err(error::input(
-            "--repo holds credentials (a user and password, or a token, before the host): \
+            "--repo holds credentials, or a query or fragment where tokens go (a user and \
+             password, or a token, before the host): \
              Argo CD keeps them in a repository Secret (label \
              argocd.argoproj.io/secret-type: repository), not in the Application; pass the \
              bare URL",

@@ -159,8 +159,8 @@ impl GitSource {
 }
 
 /// A Git repository URL without credentials: no userinfo over http(s), a user but no
-/// password over ssh.
-pub const GIT_URL_PATTERN: &str = "^(https?://[^/@?#\\s]+(/\\S*)?|ssh://([^/:@\\s]+@)?[^/@\\s]+(/\\S*)?|[A-Za-z0-9._-]+@[^:/@\\s]+:\\S*)$";
+/// password over ssh, no query or fragment (where tokens go).
+pub const GIT_URL_PATTERN: &str = "^(https?://[^/@?#\\s]+(/[^?#\\s]*)?|ssh://([^/:@\\s]+@)?[^/@?#\\s]+(/[^?#\\s]*)?|[A-Za-z0-9._-]+@[^:/@\\s]+:[^?#\\s]*)$";
 
 /// A DNS label (RFC 1123), as a JSON Schema pattern; with a length of at most 63.
 pub const DNS_LABEL_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
