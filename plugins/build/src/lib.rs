@@ -86,7 +86,10 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
+    // Nothing to read: the outer build's stdin may be a pipe others write to (a CI runner's),
+    // and the nested cargo hands it to the rustc it asks about the target (`rustc -`).
     let status = cmd
+        .stdin(std::process::Stdio::null())
         .status()
         .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
     if !status.success() {
