@@ -510,7 +510,8 @@ fn shown(token: &Token) -> String {
 }
 
 /// SQL text (or a message quoting it) as an error may show it: each string literal replaced
-/// by [`LITERAL`]. A literal is single-quoted (`''` inside is a quote; a prefix such as `X` or
+/// by [`LITERAL`], but for one or two punctuation characters (the parser's `Expected: ','`).
+/// A literal is single-quoted (`''` inside is a quote; a prefix such as `X` or
 /// `E` stays) or dollar-quoted (`$tag$...$tag$`); a backquoted name (`` ` `` doubled inside)
 /// is kept as it is, quotes in it included; an unterminated literal runs to the end.
 pub(crate) fn unquoted(text: &str) -> String {
@@ -524,8 +525,18 @@ pub(crate) fn unquoted(text: &str) -> String {
                 rest = &rest[end..];
             }
             '\'' => {
-                out.push_str(LITERAL);
-                rest = &rest[quoted_end(rest, '\'')..];
+                let end = quoted_end(rest, '\'');
+                // The parser quotes the tokens it expected (`Expected: ',' or ')'`): one or
+                // two punctuation characters are shown, never a credential.
+                let inside = rest[..end].trim_start_matches('\'').trim_end_matches('\'');
+                if (1..=2).contains(&inside.chars().count())
+                    && inside.chars().all(|c| c.is_ascii_punctuation())
+                {
+                    out.push_str(&rest[..end]);
+                } else {
+                    out.push_str(LITERAL);
+                }
+                rest = &rest[end..];
             }
             '$' if dollar_quoted_end(rest).is_some() => {
                 out.push_str(LITERAL);
@@ -870,6 +881,11 @@ mod tests {
             "a = '…' AND `it's` = '…' OR X'…' || '…' || $1 || '…'"
         );
         assert_eq!(unquoted("`a``b'` 'c'"), "`a``b'` '…'");
+        // What the parser expected stays readable.
+        assert_eq!(
+            unquoted("Expected: ',' or ')', found: 'hunter2'"),
+            "Expected: ',' or ')', found: '…'"
+        );
         assert_eq!(shown(&Token::SingleQuotedString("it's".into())), "'…'");
         assert_eq!(shown(&Token::Comma), ",");
     }
