@@ -163,6 +163,21 @@ fn url_credentials(text: &str) -> bool {
     })
 }
 
+/// A `user:password@host` written without a scheme (`AKIA:secret@bucket/cp`,
+/// `//u:p@host`): a word whose part before its first `@` holds a `:` but no `/` (an image's
+/// `registry:5000/repo@sha256:...` has one), the password not only references.
+fn bare_userinfo(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | ',' | ';' | '(' | ')'))
+        .filter(|word| !word.contains("://"))
+        .any(|word| {
+            word.trim_start_matches('/')
+                .split_once('@')
+                .and_then(|(before, _)| (!before.contains('/')).then_some(before))
+                .and_then(|before| before.split_once(':'))
+                .is_some_and(|(_, password)| !password.is_empty() && !only_references(password))
+        })
+}
+
 /// A JVM system property with a secret value (`-Ds3.secret-key=...`, `-Djavax.net.ssl.
 /// keyStorePassword=...`) anywhere in `text`, as `env.java.opts` carries them.
 fn secret_property(text: &str) -> bool {
@@ -192,7 +207,11 @@ fn azure_key(text: &str) -> bool {
 /// A string that is a secret wherever it is: a JAAS line, a URL with a credential, a JVM
 /// property with a secret value, an Azure connection string's key.
 fn secret_text(text: &str) -> bool {
-    literal_jaas_password(text) || url_credentials(text) || secret_property(text) || azure_key(text)
+    literal_jaas_password(text)
+        || url_credentials(text)
+        || bare_userinfo(text)
+        || secret_property(text)
+        || azure_key(text)
 }
 
 /// True for a string that is only references (`$(VAR)`, `${VAR}`) or empty.
@@ -552,6 +571,9 @@ mod tests {
             "-Xmx1g -Ds3.secret-key=hunter2",
             "-Dfs.s3a.secret.key=\"hunter2\"",
             "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=hunter2==;",
+            "AKIAX:hunter2@bucket/cp",
+            "//u:hunter2@host/x",
+            "s3:\\\\AKIAX:hunter2@bucket",
         ] {
             assert!(secret_text(bad), "{bad}");
         }
@@ -562,6 +584,9 @@ mod tests {
             "https://example.com/search?q=token",
             "https://docs.example.com/page#password",
             "-Ds3.secret-key=$(S3_SECRET_KEY) -Dkey.path=/etc/x",
+            "registry.example.com:5000/flink@sha256:0123abcd",
+            "git@github.com:acme/gitops.git",
+            "$(KAFKA_USER):$(KAFKA_PASSWORD)@kafka:9092",
             "http://$(USER):$(PASSWORD)@host",
             "see https://example.com/a:b@c",
             "mailto:a:b@c",
