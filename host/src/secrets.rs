@@ -163,6 +163,9 @@ fn url_credentials(text: &str) -> bool {
     })
 }
 
+/// URI schemes written without `//` whose text may hold an `@`.
+const NO_AUTHORITY: &[&str] = &["mailto", "urn", "tel", "sip", "sips", "data", "news"];
+
 /// A `user:password@host` written without a scheme (`AKIA:secret@bucket/cp`,
 /// `//u:p@host`): a word whose part before its first `@` holds a `:` but no `/` (an image's
 /// `registry:5000/repo@sha256:...` has one), the password not only references.
@@ -174,7 +177,12 @@ fn bare_userinfo(text: &str) -> bool {
                 .split_once('@')
                 .and_then(|(before, _)| (!before.contains('/')).then_some(before))
                 .and_then(|before| before.split_once(':'))
-                .is_some_and(|(_, password)| !password.is_empty() && !only_references(password))
+                .is_some_and(|(user, password)| {
+                    // `mailto:user@host` and the like name an address, not a login.
+                    !NO_AUTHORITY.contains(&user.to_ascii_lowercase().as_str())
+                        && !password.is_empty()
+                        && !only_references(password)
+                })
         })
 }
 
@@ -586,6 +594,7 @@ mod tests {
             "-Ds3.secret-key=$(S3_SECRET_KEY) -Dkey.path=/etc/x",
             "registry.example.com:5000/flink@sha256:0123abcd",
             "git@github.com:acme/gitops.git",
+            "mailto:platform@example.com",
             "$(KAFKA_USER):$(KAFKA_PASSWORD)@kafka:9092",
             "http://$(USER):$(PASSWORD)@host",
             "see https://example.com/a:b@c",
