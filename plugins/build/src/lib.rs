@@ -86,12 +86,25 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
-    // Nothing to read: the outer build's stdin may be a pipe others write to (a CI runner's),
-    // and the nested cargo hands it to the rustc it asks about the target (`rustc -`).
-    let status = cmd
-        .stdin(std::process::Stdio::null())
+    cmd.stdin(std::process::Stdio::null());
+    // Two build scripts (host's and the tests') run their nested cargos at once on one target
+    // directory. On clean CI clones, about one run in two failed in the nested cargo's
+    // `rustc -` target probe: rustc read the output of a `cc -?` that a C build script was
+    // running at the same moment. The cause was not found, so the build is tried again,
+    // up to 3 times in all, and then it fails.
+    let mut status = cmd
         .status()
         .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
+    for _ in 1..3 {
+        if status.success() {
+            break;
+        }
+        println!("cargo:warning=building the guest plugins failed ({status}); trying again");
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        status = cmd
+            .status()
+            .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
+    }
     if !status.success() {
         return Err(format!(
             "building the guest plugins {packages:?} for {TARGET} failed ({status}); is the \
