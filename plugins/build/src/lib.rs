@@ -87,11 +87,10 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
     cmd.stdin(std::process::Stdio::null());
-    // Two build scripts (host's and the tests') run their nested cargos at once on one target
-    // directory. On clean CI clones, about one run in two failed in the nested cargo's
-    // `rustc -` target probe: rustc read the output of a `cc -?` that a C build script was
-    // running at the same moment. The cause was not found, so the build is tried again,
-    // up to 3 times in all, and then it fails.
+    // On clean clones run with standard input closed, the nested cargo's `rustc -` target
+    // probe read other processes' output (a `cc -?`, a `du`) from descriptor 0; `.ci/run` and
+    // `tests/run` now give it /dev/null. Should a build still fail, it is tried again, up to 3
+    // times in all, and then it fails.
     let mut status = cmd
         .status()
         .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
