@@ -18,6 +18,20 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# /dev/null must be the null device. On some CI images it is a regular file: what one process
+# throws away there (apt's output, a build probe's errors), the next one reads back as "empty"
+# input. cargo's `rustc -` target probe reads its source from /dev/null, so the nested guest
+# build failed with rustc parsing another probe's error text. Put the device back when we may.
+if [ ! -c /dev/null ]; then
+    if node=$(mktemp -u /dev/null.XXXXXX) && mknod -m 0666 "$node" c 1 3 2>/dev/null && mv -f "$node" /dev/null; then
+        echo "tests/setup.sh: /dev/null was a regular file; it is the null device again" >&2
+    else
+        rm -f "${node:-}" 2>/dev/null || true
+        echo "tests/setup.sh: warning: /dev/null is not the null device and could not be made one" \
+            "(needs root: mknod -m 0666 /dev/null c 1 3); builds may read junk from it" >&2
+    fi
+fi
+
 toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
     rustup toolchain install "$toolchain" --profile minimal

@@ -87,27 +87,13 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort");
     cmd.stdin(std::process::Stdio::null());
-    // On clean clones run with standard input closed, the nested cargo's `rustc -` target
-    // probe read other processes' output (a `cc -?`, a `du`) from descriptor 0; `.ci/run` and
-    // `tests/run` now give it /dev/null. Should a build still fail, it is tried again, up to 3
-    // times in all, and then it fails.
-    let mut status = cmd
+    let status = cmd
         .status()
         .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
-    for _ in 1..3 {
-        if status.success() {
-            break;
-        }
-        println!("cargo:warning=building the guest plugins failed ({status}); trying again");
-        std::thread::sleep(std::time::Duration::from_secs(2));
-        status = cmd
-            .status()
-            .map_err(|e| format!("could not run cargo to build the guest plugins: {e}"))?;
-    }
     if !status.success() {
         return Err(format!(
-            "building the guest plugins {packages:?} for {TARGET} failed ({status}); is the \
-             target installed? `rustup target add {TARGET}`"
+            "building the guest plugins {packages:?} for {TARGET} failed ({status}); {}",
+            likely_cause()
         ));
     }
     let release = target_dir.join(TARGET).join("release");
@@ -122,4 +108,23 @@ pub fn build(workspace: &Path, packages: &[&str], watch: &[&str]) -> Result<Vec<
             }
         })
         .collect()
+}
+
+/// What to try when the nested build fails. cargo's `rustc -` target probe reads its source
+/// from /dev/null; where /dev/null is a regular file (seen on a CI image) it reads back what
+/// other processes threw away there and fails on that text, so say so before anything else.
+fn likely_cause() -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let null_device =
+            std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device());
+        if !null_device {
+            return "/dev/null is not the null device here, so cargo's target probe reads junk \
+                    from it: as root, `mknod -m 0666 /dev/null.new c 1 3 && mv /dev/null.new \
+                    /dev/null` (tests/setup.sh does this)"
+                .to_string();
+        }
+    }
+    format!("is the target installed? `rustup target add {TARGET}`")
 }
