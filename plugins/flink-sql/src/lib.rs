@@ -21,6 +21,7 @@ mod lower;
 mod options;
 mod parse;
 mod tables;
+mod updating;
 
 use config::Config;
 use flinkwasm_sdk::prelude::*;

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::parse::{self, Parsed, Place};
 use crate::tables::{self, Connections};
+use crate::updating::Changelogs;
 use flinkwasm_sdk::prelude::*;
 use sha2::{Digest as _, Sha256};
 use sqlparser::ast::{
@@ -144,6 +145,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
     let mut phases = Vec::new();
     // Tables whose changelog is append-only (no `'changelog.mode'` of updates).
     let mut append_only: BTreeSet<String> = BTreeSet::new();
+    let mut updating_tables: BTreeSet<String> = BTreeSet::new();
     for p in &mut parsed {
         let what = describe(&p.statement);
         match &mut p.statement {
@@ -165,7 +167,9 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
                         p.place
                     ));
                 }
-                if !takes_updates(t) {
+                if crate::updating::takes_updates(t) {
+                    updating_tables.insert(final_name.clone());
+                } else {
                     append_only.insert(final_name.clone());
                 }
                 homes.insert(final_name.clone(), lowered.connections);
@@ -254,7 +258,7 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             }
         });
     }
-    let updating_views = updating_views(&parsed);
+    let changelogs = Changelogs::of(&parsed, updating_tables);
     // Catalogs and databases, in first-use order; each table's home.
     let mut table_home: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (table, conn) in &homes {
@@ -320,13 +324,11 @@ pub fn plan(ctx: &Context, cfg: &Config) -> Result<Plan, Vec<String>> {
             Statement::CreateTable(t) => t.query.as_deref(),
             _ => None,
         };
-        if append_only.contains(&target)
-            && source
-                .is_some_and(|q| updating(q) || named.iter().any(|n| updating_views.contains(n)))
-        {
+        if append_only.contains(&target) && source.is_some_and(|q| changelogs.updates(q)) {
             plan.warnings.push(format!(
-                "{}: {}: it writes an updating result (an aggregation without a window, or \
-                 DISTINCT, here or in a view it reads) into `{target}`, an append-only table, \
+                "{}: {}: it writes an updating result (an aggregation without a window, \
+                 DISTINCT, an outer join, a Top-N or deduplication, or a table with updates, \
+                 here or in a view it reads) into `{target}`, an append-only table, \
                  which Flink refuses when the statement runs: declare `{target}` with PRIMARY \
                  KEY (...) NOT ENFORCED on NOT NULL columns and 'changelog.mode' = 'upsert'",
                 p.place,
@@ -719,169 +721,6 @@ fn order(statements: &mut [Planned]) -> Result<(), String> {
         };
     }
     Ok(())
-}
-
-/// Whether a lowered table takes updates: its `'changelog.mode'` is `upsert` or `retract`.
-fn takes_updates(table: &sqlparser::ast::CreateTable) -> bool {
-    let sqlparser::ast::CreateTableOptions::With(options) = &table.table_options else {
-        return false;
-    };
-    options.iter().any(|o| {
-        let text = o.to_string();
-        text.starts_with("'changelog.mode' = ")
-            && (text.ends_with("'upsert'") || text.ends_with("'retract'"))
-    })
-}
-
-/// Whether a query's result is updating: some SELECT in it (a subquery, a CTE) aggregates
-/// without a window (neither a window table function's `window_start`/`window_end` nor a
-/// group window `TUMBLE(...)`), with or without GROUP BY, or is DISTINCT. Views it reads are
-/// [`updating_views`]. Outer joins and `ROW_NUMBER()` keeping the last row update too and are
-/// not detected.
-fn updating(query: &Query) -> bool {
-    struct Find(bool);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
-            if select_updates(select) {
-                self.0 = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut find = Find(false);
-    let _ = query.visit(&mut find);
-    find.0
-}
-
-/// Whether one SELECT's result is updating (see [`updating`]).
-fn select_updates(select: &Select) -> bool {
-    let windowed = |exprs: &[Expr]| {
-        exprs.iter().any(|e| match e {
-            Expr::Identifier(i) => matches!(
-                i.value.to_ascii_lowercase().as_str(),
-                "window_start" | "window_end"
-            ),
-            Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| {
-                matches!(
-                    i.value.to_ascii_lowercase().as_str(),
-                    "window_start" | "window_end"
-                )
-            }),
-            Expr::Function(f) => matches!(
-                f.name.to_string().to_ascii_uppercase().as_str(),
-                "TUMBLE" | "HOP" | "SESSION" | "CUMULATE"
-            ),
-            _ => false,
-        })
-    };
-    let projected: Vec<Expr> = select
-        .projection
-        .iter()
-        .filter_map(|item| match item {
-            sqlparser::ast::SelectItem::UnnamedExpr(e)
-            | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
-            _ => None,
-        })
-        .collect();
-    if matches!(
-        select.distinct,
-        Some(sqlparser::ast::Distinct::Distinct | sqlparser::ast::Distinct::On(_))
-    ) {
-        return !windowed(&projected);
-    }
-    match &select.group_by {
-        sqlparser::ast::GroupByExpr::All(_) => true,
-        sqlparser::ast::GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => !windowed(exprs),
-        // No GROUP BY: a global aggregate (`SELECT COUNT(*) FROM t`) updates its one row.
-        _ => projected.iter().any(aggregates),
-    }
-}
-
-/// Whether an expression calls an aggregate function outside an `OVER` window (not into a
-/// subquery, whose SELECT is looked at on its own).
-fn aggregates(expr: &Expr) -> bool {
-    struct Find(bool);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if let Expr::Function(f) = expr
-                && f.over.is_none()
-                && AGGREGATES.contains(&f.name.to_string().to_ascii_uppercase().as_str())
-            {
-                self.0 = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            // A scalar subquery is its own SELECT.
-            ControlFlow::Break(())
-        }
-    }
-    let mut find = Find(false);
-    let _ = expr.visit(&mut find);
-    find.0
-}
-
-/// Flink's built-in aggregate functions (`SUM`, `COUNT`, ...), upper-case.
-const AGGREGATES: &[&str] = &[
-    "AVG",
-    "COUNT",
-    "SUM",
-    "MIN",
-    "MAX",
-    "STDDEV_POP",
-    "STDDEV_SAMP",
-    "VAR_POP",
-    "VAR_SAMP",
-    "COLLECT",
-    "LISTAGG",
-    "ARRAY_AGG",
-    "JSON_ARRAYAGG",
-    "JSON_OBJECTAGG",
-    "FIRST_VALUE",
-    "LAST_VALUE",
-];
-
-/// The views of the SQL (renamed names) whose result is updating, or that read one.
-fn updating_views(parsed: &[Parsed]) -> BTreeSet<String> {
-    let views: Vec<(String, &Query, Vec<String>)> = parsed
-        .iter()
-        .filter_map(|p| match &p.statement {
-            Statement::CreateView(v) => {
-                let mut reads = Vec::new();
-                let _ = visit_relations(&*v.query, |name| {
-                    if let [only] = name.0.as_slice()
-                        && let Some(ident) = only.as_ident()
-                    {
-                        reads.push(ident.value.clone());
-                    }
-                    ControlFlow::<()>::Continue(())
-                });
-                Some((tables::table_name(&v.name), &*v.query, reads))
-            }
-            _ => None,
-        })
-        .collect();
-    let mut found: BTreeSet<String> = views
-        .iter()
-        .filter(|(_, q, _)| updating(q))
-        .map(|(n, _, _)| n.clone())
-        .collect();
-    // Views reading updating views, until none is added (at most one pass per view).
-    loop {
-        let more: Vec<String> = views
-            .iter()
-            .filter(|(n, _, reads)| !found.contains(n) && reads.iter().any(|r| found.contains(r)))
-            .map(|(n, _, _)| n.clone())
-            .collect();
-        if more.is_empty() {
-            return found;
-        }
-        found.extend(more);
-    }
 }
 
 /// How deep views may read views: each level is an Argo CD sync wave, health-gated in turn.

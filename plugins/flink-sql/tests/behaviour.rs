@@ -909,6 +909,75 @@ fn an_updating_result_is_found_below_the_outer_select_too() {
     }
 }
 
+/// A third table, read with updates (`'changelog.mode' = 'upsert'`), and a fourth with a
+/// processing-time column.
+const UPSERT_AND_PROCTIME: &str = "CREATE TABLE latest (id STRING NOT NULL, q INT, \
+    PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'kafka', 'properties.bootstrap.servers' \
+    = 'k:9092', 'format' = 'raw', 'avro-confluent.url' = 'http://sr:8081', \
+    'changelog.mode' = 'upsert');\n\
+    CREATE TABLE clicks (id STRING, q INT, p AS PROCTIME()) WITH ('connector' = 'kafka', \
+    'properties.bootstrap.servers' = 'k:9092', 'format' = 'raw', \
+    'avro-confluent.url' = 'http://sr:8081');\n";
+
+#[test]
+fn outer_joins_ranks_and_tables_with_updates_update_too() {
+    let updating = [
+        "INSERT INTO order_totals SELECT o.id, t.q FROM orders AS o LEFT JOIN latest AS t ON o.id = t.id;",
+        "INSERT INTO order_totals SELECT o.id, t.q FROM orders AS o FULL OUTER JOIN clicks AS t ON o.id = t.id;",
+        "INSERT INTO order_totals SELECT o.id, t.q FROM clicks AS t RIGHT JOIN orders AS o USING (id);",
+        // Deduplication keeping the last row, or the first by event time; Top-N.
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
+         (PARTITION BY id ORDER BY ts DESC) AS rn FROM orders) WHERE rn = 1;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
+         (PARTITION BY id ORDER BY ts) AS rn FROM orders) WHERE rn = 1;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, RANK() OVER \
+         (PARTITION BY id ORDER BY q DESC) AS rn FROM orders) WHERE rn <= 3;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
+         (PARTITION BY id ORDER BY p DESC) AS rn FROM clicks) WHERE rn = 1;",
+        // A table whose changelog carries updates, directly or through a view.
+        "INSERT INTO order_totals SELECT id, q FROM latest;",
+        "CREATE VIEW v AS SELECT id, q FROM latest WHERE q > 0;\n\
+         INSERT INTO order_totals SELECT id, q FROM v;",
+    ];
+    for dml in updating {
+        let sql = format!("{TWO_TABLES}{UPSERT_AND_PROCTIME}{dml}\n");
+        let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+        assert!(run.errors().is_empty(), "{dml}: {:#?}", run.diagnostics);
+        let w = warnings(&run);
+        assert_eq!(w.len(), 1, "{dml}: {w:#?}");
+        assert!(w[0].contains("it writes an updating result"), "{w:#?}");
+        assert!(
+            w[0].contains("an outer join, a Top-N or deduplication"),
+            "{w:#?}"
+        );
+    }
+    let appending = [
+        // Inner joins of appending tables; a temporal join of a table with updates.
+        "INSERT INTO order_totals SELECT o.id, t.q FROM orders AS o JOIN clicks AS t ON o.id = t.id;",
+        "INSERT INTO order_totals SELECT o.id, l.q FROM orders AS o LEFT JOIN latest FOR \
+         SYSTEM_TIME AS OF o.ts AS l ON o.id = l.id;",
+        // An interval join, a window join.
+        "INSERT INTO order_totals SELECT o.id, t.q FROM orders AS o LEFT JOIN orders AS t \
+         ON o.id = t.id AND o.ts BETWEEN t.ts - INTERVAL '1' HOUR AND t.ts;",
+        "INSERT INTO order_totals SELECT l.id, r.q FROM (SELECT * FROM TABLE(TUMBLE(TABLE orders, \
+         DESCRIPTOR(ts), INTERVAL '1' MINUTES))) AS l LEFT JOIN (SELECT * FROM \
+         TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTES))) AS r ON l.id = r.id \
+         AND l.window_start = r.window_start AND l.window_end = r.window_end;",
+        // Keeping the first row by processing time; a Top-N within a window.
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
+         (PARTITION BY id ORDER BY p ASC) AS rn FROM clicks) WHERE rn = 1;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
+         (PARTITION BY window_start, window_end ORDER BY q DESC) AS rn FROM \
+         TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTES))) WHERE rn <= 3;",
+    ];
+    for dml in appending {
+        let sql = format!("{TWO_TABLES}{UPSERT_AND_PROCTIME}{dml}\n");
+        let run = testing::run::<FlinkSql>(&with_sql(&sql), "").unwrap();
+        assert!(run.errors().is_empty(), "{dml}: {:#?}", run.diagnostics);
+        assert!(warnings(&run).is_empty(), "{dml}: {:#?}", warnings(&run));
+    }
+}
+
 #[test]
 fn statements_and_view_chains_are_bounded() {
     let mut views = String::from(TWO_TABLES);
