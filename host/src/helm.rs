@@ -323,7 +323,15 @@ mod tests {
             .run(&[], home.path(), Duration::from_secs(20), "chart x")
             .unwrap();
         assert_eq!(String::from_utf8(out).unwrap().trim(), "ok");
-        let detached = script("setsid sleep 30 & echo ok");
+        // The script exits only once the child has left the group (its new session wrote
+        // the marker): exiting before would race the kill of the group against setsid.
+        let marker = dir.path().join("detached");
+        let detached = script(&format!(
+            "setsid sh -c 'echo left > \"$0\"; exec sleep 30' '{}' &\n\
+             while [ ! -s '{}' ]; do sleep 0.01; done; echo ok",
+            marker.display(),
+            marker.display()
+        ));
         let e = detached
             .run(&[], home.path(), Duration::from_secs(20), "chart x")
             .unwrap_err()
