@@ -15,6 +15,8 @@
 //!   options, `LIMIT offset, count`, `QUALIFY`, and time travel other than
 //!   `FOR SYSTEM_TIME AS OF` are refused too.
 //!
+//! - Flink's reserved words used unquoted as names ([`crate::reserved`]).
+//!
 //! No error shows a string literal's content ([`unquoted`]): it may be a secret.
 
 use crate::dialect;
@@ -61,7 +63,10 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
         last: Span::empty(),
     };
     let _ = statement.visit(&mut foreign);
-    if let Some((span, what)) = foreign.found {
+    if let Some((span, what)) = foreign
+        .found
+        .or_else(|| crate::reserved::in_statement(statement))
+    {
         return Err(format!("{}: {what}", at(span)));
     }
     Ok(())
@@ -75,7 +80,9 @@ pub fn expression(expr: &Expr) -> Option<(Span, String)> {
         last: expr.span(),
     };
     let _ = expr.visit(&mut foreign);
-    foreign.found
+    foreign
+        .found
+        .or_else(|| crate::reserved::in_expression(expr))
 }
 
 /// A created object's name must be one part: its catalog and database are generated.
@@ -698,7 +705,8 @@ mod tests {
             "ARRAY[1, 2], ARRAY['a'], a[1], a[1][2], m['k'], r.f, ROW(1, 'x'), ROW(a, b)",
             "JSON_VALUE(a, '$.b'), REGEXP(a, 'x'), CONVERT_TZ(a, 'UTC', 'Europe/Paris')",
             "a = ANY (SELECT b FROM c)",
-            "CURRENT_TIMESTAMP, LOCALTIMESTAMP, CURRENT_DATE",
+            "CURRENT_TIMESTAMP, LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME, LOCALTIME",
+            "USER, CURRENT_USER, SESSION_USER, CAST(a AS STRING), CAST(a AS BYTES)",
             "o.*",
         ] {
             let sql = format!("INSERT INTO t SELECT {expr} FROM o;");
@@ -715,6 +723,8 @@ mod tests {
             "CREATE TABLE t (price INT, q INT, total AS price * q, `offset` BIGINT METADATA VIRTUAL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'kafka');",
             "CREATE VIEW v AS SELECT a, COUNT(*) OVER (PARTITION BY a ORDER BY ts) FROM o;",
             "SET 'table.exec.state.ttl' = '1h';",
+            "INSERT INTO t SELECT a, w FROM o, LATERAL TABLE(split(a)) AS s(w);",
+            "INSERT INTO t SELECT a, x FROM o CROSS JOIN UNNEST(o.arr) AS u (x);",
             "INSERT INTO t SELECT * FROM o MATCH_RECOGNIZE (PARTITION BY a ORDER BY ts MEASURES A.a AS x PATTERN (A B) DEFINE A AS A.a > 1);",
         ] {
             let parsed = parse("ok.sql", sql);

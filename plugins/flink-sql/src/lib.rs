@@ -20,6 +20,7 @@ mod emit;
 mod lower;
 mod options;
 mod parse;
+mod reserved;
 mod tables;
 mod updating;
 

@@ -126,7 +126,7 @@ pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>
             .parse_statement()
             .map_err(|e| located(&place, &e, text))?;
         watermarks(&start, &statement, &dialect)?;
-        crate::check::statement(&place, &statement)?;
+        // A missing `;` first: the next statement's first word would be read as an alias.
         let after = parser.peek_token();
         if after.token != Token::SemiColon && after.token != Token::EOF {
             let at = start.at(after.span.start.line, after.span.start.column);
@@ -135,6 +135,7 @@ pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>
                 shown(&after.token)
             ));
         }
+        crate::check::statement(&place, &statement)?;
         out.push(Parsed { place, statement });
     }
     Ok(out)

@@ -1113,7 +1113,7 @@ fn a_table_on_another_cluster_is_named_by_its_catalog_and_database() {
     // A view over both clusters has no one home.
     let view = sql.replace(
         "INSERT INTO t1 SELECT v FROM t2;",
-        "CREATE VIEW both AS SELECT v FROM t1 UNION ALL SELECT v FROM t2;",
+        "CREATE VIEW merged AS SELECT v FROM t1 UNION ALL SELECT v FROM t2;",
     );
     let m = refuse_with(with_sql(&view));
     assert!(
