@@ -347,6 +347,9 @@ impl FlinkDialect {
         let mut fields = Vec::new();
         loop {
             let name = parser.parse_identifier()?;
+            if let Some(why) = crate::reserved::as_name(&name) {
+                return Err(at(name.span, why));
+            }
             let (mut field, owed) = self.element(parser)?;
             field = format!("{name} {field}");
             if owed == 0
@@ -403,11 +406,16 @@ fn flink_expr(parser: &mut Parser) -> Result<Expr, ParserError> {
     let expr = parser.parse_expr()?;
     match crate::check::expression(&expr) {
         None => Ok(expr),
-        Some((span, why)) => Err(ParserError::ParserError(format!(
-            "{why} at Line: {}, Column: {}",
-            span.start.line, span.start.column
-        ))),
+        Some((span, why)) => Err(at(span, why)),
     }
+}
+
+/// A parse error `why` at `span`'s start, placed as sqlparser places its own.
+fn at(span: Span, why: String) -> ParserError {
+    ParserError::ParserError(format!(
+        "{why} at Line: {}, Column: {}",
+        span.start.line, span.start.column
+    ))
 }
 
 /// `TIMESTAMP[(p)] WITH LOCAL TIME ZONE`.

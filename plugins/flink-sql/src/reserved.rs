@@ -108,23 +108,30 @@ impl Visitor for Names {
     fn pre_visit_ident(&mut self, ident: &Ident) -> ControlFlow<()> {
         // An identifier with no place is one the dialect made (a type kept as text, the
         // `TABLE` of a table argument), not one the user wrote.
-        if ident.quote_style.is_some()
-            || ident.span == Span::empty()
-            || !is_reserved(&ident.value)
-            || self.not_names.contains(&ident.span)
-        {
+        if ident.span == Span::empty() || self.not_names.contains(&ident.span) {
             return ControlFlow::Continue(());
         }
-        self.found = Some((
-            ident.span,
-            format!(
-                "`{0}` is a reserved word in Flink SQL and cannot be a name as written: \
-                 backquote it (`{0}`)",
-                ident.value
-            ),
-        ));
-        ControlFlow::Break(())
+        match as_name(ident) {
+            None => ControlFlow::Continue(()),
+            Some(why) => {
+                self.found = Some((ident.span, why));
+                ControlFlow::Break(())
+            }
+        }
     }
+}
+
+/// The error for `ident` read as a name (a column, a table, a ROW's field): a reserved word
+/// not backquoted.
+pub fn as_name(ident: &Ident) -> Option<String> {
+    if ident.quote_style.is_some() || !is_reserved(&ident.value) {
+        return None;
+    }
+    Some(format!(
+        "`{0}` is a reserved word in Flink SQL and cannot be a name as written: \
+         backquote it (`{0}`)",
+        ident.value
+    ))
 }
 
 /// Reserved words Calcite reads without parentheses as a function call.
@@ -564,6 +571,15 @@ mod tests {
                 "CREATE TABLE t (timestamp TIMESTAMP(3), WATERMARK FOR timestamp AS timestamp);",
                 "1:68",
             ),
+            ("CREATE TABLE t (a ROW<x INT, value STRING>);", "1:30"),
+            (
+                "CREATE TABLE t (a ROW(`x` INT, m MAP<STRING, ROW<year INT>>));",
+                "1:50",
+            ),
+            (
+                "INSERT INTO t SELECT CAST(a AS ROW<date INT>) FROM o;",
+                "1:36",
+            ),
         ] {
             match parse("r.sql", sql) {
                 Err(e)
@@ -578,6 +594,8 @@ mod tests {
             "CREATE TABLE `user` (`timestamp` TIMESTAMP(3), WATERMARK FOR `timestamp` AS `timestamp`);",
             "INSERT INTO t (`value`) SELECT o.`value` AS `date` FROM o `time`;",
             "INSERT INTO t SELECT COUNT(*), YEAR(ts), `VALUE` FROM o GROUP BY `VALUE`;",
+            "CREATE TABLE t (a ROW<`value` STRING, data INT>, b ROW(`year` INT));",
+            "INSERT INTO t SELECT CAST(a AS ROW<`date` INT, name STRING>) FROM o;",
         ] {
             let parsed = parse("r.sql", sql);
             assert!(parsed.is_ok(), "{sql}: {parsed:?}");

@@ -538,7 +538,7 @@ fn flink_streaming_ddl_and_window_functions_run_as_written() {
     let sql = format!(
         "CREATE TABLE clicks (
   user_id STRING,
-  page ROW<url STRING, ref ROW(host STRING, path STRING)>,
+  page ROW<url STRING, referrer ROW(host STRING, path STRING)>,
   tags MAP<STRING, ARRAY<STRING>>,
   price INT,
   total AS price * 2,
@@ -566,7 +566,7 @@ GROUP BY window_start, window_end;
     };
     assert_eq!(
         text(0),
-        "CREATE TABLE `web.clicks` (user_id STRING, page ROW<url STRING, ref ROW(host STRING, \
+        "CREATE TABLE `web.clicks` (user_id STRING, page ROW<url STRING, referrer ROW(host STRING, \
          path STRING)>, tags MAP<STRING, ARRAY<STRING>>, price INT, total AS price * 2, ts \
          TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', WATERMARK FOR ts AS ts - INTERVAL '5' \
          SECOND) WITH ('connector' = 'confluent', 'value.format' = 'avro-registry')"
