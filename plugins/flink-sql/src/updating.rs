@@ -14,8 +14,8 @@
 //!   lookup join (`FOR SYSTEM_TIME AS OF`), an interval join (its condition bounds time with
 //!   an `INTERVAL`), a window join (on `window_start`/`window_end`) or a row's own expansion
 //!   (`LATERAL TABLE(...)`, `UNNEST`);
-//! - ranks (`ROW_NUMBER()`, `RANK()`, `DENSE_RANK()` over a partition: Top-N and
-//!   deduplication), except within a window (partitioned by `window_start` and `window_end`)
+//! - ranks (`ROW_NUMBER()`, `RANK()`, `DENSE_RANK()` over a partition, written in the
+//!   `OVER` or in a `WINDOW w AS (...)` it names: Top-N and deduplication), except within a window (partitioned by `window_start` and `window_end`)
 //!   or ordered ascending by processing time (`p AS PROCTIME()`): keeping the first row by
 //!   event time or the last row updates;
 //! - or reads, other than as a temporal join's versioned table, a table of this SQL whose
@@ -26,7 +26,8 @@ use crate::parse::Parsed;
 use crate::tables;
 use sqlparser::ast::{
     CreateTable, CreateTableOptions, DataType, Expr, Function, JoinConstraint, JoinOperator,
-    OrderBySort, Query, Select, SelectItem, Statement, TableFactor, Visit, Visitor, WindowType,
+    NamedWindowDefinition, NamedWindowExpr, OrderByExpr, OrderBySort, Query, Select, SelectItem,
+    Statement, TableFactor, Visit, Visitor, WindowType,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -122,20 +123,23 @@ impl Changelogs {
                 .iter()
                 .flat_map(|t| &t.joins)
                 .any(|j| regular_outer_join(&j.join_operator, &j.relation))
-            || projected.iter().any(|e| self.ranks_with_updates(e))
+            || projected
+                .iter()
+                .any(|e| self.ranks_with_updates(e, &select.named_window))
     }
 
     /// Whether an expression holds a rank over a partition that updates: not within a
-    /// window, not ordered ascending by processing time alone.
-    fn ranks_with_updates(&self, expr: &Expr) -> bool {
-        struct Find<'a>(&'a Changelogs, bool);
+    /// window, not ordered ascending by processing time alone. `named` are the SELECT's
+    /// `WINDOW w AS (...)` definitions a rank's `OVER w` may name.
+    fn ranks_with_updates(&self, expr: &Expr, named: &[NamedWindowDefinition]) -> bool {
+        struct Find<'a>(&'a Changelogs, &'a [NamedWindowDefinition], bool);
         impl Visitor for Find<'_> {
             type Break = ();
             fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
                 if let Expr::Function(f) = expr
-                    && self.0.rank_updates(f)
+                    && self.0.rank_updates(f, self.1)
                 {
-                    self.1 = true;
+                    self.2 = true;
                     return ControlFlow::Break(());
                 }
                 ControlFlow::Continue(())
@@ -145,25 +149,28 @@ impl Changelogs {
                 ControlFlow::Break(())
             }
         }
-        let mut find = Find(self, false);
+        let mut find = Find(self, named, false);
         let _ = expr.visit(&mut find);
-        find.1
+        find.2
     }
 
     /// Whether one function call is a rank whose result updates.
-    fn rank_updates(&self, f: &Function) -> bool {
+    fn rank_updates(&self, f: &Function, named: &[NamedWindowDefinition]) -> bool {
         let name = f.name.to_string().to_ascii_uppercase();
         if !matches!(name.as_str(), "ROW_NUMBER" | "RANK" | "DENSE_RANK") {
             return false;
         }
-        let Some(WindowType::WindowSpec(spec)) = &f.over else {
-            // A named window (`OVER w`): what it orders by is elsewhere; cannot tell.
+        let Some(over) = &f.over else {
+            return false;
+        };
+        let Some((partition_by, order_by)) = window_of(over, named) else {
+            // `OVER w` naming no window of this SELECT: Flink refuses it; not this check's.
             return false;
         };
         let windowed = ["window_start", "window_end"]
             .iter()
-            .all(|w| spec.partition_by.iter().any(|e| is_window_bound(e, w)));
-        let first_by_processing_time = match spec.order_by.as_slice() {
+            .all(|w| partition_by.iter().any(|e| is_window_bound(e, w)));
+        let first_by_processing_time = match order_by {
             [only] => {
                 !matches!(only.options.sort, Some(OrderBySort::Desc))
                     && (last_name(&only.expr).is_some_and(|n| self.proctime.contains(n))
@@ -173,6 +180,44 @@ impl Changelogs {
         };
         !windowed && !first_by_processing_time
     }
+}
+
+/// The partition and order of the window `over` names: its own specification, or the
+/// SELECT's `WINDOW w AS (...)` it names or refines (`OVER (w ORDER BY ts)`), however
+/// deep, each name looked up once.
+fn window_of<'a>(
+    over: &'a WindowType,
+    named: &'a [NamedWindowDefinition],
+) -> Option<(&'a [Expr], &'a [OrderByExpr])> {
+    let (mut partition, mut order): (&[Expr], &[OrderByExpr]) = (&[], &[]);
+    let mut next = match over {
+        WindowType::WindowSpec(spec) => {
+            (partition, order) = (&spec.partition_by, &spec.order_by);
+            spec.window_name.as_ref()
+        }
+        WindowType::NamedWindow(name) => Some(name),
+    };
+    let mut seen = 0;
+    while let Some(name) = next {
+        seen += 1;
+        if seen > named.len() {
+            return None; // a cycle of names
+        }
+        let NamedWindowDefinition(_, expr) = named.iter().find(|d| d.0.value == name.value)?;
+        next = match expr {
+            NamedWindowExpr::NamedWindow(other) => Some(other),
+            NamedWindowExpr::WindowSpec(spec) => {
+                if partition.is_empty() {
+                    partition = &spec.partition_by;
+                }
+                if order.is_empty() {
+                    order = &spec.order_by;
+                }
+                spec.window_name.as_ref()
+            }
+        };
+    }
+    Some((partition, order))
 }
 
 /// Whether a lowered table takes updates: its `'changelog.mode'` is `upsert` or `retract`.

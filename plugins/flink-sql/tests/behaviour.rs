@@ -934,6 +934,11 @@ fn outer_joins_ranks_and_tables_with_updates_update_too() {
          (PARTITION BY id ORDER BY q DESC) AS rn FROM orders) WHERE rn <= 3;",
         "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
          (PARTITION BY id ORDER BY p DESC) AS rn FROM clicks) WHERE rn = 1;",
+        // The same through a named window, or one refining it.
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER w AS rn \
+         FROM orders WINDOW w AS (PARTITION BY id ORDER BY ts DESC)) WHERE rn = 1;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER (w ORDER \
+         BY q DESC) AS rn FROM orders WINDOW w AS (PARTITION BY id)) WHERE rn <= 3;",
         // A table whose changelog carries updates, directly or through a view.
         "INSERT INTO order_totals SELECT id, q FROM latest;",
         "CREATE VIEW v AS SELECT id, q FROM latest WHERE q > 0;\n\
@@ -969,6 +974,8 @@ fn outer_joins_ranks_and_tables_with_updates_update_too() {
         "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER \
          (PARTITION BY window_start, window_end ORDER BY q DESC) AS rn FROM \
          TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTES))) WHERE rn <= 3;",
+        "INSERT INTO order_totals SELECT id, q FROM (SELECT id, q, ROW_NUMBER() OVER w AS rn \
+         FROM clicks WINDOW w AS (PARTITION BY id ORDER BY p)) WHERE rn = 1;",
     ];
     for dml in appending {
         let sql = format!("{TWO_TABLES}{UPSERT_AND_PROCTIME}{dml}\n");
