@@ -282,6 +282,9 @@ impl FlinkDialect {
         let span = parser.get_current_token().span;
         parser.advance_token(); // FOR
         let column = parser.parse_identifier()?;
+        if let Some(why) = crate::reserved::as_name(&column) {
+            return Err(at(column.span, why));
+        }
         parser.expect_keyword(Keyword::AS)?;
         let strategy = flink_expr(parser)?;
         self.watermarks.borrow_mut().push(Watermark {

@@ -816,7 +816,13 @@ fn hint_names_renamed(statement: &Statement, renames: &BTreeMap<String, String>)
 /// A statement's first words, for messages.
 fn describe(s: &Statement) -> String {
     let text = s.to_string();
-    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    // Up to the first string literal: an error never shows one (`VALUES ('…')`,
+    // `SET 'k' = '…'`).
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .take_while(|w| !w.contains(['\'', '"']))
+        .take(3)
+        .collect();
     words.join(" ")
 }
 

@@ -9,6 +9,7 @@
 
 use crate::dialect::FlinkDialect;
 use sqlparser::ast::Statement;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
@@ -97,13 +98,14 @@ pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>
         ));
     }
     let dialect = FlinkDialect::default();
-    let tokens = Tokenizer::new(&dialect, text)
+    let mut tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map_err(|e| {
             let at = start.at(e.location.line, e.location.column);
             format!("{at}: {}", unquoted(&e.message))
         })?;
     scan(&start, &tokens, &Marks::of(text))?;
+    index_words_as_names(&mut tokens);
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);
@@ -139,6 +141,31 @@ pub fn parse_at_most(file: &str, text: &str, limit: usize) -> Result<Vec<Parsed>
         out.push(Parsed { place, statement });
     }
     Ok(out)
+}
+
+/// Makes `KEY`, `INDEX`, `FULLTEXT` and `SPATIAL` names where a list item starts with one
+/// and a word follows (`(key STRING, ...)`): the generic dialect reads them there as MySQL's
+/// index definitions (`KEY idx (a)`), Flink as the column names they are (none is reserved
+/// in Flink; its only table constraints are `PRIMARY KEY`, `UNIQUE` and `CONSTRAINT`).
+fn index_words_as_names(tokens: &mut [TokenWithSpan]) {
+    let seen: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    for w in seen.windows(3) {
+        let starts_item = matches!(tokens[w[0]].token, Token::LParen | Token::Comma);
+        let word_follows = matches!(tokens[w[2]].token, Token::Word(_));
+        if let Token::Word(word) = &mut tokens[w[1]].token
+            && starts_item
+            && word_follows
+            && word.quote_style.is_none()
+            && matches!(
+                word.keyword,
+                Keyword::KEY | Keyword::INDEX | Keyword::FULLTEXT | Keyword::SPATIAL
+            )
+        {
+            word.keyword = Keyword::NoKeyword;
+        }
+    }
 }
 
 /// Checks the watermarks `statement` declared: at most one, in a CREATE TABLE, for one of
@@ -673,6 +700,21 @@ mod tests {
     use super::*;
 
     const SEED: &str = "-- Create a table\nCREATE TABLE orders (\n  order_id STRING,\n  price DECIMAL(10, 2),\n  order_time TIMESTAMP(3)\n) WITH (\n  'connector' = 'kafka'\n);\n\nINSERT INTO t SELECT order_id FROM orders;\n";
+
+    #[test]
+    fn key_and_index_are_column_names_not_index_definitions() {
+        let sql = "CREATE TABLE t (key STRING, index INT, PRIMARY KEY (key) NOT ENFORCED);";
+        let parsed = parse("k.sql", sql).unwrap();
+        assert_eq!(
+            parsed[0].statement.to_string(),
+            "CREATE TABLE t (key STRING, index INT, PRIMARY KEY (key) NOT ENFORCED)"
+        );
+        let Statement::CreateTable(t) = &parsed[0].statement else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(t.columns.len(), 2);
+        assert_eq!(t.constraints.len(), 1);
+    }
 
     #[test]
     fn statements_are_parsed_with_where_they_start() {

@@ -11,7 +11,10 @@
 //! [`RESERVED`] is derived from the sources, not from the documentation's keyword list (which
 //! mixes in the non-reserved ones, `DATA` or `NAME`, that Flink takes as names).
 
-use sqlparser::ast::{DataType, Expr, Ident, Statement, TableFactor, TypedString, Visit, Visitor};
+use sqlparser::ast::{
+    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Statement, TableFactor,
+    TypedString, Visit, Visitor,
+};
 use sqlparser::tokenizer::Span;
 use std::ops::ControlFlow;
 
@@ -76,6 +79,14 @@ impl Visitor for Names {
         match expr {
             Expr::Function(f) => {
                 self.calls(f.name.0.iter().filter_map(|p| p.as_ident()));
+                let name = f.name.to_string();
+                if UNIT_FIRST.iter().any(|u| name.eq_ignore_ascii_case(u))
+                    && let FunctionArguments::List(list) = &f.args
+                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(unit)))) =
+                        list.args.first()
+                {
+                    self.calls([unit]);
+                }
             }
             Expr::Cast { data_type, .. } | Expr::TypedString(TypedString { data_type, .. }) => {
                 self.type_of(data_type);
@@ -134,10 +145,12 @@ pub fn as_name(ident: &Ident) -> Option<String> {
     ))
 }
 
-/// Reserved words Calcite reads without parentheses as a function call.
+/// Reserved words Calcite reads without parentheses as a value: a function call, or the
+/// `UNKNOWN` literal.
 const NILADIC: &[&str] = &[
     "CURRENT_CATALOG",
     "CURRENT_DATE",
+    "CURRENT_DEFAULT_TRANSFORM_GROUP",
     "CURRENT_PATH",
     "CURRENT_ROLE",
     "CURRENT_SCHEMA",
@@ -148,18 +161,25 @@ const NILADIC: &[&str] = &[
     "LOCALTIMESTAMP",
     "SESSION_USER",
     "SYSTEM_USER",
+    "UNKNOWN",
     "USER",
 ];
+
+/// Functions whose first argument is a unit Calcite reads as a symbol (`TIMESTAMPADD(MINUTE,
+/// 5, ts)`), not a column.
+const UNIT_FIRST: &[&str] = &["TIMESTAMPADD", "TIMESTAMPDIFF"];
 
 /// Flink 1.19's reserved words, upper case and sorted (for [`is_reserved`]'s binary search).
 ///
 /// Calcite 1.32's `Parser.jj` (the grammar Flink 1.19 generates its parser from) declares the
 /// keywords, Flink's `Parser.tdd` adds its own (`keywords`) and names those that stay names
 /// (`nonReservedKeywords`, which replaces Calcite's default list, and
-/// `nonReservedKeywordsToAdd`); the rest are reserved. Where the sources at hand were newer
-/// than 1.19, a word is left out rather than refused wrongly: Flink's keywords added after
-/// 1.19 (`DISTRIBUTION`, `MATERIALIZED`, `FRESHNESS`, ...), and the ten Calcite 1.32 names
-/// (`STATEMENT`, `INCLUDE`, `SEPARATOR`, ...) the newer Flink list no longer has.
+/// `nonReservedKeywordsToAdd`); the rest are reserved. Flink's keywords added after 1.19
+/// (`DISTRIBUTION`, `MATERIALIZED`, `FRESHNESS`, ...) are not. Checked word by word against
+/// Flink 1.19.1's own parser (`FlinkSqlParserImpl` in PyPI `apache-flink-libraries==1.19.1`):
+/// it refuses `STATEMENT`, `FIRST_VALUE`, `JSON_OBJECT`, `MINUS`, `PIVOT`, `STRING_AGG` and
+/// the other Calcite 1.32 words here as names, and takes `MORE` (Calcite's `MORE_` token,
+/// non-reserved).
 const RESERVED: &[&str] = &[
     "ABS",
     "ALL",
@@ -170,6 +190,8 @@ const RESERVED: &[&str] = &[
     "ANY",
     "ARE",
     "ARRAY",
+    "ARRAY_AGG",
+    "ARRAY_CONCAT_AGG",
     "ARRAY_MAX_CARDINALITY",
     "AS",
     "ASENSITIVE",
@@ -285,6 +307,7 @@ const RESERVED: &[&str] = &[
     "FALSE",
     "FETCH",
     "FILTER",
+    "FIRST_VALUE",
     "FLOAT",
     "FLOOR",
     "FOR",
@@ -302,12 +325,15 @@ const RESERVED: &[&str] = &[
     "GROUP",
     "GROUPING",
     "GROUPS",
+    "GROUP_CONCAT",
     "HAVING",
     "HOLD",
     "HOUR",
     "IDENTITY",
+    "ILIKE",
     "IMPORT",
     "IN",
+    "INCLUDE",
     "INDICATOR",
     "INITIAL",
     "INNER",
@@ -322,7 +348,11 @@ const RESERVED: &[&str] = &[
     "INTO",
     "IS",
     "JOIN",
+    "JSON_ARRAY",
+    "JSON_ARRAYAGG",
     "JSON_EXISTS",
+    "JSON_OBJECT",
+    "JSON_OBJECTAGG",
     "JSON_QUERY",
     "JSON_VALUE",
     "LAG",
@@ -343,12 +373,15 @@ const RESERVED: &[&str] = &[
     "LOWER",
     "MATCH",
     "MATCHES",
+    "MATCH_NUMBER",
+    "MATCH_RECOGNIZE",
     "MAX",
     "MEASURES",
     "MEMBER",
     "MERGE",
     "METHOD",
     "MIN",
+    "MINUS",
     "MINUTE",
     "MOD",
     "MODIFIES",
@@ -356,7 +389,6 @@ const RESERVED: &[&str] = &[
     "MODULE",
     "MODULES",
     "MONTH",
-    "MORE",
     "MULTISET",
     "NATIONAL",
     "NATURAL",
@@ -400,6 +432,7 @@ const RESERVED: &[&str] = &[
     "PERCENT_RANK",
     "PERIOD",
     "PERMUTE",
+    "PIVOT",
     "PORTION",
     "POSITION",
     "POSITION_REGEX",
@@ -437,6 +470,7 @@ const RESERVED: &[&str] = &[
     "RETURNS",
     "REVOKE",
     "RIGHT",
+    "RLIKE",
     "ROLLBACK",
     "ROLLUP",
     "ROW",
@@ -452,6 +486,7 @@ const RESERVED: &[&str] = &[
     "SEEK",
     "SELECT",
     "SENSITIVE",
+    "SEPARATOR",
     "SESSION_USER",
     "SET",
     "SHOW",
@@ -467,11 +502,13 @@ const RESERVED: &[&str] = &[
     "SQLWARNING",
     "SQRT",
     "START",
+    "STATEMENT",
     "STATIC",
     "STDDEV_POP",
     "STDDEV_SAMP",
     "STREAM",
     "STRING",
+    "STRING_AGG",
     "SUBMULTISET",
     "SUBSET",
     "SUBSTRING",
@@ -508,6 +545,7 @@ const RESERVED: &[&str] = &[
     "UNIQUE",
     "UNKNOWN",
     "UNNEST",
+    "UNPIVOT",
     "UPDATE",
     "UPPER",
     "UPSERT",
@@ -569,9 +607,17 @@ mod tests {
             ),
             (
                 "CREATE TABLE t (timestamp TIMESTAMP(3), WATERMARK FOR timestamp AS timestamp);",
-                "1:68",
+                "1:55",
             ),
             ("CREATE TABLE t (a ROW<x INT, value STRING>);", "1:30"),
+            // The rowtime column of a watermark, before its expression.
+            (
+                "CREATE TABLE t (`time` TIMESTAMP(3), WATERMARK FOR time AS time);",
+                "1:52",
+            ),
+            // Calcite 1.32 words Flink 1.19's parser refuses as names.
+            ("CREATE VIEW v AS SELECT a AS statement FROM o;", "1:30"),
+            ("INSERT INTO t SELECT minus, a FROM o;", "1:22"),
             (
                 "CREATE TABLE t (a ROW(`x` INT, m MAP<STRING, ROW<year INT>>));",
                 "1:50",
@@ -595,6 +641,12 @@ mod tests {
             "INSERT INTO t (`value`) SELECT o.`value` AS `date` FROM o `time`;",
             "INSERT INTO t SELECT COUNT(*), YEAR(ts), `VALUE` FROM o GROUP BY `VALUE`;",
             "CREATE TABLE t (a ROW<`value` STRING, data INT>, b ROW(`year` INT));",
+            // A unit is a symbol, UNKNOWN a literal, MORE not reserved.
+            "INSERT INTO t SELECT TIMESTAMPADD(MINUTE, 5, ts), TIMESTAMPDIFF(year, a, b) FROM o;",
+            "INSERT INTO t SELECT a IS UNKNOWN, unknown, a AS more FROM o;",
+            // Not MySQL's index definitions: column names.
+            "CREATE TABLE t (key STRING, index INT, fulltext INT, spatial INT, PRIMARY KEY (key) NOT ENFORCED);",
+            "INSERT INTO t (key, index) SELECT key, index FROM o;",
             "INSERT INTO t SELECT CAST(a AS ROW<`date` INT, name STRING>) FROM o;",
         ] {
             let parsed = parse("r.sql", sql);

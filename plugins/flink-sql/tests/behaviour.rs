@@ -359,6 +359,15 @@ fn what_cannot_run_is_refused_naming_file_and_line() {
         m.starts_with("sql/x.sql:1:1: DROP TABLE orders is not a statement"),
         "{m}"
     );
+    // Its words are named, never a literal after them.
+    for (sql, words) in [
+        ("VALUES ('hunter2');", "VALUES is"),
+        ("SELECT 'hunter2' AS x;", "SELECT is"),
+    ] {
+        let m = refuse(sql, cur());
+        assert!(m.contains(&format!("1:1: {words} not a statement")), "{m}");
+        assert!(!m.contains("hunter2"), "{m}");
+    }
     // Stopping what is not there.
     let m = refuse(
         SEED_SQL,
