@@ -60,6 +60,7 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
     }
     let mut foreign = Foreign {
         found: None,
+        map_elements: false,
         last: Span::empty(),
     };
     let _ = statement.visit(&mut foreign);
@@ -77,6 +78,7 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
 pub fn expression(expr: &Expr) -> Option<(Span, String)> {
     let mut foreign = Foreign {
         found: None,
+        map_elements: false,
         last: expr.span(),
     };
     let _ = expr.visit(&mut foreign);
@@ -179,6 +181,9 @@ fn not_enforced(at: Place) -> String {
 /// Finds the first expression or clause of another SQL dialect.
 struct Foreign {
     found: Option<(Span, String)>,
+    /// Whether the next expression visited is a map constructor's keys and values (the
+    /// `[...]` of `MAP[...]`, an array literal elsewhere).
+    map_elements: bool,
     /// The place of the last expression visited that has one (for those sqlparser gives
     /// none, and nothing in them gives one either).
     last: Span,
@@ -529,6 +534,16 @@ impl Visitor for Foreign {
             span
         };
         self.last = span;
+        if std::mem::take(&mut self.map_elements) && matches!(expr, Expr::Array(_)) {
+            return ControlFlow::Continue(());
+        }
+        if let Expr::Prefixed { prefix, .. } = expr
+            && prefix.quote_style.is_none()
+            && prefix.value == crate::dialect::MAP_CONSTRUCTOR
+        {
+            self.map_elements = true;
+            return ControlFlow::Continue(());
+        }
         match foreign_expr(expr) {
             Some(what) => self.refuse(span, what),
             None => ControlFlow::Continue(()),
@@ -640,6 +655,9 @@ mod tests {
             ("a RLIKE 'x'", "REGEXP"),
             ("!a", ""),
             ("a[1:2]", "slice"),
+            // Within a map constructor as anywhere else; keys and values in pairs.
+            ("MAP[[1], 2]", "ARRAY[...]"),
+            ("MAP['a', 1, 'b']", "in pairs"),
             ("a COLLATE b", "COLLATE"),
             ("TRIM(a, 'x')", "TRIM(BOTH"),
             ("CEIL(a, 2)", "CEIL"),
@@ -703,6 +721,7 @@ mod tests {
             "ROW_NUMBER() OVER (PARTITION BY a ORDER BY ts DESC)",
             "SUM(a) OVER (PARTITION BY b ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
             "ARRAY[1, 2], ARRAY['a'], a[1], a[1][2], m['k'], r.f, ROW(1, 'x'), ROW(a, b)",
+            "MAP['a', 1], MAP['a', 1, 'b', 2]['b'], MAP[a, ARRAY[MAP[1, 2]]], `map`['k']",
             "JSON_VALUE(a, '$.b'), REGEXP(a, 'x'), CONVERT_TZ(a, 'UTC', 'Europe/Paris')",
             "a = ANY (SELECT b FROM c)",
             "CURRENT_TIMESTAMP, LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME, LOCALTIME",

@@ -23,8 +23,8 @@
 //! bounded here ([`TYPE_DEPTH`]).
 
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, DataType, Expr, Ident, ObjectName, ObjectNamePart, Statement, Value,
-    visit_expressions, visit_expressions_mut,
+    Array, ColumnDef, ColumnOption, DataType, Expr, Ident, ObjectName, ObjectNamePart, Statement,
+    Value, visit_expressions, visit_expressions_mut,
 };
 use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::keywords::Keyword;
@@ -40,6 +40,10 @@ pub const TYPE_DEPTH: u32 = 16;
 
 /// The prefix of a table argument (`TABLE orders`) in the AST.
 const TABLE_ARGUMENT: &str = "TABLE";
+
+/// The prefix of Flink's map constructor in the AST: `MAP['a', 1]` is `MAP` before the
+/// array of its keys and values, printed `MAP ['a', 1]` (the same to Flink's lexer).
+pub const MAP_CONSTRUCTOR: &str = "MAP";
 
 /// A `WATERMARK FOR column AS expr` clause, as parsed.
 #[derive(Debug, Clone)]
@@ -217,8 +221,15 @@ impl Dialect for FlinkDialect {
 
     /// `TABLE name` as a function's argument: Flink's window table-valued functions,
     /// `TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' MINUTES))`. The argument is
-    /// an expression `TABLE name` ([`table_arguments`] finds the tables it names).
+    /// an expression `TABLE name` ([`table_arguments`] finds the tables it names). And
+    /// Flink's map constructor, `MAP[k, v, ...]` ([`MAP_CONSTRUCTOR`]).
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if let [map, bracket] = parser.peek_tokens_ref::<2>()
+            && word_is(&map.token, Some(MAP_CONSTRUCTOR))
+            && bracket.token == Token::LBracket
+        {
+            return Some(map_constructor(parser));
+        }
         let in_arguments = matches!(
             parser.get_current_token().token,
             Token::LParen | Token::Comma | Token::RArrow
@@ -514,6 +525,24 @@ pub fn table_arguments(statement: &Statement) -> Vec<String> {
         ControlFlow::<()>::Continue(())
     });
     out
+}
+
+/// `MAP[k, v, ...]`: keys and values in pairs, at least one.
+fn map_constructor(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.advance_token(); // MAP
+    let open = parser.next_token(); // [
+    let elem = parser.parse_comma_separated(Parser::parse_expr)?;
+    parser.expect_token(&Token::RBracket)?;
+    if elem.len() % 2 != 0 {
+        return Err(at(
+            open.span,
+            "MAP[...] takes keys and values in pairs: MAP[key1, value1, key2, value2, ...]".into(),
+        ));
+    }
+    Ok(Expr::Prefixed {
+        prefix: Ident::new(MAP_CONSTRUCTOR),
+        value: Box::new(Expr::Array(Array { elem, named: false })),
+    })
 }
 
 /// Calls `rename` on each table a statement names alone as a function's argument.

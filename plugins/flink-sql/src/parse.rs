@@ -717,6 +717,17 @@ mod tests {
     }
 
     #[test]
+    fn a_map_constructor_prints_as_flink_reads_it() {
+        let sql = "INSERT INTO t SELECT MAP['a', 1, 'b', 2]['b'], MAP[a, ARRAY[MAP[1, 2]]] FROM o;";
+        let parsed = parse("m.sql", sql).unwrap();
+        // Checked with Flink 1.19.1's parser: a space between MAP and `[` is the same.
+        assert_eq!(
+            parsed[0].statement.to_string(),
+            "INSERT INTO t SELECT MAP ['a', 1, 'b', 2]['b'], MAP [a, ARRAY[MAP [1, 2]]] FROM o"
+        );
+    }
+
+    #[test]
     fn statements_are_parsed_with_where_they_start() {
         let parsed = parse("sql/a.sql", SEED).unwrap();
         assert_eq!(parsed.len(), 2);
