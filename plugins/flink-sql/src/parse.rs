@@ -248,6 +248,15 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
                         bad as u32
                     ));
                 }
+                if is_hint(c)
+                    && let Some(word) = reserved_in_hint(c)
+                {
+                    return Err(format!(
+                        "{}: the hint names `{word}`, a reserved word in Flink SQL: a hint's \
+                         names are read as names are, so backquote it (`{word}`)",
+                        at()
+                    ));
+                }
                 continue;
             }
             Token::Whitespace(Whitespace::Space)
@@ -453,6 +462,22 @@ fn is_hint(comment: &str) -> bool {
     comment
         .split_once('+')
         .is_some_and(|(before, _)| before.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The first reserved word a hint (`/*+ STATE_TTL(value = '1d') */`) holds unquoted: Flink
+/// reads a hint's name, its tables and its option keys as identifiers.
+fn reserved_in_hint(comment: &str) -> Option<String> {
+    let (_, body) = comment.split_once('+')?;
+    let body = body.strip_suffix("*/").unwrap_or(body);
+    let tokens = Tokenizer::new(&FlinkDialect::default(), body)
+        .tokenize()
+        .ok()?;
+    tokens.into_iter().find_map(|t| match t {
+        Token::Word(w) if w.quote_style.is_none() && crate::reserved::is_reserved(&w.value) => {
+            Some(w.value)
+        }
+        _ => None,
+    })
 }
 
 /// Whether the parser keeps a hint that follows `previous` (it reads hints only there).
@@ -871,6 +896,18 @@ mod tests {
         .unwrap();
         let text = kept[0].statement.to_string();
         assert!(text.contains("/*+ BROADCAST(o) */"), "{text}");
+        // A kept hint's names are names: a reserved word is backquoted there too.
+        for hint in [
+            "BROADCAST(value)",
+            "STATE_TTL(value = '1d')",
+            "LOOKUP('table' = 'x', 'k' = Year)",
+        ] {
+            let sql = format!("INSERT INTO t\nSELECT /*+ {hint} */ id FROM o;");
+            let err = parse("r.sql", &sql).unwrap_err();
+            assert!(err.starts_with("r.sql:2:8: the hint names `"), "{err}");
+        }
+        let quoted = "INSERT INTO t SELECT /*+ STATE_TTL(`value` = '1d', 'o' = '1h') */ id FROM o;";
+        assert!(parse("q.sql", quoted).is_ok());
     }
 
     #[test]
