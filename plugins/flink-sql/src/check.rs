@@ -106,6 +106,14 @@ fn table(start: &Place, t: &CreateTable) -> Result<(), String> {
     let mut declared = BTreeSet::new();
     let mut keys = 0;
     for c in t.columns.iter().filter(|c| !dialect::is_watermark(c)) {
+        if matches!(c.data_type, DataType::Interval { .. }) {
+            return Err(format!(
+                "{}: the column `{}` is an INTERVAL: Flink's CREATE TABLE takes no interval \
+                 column (a CAST to one is fine); store a BIGINT of milliseconds, or a STRING",
+                at(c.name.span),
+                c.name.value
+            ));
+        }
         if !declared.insert(c.name.value.as_str()) {
             return Err(format!(
                 "{}: the column `{}` is declared twice",

@@ -421,6 +421,21 @@ impl Marks {
 /// dialects, which Flink refuses or the parser would print back as other SQL.
 fn foreign(token: &Token, marks: &Marks, t: &TokenWithSpan) -> Option<&'static str> {
     Some(match token {
+        Token::Word(w) if w.quote_style == Some('`') && w.value.is_empty() => {
+            "an empty name (``) is not Flink SQL: Flink's lexer refuses it"
+        }
+        // `@@var` and `@name` are refused as variables where they are read.
+        Token::Word(w)
+            if w.quote_style.is_none()
+                && !w.value.starts_with('@')
+                && w.value.contains(['@', '#']) =>
+        {
+            "a name holding `@` or `#` unquoted: Flink's lexer ends a name there; backquote it"
+        }
+        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::MINUS => {
+            "MINUS is reserved in Flink SQL and not its set operator: write EXCEPT, or \
+             backquote a name (`minus`)"
+        }
         Token::Word(w) if w.quote_style == Some('"') => {
             "a double-quoted name: Flink quotes names with backquotes (`name`) and strings with \
              single quotes"

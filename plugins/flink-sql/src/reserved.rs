@@ -617,7 +617,7 @@ mod tests {
             ),
             // Calcite 1.32 words Flink 1.19's parser refuses as names.
             ("CREATE VIEW v AS SELECT a AS statement FROM o;", "1:30"),
-            ("INSERT INTO t SELECT minus, a FROM o;", "1:22"),
+            ("INSERT INTO t SELECT pivot, a FROM o;", "1:22"),
             (
                 "CREATE TABLE t (a ROW(`x` INT, m MAP<STRING, ROW<year INT>>));",
                 "1:50",

@@ -738,6 +738,29 @@ fn what_flink_would_refuse_at_deploy_is_refused_at_render() {
             "double-quoted name",
         ),
         (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders AS a#b;"),
+            "sql/x.sql:3:52",
+            "`@` or `#`",
+        ),
+        (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q AS `` FROM orders;"),
+            "sql/x.sql:3:40",
+            "empty name",
+        ),
+        (
+            format!(
+                "{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders MINUS SELECT id, \
+                 ts, q FROM orders;"
+            ),
+            "sql/x.sql:3:49",
+            "write EXCEPT",
+        ),
+        (
+            "CREATE TABLE t (x INTERVAL DAY) WITH ('connector' = 'kafka');".to_string(),
+            "sql/x.sql:1:17",
+            "is an INTERVAL",
+        ),
+        (
             format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q::INT FROM orders;"),
             "sql/x.sql:3:36",
             "`::`",
