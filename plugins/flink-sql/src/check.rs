@@ -569,6 +569,17 @@ impl Visitor for Foreign {
     }
 
     fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        // `SELECT all FROM o` reads ALL as the keyword and selects nothing, which is printed
+        // back as `SELECT ALL FROM o` and refused by Flink.
+        if select.projection.is_empty() {
+            return self.refuse(
+                select.select_token.0.span,
+                "a SELECT with no columns (a reserved word such as `all`, `distinct` or \
+                 `union` after SELECT is read as the keyword): name the columns, a reserved \
+                 word backquoted"
+                    .into(),
+            );
+        }
         if select.top.is_some() {
             return self.refuse(
                 select.select_token.0.span,
@@ -679,6 +690,8 @@ mod tests {
             }
         }
         for (sql, why) in [
+            ("INSERT INTO t SELECT all FROM o;", "no columns"),
+            ("INSERT INTO t SELECT union FROM o;", "no columns"),
             ("INSERT INTO t SELECT * EXCEPT (a) FROM o;", "EXCEPT"),
             ("INSERT INTO t SELECT * EXCLUDE (a) FROM o;", "EXCEPT"),
             ("INSERT INTO t SELECT * REPLACE (a AS b) FROM o;", "EXCEPT"),
