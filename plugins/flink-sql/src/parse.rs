@@ -249,13 +249,9 @@ fn scan(start: &Place, tokens: &[TokenWithSpan], marks: &Marks) -> Result<(), St
                     ));
                 }
                 if is_hint(c)
-                    && let Some(word) = reserved_in_hint(c)
+                    && let Some(why) = hint_problem(c)
                 {
-                    return Err(format!(
-                        "{}: the hint names `{word}`, a reserved word in Flink SQL: a hint's \
-                         names are read as names are, so backquote it (`{word}`)",
-                        at()
-                    ));
+                    return Err(format!("{}: {why}", at()));
                 }
                 continue;
             }
@@ -479,20 +475,85 @@ fn is_hint(comment: &str) -> bool {
         .is_some_and(|(before, _)| before.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-/// The first reserved word a hint (`/*+ STATE_TTL(value = '1d') */`) holds unquoted: Flink
-/// reads a hint's name, its tables and its option keys as identifiers.
-fn reserved_in_hint(comment: &str) -> Option<String> {
+/// Why a kept hint is not one Flink's parser reads, if it is not: its syntax (Calcite's
+/// `NAME [(options)]`, comma-separated, the options all names, all literals or all
+/// `key = 'value'`), or a reserved word unquoted where Flink reads a name.
+fn hint_problem(comment: &str) -> Option<String> {
     let (_, body) = comment.split_once('+')?;
-    let body = body.strip_suffix("*/").unwrap_or(body);
-    let tokens = Tokenizer::new(&FlinkDialect::default(), body)
+    let tokens: Vec<Token> = Tokenizer::new(&FlinkDialect::default(), body)
         .tokenize()
-        .ok()?;
+        .map(|t| {
+            t.into_iter()
+                .filter(|t| !matches!(t, Token::Whitespace(_)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if tokens.is_empty() || !well_formed_hints(&tokens) {
+        return Some(
+            "the hint is not Flink's hint syntax: `/*+ NAME(option, ...), ... */`, the options \
+             all names, all literals, or all `key = 'value'`"
+                .to_string(),
+        );
+    }
     tokens.into_iter().find_map(|t| match t {
         Token::Word(w) if w.quote_style.is_none() && crate::reserved::is_reserved(&w.value) => {
-            Some(w.value)
+            Some(format!(
+                "the hint names `{0}`, a reserved word in Flink SQL: a hint's names are read as \
+                 names are, so backquote it (`{0}`)",
+                w.value
+            ))
         }
         _ => None,
     })
+}
+
+/// What a hint's options are; one hint's are all of one kind.
+#[derive(PartialEq, Clone, Copy)]
+enum HintOption {
+    Name,
+    Literal,
+    KeyValue,
+}
+
+/// Whether `tokens` (no whitespace) are hints as Calcite reads them.
+fn well_formed_hints(tokens: &[Token]) -> bool {
+    let mut t = tokens.iter().peekable();
+    loop {
+        let Some(Token::Word(_)) = t.next() else {
+            return false;
+        };
+        if t.next_if_eq(&&Token::LParen).is_some() && t.next_if_eq(&&Token::RParen).is_none() {
+            let mut kind = None;
+            loop {
+                let this = match t.next() {
+                    Some(Token::Word(_) | Token::SingleQuotedString(_))
+                        if t.next_if_eq(&&Token::Eq).is_some() =>
+                    {
+                        match t.next() {
+                            Some(Token::SingleQuotedString(_)) => HintOption::KeyValue,
+                            _ => return false,
+                        }
+                    }
+                    Some(Token::Word(_)) => HintOption::Name,
+                    Some(Token::SingleQuotedString(_) | Token::Number(..)) => HintOption::Literal,
+                    _ => return false,
+                };
+                if *kind.get_or_insert(this) != this {
+                    return false;
+                }
+                match t.next() {
+                    Some(Token::Comma) => continue,
+                    Some(Token::RParen) => break,
+                    _ => return false,
+                }
+            }
+        }
+        match t.next() {
+            None => return true,
+            Some(Token::Comma) => continue,
+            Some(_) => return false,
+        }
+    }
 }
 
 /// Whether the parser keeps a hint that follows `previous` (it reads hints only there).
@@ -915,7 +976,7 @@ mod tests {
         for hint in [
             "BROADCAST(value)",
             "STATE_TTL(value = '1d')",
-            "LOOKUP('table' = 'x', 'k' = Year)",
+            "LOOKUP('table' = 'x', Year = 'k')",
         ] {
             let sql = format!("INSERT INTO t\nSELECT /*+ {hint} */ id FROM o;");
             let err = parse("r.sql", &sql).unwrap_err();
@@ -923,6 +984,33 @@ mod tests {
         }
         let quoted = "INSERT INTO t SELECT /*+ STATE_TTL(`value` = '1d', 'o' = '1h') */ id FROM o;";
         assert!(parse("q.sql", quoted).is_ok());
+        // Calcite's hint syntax, as Flink 1.19.1's parser takes and refuses it.
+        for hint in [
+            "BROADCAST(o), SHUFFLE_HASH(o)",
+            "NAME",
+            "A()",
+            "A(1)",
+            "A('k' = 'v', k2 = 'v')",
+        ] {
+            let sql = format!("INSERT INTO t SELECT /*+ {hint} */ id FROM o;");
+            assert!(parse("h.sql", &sql).is_ok(), "{hint}");
+        }
+        for hint in [
+            "A(o.x)",
+            "A(a b)",
+            "A(a, 'b')",
+            "A(k = 1)",
+            "A(k = v)",
+            "A((a))",
+            "A(a",
+            "A(a) B(b)",
+            ", A",
+            "",
+        ] {
+            let sql = format!("INSERT INTO t SELECT /*+ {hint} */ id FROM o;");
+            let err = parse("h.sql", &sql).unwrap_err();
+            assert!(err.contains("not Flink's hint syntax"), "{hint}: {err}");
+        }
     }
 
     #[test]
