@@ -424,9 +424,13 @@ fn foreign(token: &Token, marks: &Marks, t: &TokenWithSpan) -> Option<&'static s
         Token::Word(w)
             if w.quote_style.is_none()
                 && !w.value.starts_with('@')
-                && w.value.contains(['@', '#']) =>
+                && !w
+                    .value
+                    .chars()
+                    .all(|c| calcite_letter(c) || calcite_digit(c)) =>
         {
-            "a name holding `@` or `#` unquoted: Flink's lexer ends a name there; backquote it"
+            "an unquoted name holding a character Flink's lexer ends a name at (such as `@` or \
+             `#`, or a full-width letter): backquote it"
         }
         Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::MINUS => {
             "MINUS is reserved in Flink SQL and not its set operator: write EXCEPT, or \
@@ -465,6 +469,25 @@ fn foreign(token: &Token, marks: &Marks, t: &TokenWithSpan) -> Option<&'static s
 /// statement's text it truncates (NUL) or drives a terminal (ESC) wherever it is shown.
 fn control(c: char) -> bool {
     c < ' ' && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Whether Calcite's lexer (Flink 1.19's) takes `c` as a letter of an unquoted name: its
+/// `LETTER` ranges, `$` and `_` included.
+fn calcite_letter(c: char) -> bool {
+    matches!(c,
+        '$' | 'A'..='Z' | '_' | 'a'..='z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{1fff}' | '\u{3040}'..='\u{318f}' | '\u{3300}'..='\u{337f}'
+        | '\u{3400}'..='\u{3d2d}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
+/// Whether Calcite's lexer takes `c` as a digit of an unquoted name (its `DIGIT` ranges).
+fn calcite_digit(c: char) -> bool {
+    matches!(c,
+        '0'..='9' | '\u{660}'..='\u{669}' | '\u{6f0}'..='\u{6f9}' | '\u{966}'..='\u{96f}'
+        | '\u{9e6}'..='\u{9ef}' | '\u{a66}'..='\u{a6f}' | '\u{ae6}'..='\u{aef}'
+        | '\u{b66}'..='\u{b6f}' | '\u{be7}'..='\u{bef}' | '\u{c66}'..='\u{c6f}'
+        | '\u{ce6}'..='\u{cef}' | '\u{d66}'..='\u{d6f}' | '\u{e50}'..='\u{e59}'
+        | '\u{ed0}'..='\u{ed9}' | '\u{1040}'..='\u{1049}')
 }
 
 /// Whether a comment is an optimizer hint to the parser (`/*+ ... */`, `--+ ...`): its text
@@ -815,6 +838,21 @@ mod tests {
         };
         assert_eq!(t.columns.len(), 2);
         assert_eq!(t.constraints.len(), 1);
+    }
+
+    #[test]
+    fn unquoted_names_take_the_letters_flinks_lexer_takes() {
+        // As Flink 1.19.1's parser reads them: these are names, the others lexical errors.
+        let sql = "INSERT INTO t SELECT id AS café, q AS 数量, x AS Ωmega, y AS a$b FROM o;";
+        assert!(parse("n.sql", sql).is_ok());
+        for name in ["\u{ff56}alue", "한국", "a@b", "a#b"] {
+            let sql = format!("INSERT INTO t SELECT id AS {name} FROM o;");
+            let err = parse("n.sql", &sql).unwrap_err();
+            assert!(
+                err.starts_with("n.sql:1:28: an unquoted name"),
+                "{name}: {err}"
+            );
+        }
     }
 
     #[test]

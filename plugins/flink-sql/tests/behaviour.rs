@@ -743,6 +743,11 @@ fn what_flink_would_refuse_at_deploy_is_refused_at_render() {
             "`@` or `#`",
         ),
         (
+            format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q FROM orders AS \u{ff56}alue;"),
+            "sql/x.sql:3:52",
+            "full-width",
+        ),
+        (
             format!("{TWO_TABLES}INSERT INTO orders SELECT id, ts, q AS `` FROM orders;"),
             "sql/x.sql:3:40",
             "empty name",
