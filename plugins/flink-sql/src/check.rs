@@ -58,11 +58,7 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
         }
         _ => {}
     }
-    let mut foreign = Foreign {
-        found: None,
-        map_elements: false,
-        last: Span::empty(),
-    };
+    let mut foreign = Foreign::starting_at(Span::empty());
     let _ = statement.visit(&mut foreign);
     if let Some((span, what)) = foreign
         .found
@@ -76,11 +72,7 @@ pub fn statement(start: &Place, statement: &Statement) -> Result<(), String> {
 /// Checks an expression the dialect keeps as text (a computed column's, a watermark's): where
 /// and why it is not Flink SQL, if it is not.
 pub fn expression(expr: &Expr) -> Option<(Span, String)> {
-    let mut foreign = Foreign {
-        found: None,
-        map_elements: false,
-        last: expr.span(),
-    };
+    let mut foreign = Foreign::starting_at(expr.span());
     let _ = expr.visit(&mut foreign);
     foreign
         .found
@@ -215,6 +207,15 @@ fn place(expr: &Expr) -> Span {
 }
 
 impl Foreign {
+    /// A visit that has found nothing yet, placing what has no span at `last`.
+    fn starting_at(last: Span) -> Self {
+        Foreign {
+            found: None,
+            map_elements: false,
+            last,
+        }
+    }
+
     /// Stops the visit at what `span` holds, not Flink SQL for the reason `what`.
     fn refuse(&mut self, span: Span, what: String) -> ControlFlow<()> {
         self.found = Some((span, what));

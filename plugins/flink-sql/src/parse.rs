@@ -545,36 +545,45 @@ fn well_formed_hints(tokens: &[Token]) -> bool {
         let Some(Token::Word(_)) = t.next() else {
             return false;
         };
-        if t.next_if_eq(&&Token::LParen).is_some() && t.next_if_eq(&&Token::RParen).is_none() {
-            let mut kind = None;
-            loop {
-                let this = match t.next() {
-                    Some(Token::Word(_) | Token::SingleQuotedString(_))
-                        if t.next_if_eq(&&Token::Eq).is_some() =>
-                    {
-                        match t.next() {
-                            Some(Token::SingleQuotedString(_)) => HintOption::KeyValue,
-                            _ => return false,
-                        }
-                    }
-                    Some(Token::Word(_)) => HintOption::Name,
-                    Some(Token::SingleQuotedString(_) | Token::Number(..)) => HintOption::Literal,
-                    _ => return false,
-                };
-                if *kind.get_or_insert(this) != this {
-                    return false;
-                }
-                match t.next() {
-                    Some(Token::Comma) => continue,
-                    Some(Token::RParen) => break,
-                    _ => return false,
-                }
-            }
+        if t.next_if_eq(&&Token::LParen).is_some()
+            && t.next_if_eq(&&Token::RParen).is_none()
+            && !well_formed_options(&mut t)
+        {
+            return false;
         }
         match t.next() {
             None => return true,
             Some(Token::Comma) => continue,
             Some(_) => return false,
+        }
+    }
+}
+
+/// Whether a hint's options, after its `(`, are of one kind, comma-separated, and closed by
+/// `)` (which this consumes).
+fn well_formed_options<'a>(t: &mut std::iter::Peekable<impl Iterator<Item = &'a Token>>) -> bool {
+    let mut kind = None;
+    loop {
+        let this = match t.next() {
+            Some(Token::Word(_) | Token::SingleQuotedString(_))
+                if t.next_if_eq(&&Token::Eq).is_some() =>
+            {
+                match t.next() {
+                    Some(Token::SingleQuotedString(_)) => HintOption::KeyValue,
+                    _ => return false,
+                }
+            }
+            Some(Token::Word(_)) => HintOption::Name,
+            Some(Token::SingleQuotedString(_) | Token::Number(..)) => HintOption::Literal,
+            _ => return false,
+        };
+        if *kind.get_or_insert(this) != this {
+            return false;
+        }
+        match t.next() {
+            Some(Token::Comma) => continue,
+            Some(Token::RParen) => return true,
+            _ => return false,
         }
     }
 }

@@ -15,9 +15,10 @@
 //!   an `INTERVAL`), a window join (on `window_start`/`window_end`) or a row's own expansion
 //!   (`LATERAL TABLE(...)`, `UNNEST`);
 //! - ranks (`ROW_NUMBER()`, `RANK()`, `DENSE_RANK()` over a partition, written in the
-//!   `OVER` or in a `WINDOW w AS (...)` it names: Top-N and deduplication), except within a window (partitioned by `window_start` and `window_end`)
-//!   or ordered ascending by processing time (`p AS PROCTIME()`): keeping the first row by
-//!   event time or the last row updates;
+//!   `OVER` or in a `WINDOW w AS (...)` it names: Top-N and deduplication), except within a
+//!   window (partitioned by `window_start` and `window_end`) or ordered ascending by
+//!   processing time (`p AS PROCTIME()`): keeping the first row by event time or the last
+//!   row updates;
 //! - or reads, other than as a temporal join's versioned table, a table of this SQL whose
 //!   changelog carries updates (`'changelog.mode'` `upsert` or `retract`) or a view whose
 //!   result updates.
@@ -184,7 +185,7 @@ impl Changelogs {
 
 /// The partition and order of the window `over` names: its own specification, or the
 /// SELECT's `WINDOW w AS (...)` it names or refines (`OVER (w ORDER BY ts)`), however
-/// deep, each name looked up once.
+/// deep; more lookups than there are definitions is a cycle, and names no window.
 fn window_of<'a>(
     over: &'a WindowType,
     named: &'a [NamedWindowDefinition],
